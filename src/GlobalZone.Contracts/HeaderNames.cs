@@ -1,0 +1,26 @@
+namespace GlobalZone.Contracts;
+
+/// <summary>HTTP headers GlobalZone reads or writes.</summary>
+public static class HeaderNames
+{
+    /// <summary>The cluster revision the answering member had applied when it answered.</summary>
+    public const string Revision = "X-GZ-Revision";
+
+    /// <summary>The Raft index the answering member had applied.</summary>
+    public const string AppliedIndex = "X-GZ-Applied-Index";
+
+    /// <summary>The id of the member that answered.</summary>
+    public const string Member = "X-GZ-Member";
+
+    /// <summary>The current leader's client URL, when known.</summary>
+    public const string Leader = "X-GZ-Leader";
+
+    /// <summary>Milliseconds since this member last heard from the leader (stale reads on followers).</summary>
+    public const string LeaderContactAge = "X-GZ-Leader-Contact-Age-Ms";
+
+    /// <summary>A client-chosen key that makes a write apply at most once.</summary>
+    public const string IdempotencyKey = "Idempotency-Key";
+
+    /// <summary>Fenced write: <c>{lock}:{token}</c>.</summary>
+    public const string FencingToken = "If-Fencing-Token";
+}

@@ -1,0 +1,23 @@
+namespace GlobalZone.StateMachine.Commands;
+
+/// <summary>Tags of the commands in the replicated log. Values are part of the log format: never reuse one.</summary>
+public enum CommandKind : byte
+{
+    Txn = 1,
+}
+
+/// <summary>
+/// A command as the leader proposes it. <see cref="LeaderTimeMs"/> is the proposing leader's wall clock,
+/// carried in the entry so that anything time-based in apply (idempotency windows, lease bookkeeping)
+/// is a pure function of the log.
+/// </summary>
+public abstract record Command
+{
+    public abstract CommandKind Kind { get; }
+
+    /// <summary>Unix milliseconds on the proposing leader.</summary>
+    public long LeaderTimeMs { get; init; }
+
+    /// <summary>Client-chosen key making the command apply at most once, or null.</summary>
+    public string? IdempotencyKey { get; init; }
+}

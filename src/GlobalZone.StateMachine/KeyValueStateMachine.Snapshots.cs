@@ -1,0 +1,125 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace GlobalZone.StateMachine;
+
+// Checkpoints (local durability) and snapshot streams (catching up another member).
+public sealed partial class KeyValueStateMachine
+{
+    private static ReadOnlySpan<byte> SnapshotMagic => "GZS1"u8;
+
+    /// <summary>
+    /// Makes the current state durable in FASTER and moves <see cref="SnapshotIndex"/> to the applied index.
+    /// Call only from the applier, between commands: the checkpoint then holds exactly that index.
+    /// </summary>
+    public async Task CheckpointAsync(CancellationToken token)
+    {
+        long index, term;
+        gate.EnterWriteLock();
+        try
+        {
+            index = appliedIndex;
+            term = appliedTerm;
+            if (revision - history.FirstRevision + 1 > historyRetention)
+                history.CompactBefore(revision - historyRetention + 1);
+            var historyStart = history.LastRevision < history.FirstRevision ? revision + 1 : history.FirstRevision;
+            store.Upsert(StateMeta.StorageKey, new StateMeta(index, term, revision, historyStart).Encode());
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+
+        await history.CommitAsync(token).ConfigureAwait(false);
+        await store.CheckpointAsync(token).ConfigureAwait(false);
+        Volatile.Write(ref snapshotTerm, term);
+        Volatile.Write(ref snapshotIndex, index);
+    }
+
+    /// <summary>
+    /// Writes the whole state as a snapshot stream: <c>GZS1 [index][term][revision]</c> then records
+    /// <c>[1][keyLength:4][key][valueLength:4][value]</c>, ended by <c>[0]</c>. Holds off applies while it
+    /// dumps, so the stream is one revision. Returns the index the stream reflects.
+    /// </summary>
+    public long WriteSnapshot(Stream destination)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            Span<byte> header = stackalloc byte[4 + 24];
+            SnapshotMagic.CopyTo(header);
+            BinaryPrimitives.WriteInt64LittleEndian(header[4..], appliedIndex);
+            BinaryPrimitives.WriteInt64LittleEndian(header[12..], appliedTerm);
+            BinaryPrimitives.WriteInt64LittleEndian(header[20..], revision);
+            destination.Write(header);
+            Span<byte> length = stackalloc byte[4];
+            foreach (var record in store.ScanAll())
+            {
+                if (record.Key == StateMeta.StorageKey)
+                    continue;
+                destination.WriteByte(1);
+                var key = Encoding.UTF8.GetBytes(record.Key);
+                BinaryPrimitives.WriteInt32LittleEndian(length, key.Length);
+                destination.Write(length);
+                destination.Write(key);
+                BinaryPrimitives.WriteInt32LittleEndian(length, record.Value.Length);
+                destination.Write(length);
+                destination.Write(record.Value);
+            }
+
+            destination.WriteByte(0);
+            return appliedIndex;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Replaces the whole state with a snapshot stream written by <see cref="WriteSnapshot"/>, then checkpoints.
+    /// Returns the index the installed state reflects (it may be newer than the index the snapshot was sent as).
+    /// </summary>
+    public async Task<long> InstallSnapshotAsync(Stream source, CancellationToken token)
+    {
+        var header = new byte[28];
+        await source.ReadExactlyAsync(header, token).ConfigureAwait(false);
+        if (!header.AsSpan(0, 4).SequenceEqual(SnapshotMagic))
+            throw new InvalidDataException("Not a GlobalZone snapshot stream.");
+        var index = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(4));
+        var term = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(12));
+        var newRevision = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(20));
+        gate.EnterWriteLock();
+        try
+        {
+            store.Clear();
+            keyIndex.Clear();
+            var length = new byte[4];
+            while (source.ReadByte() == 1)
+            {
+                source.ReadExactly(length);
+                var key = new byte[BinaryPrimitives.ReadInt32LittleEndian(length)];
+                source.ReadExactly(key);
+                source.ReadExactly(length);
+                var value = new byte[BinaryPrimitives.ReadInt32LittleEndian(length)];
+                source.ReadExactly(value);
+                var storageKey = Encoding.UTF8.GetString(key);
+                store.Upsert(storageKey, value);
+                if (StorageKeys.IsUserKey(storageKey))
+                    keyIndex.Add(StorageKeys.UserKeyOf(storageKey));
+            }
+
+            revision = newRevision;
+            Volatile.Write(ref appliedIndex, index);
+            appliedTerm = term;
+            history.Reset(newRevision + 1);
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+
+        await CheckpointAsync(token).ConfigureAwait(false);
+        return index;
+    }
+}

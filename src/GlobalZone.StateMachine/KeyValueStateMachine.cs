@@ -1,0 +1,328 @@
+using System.Buffers.Binary;
+using System.Text;
+using GlobalZone.StateMachine.Commands;
+using GlobalZone.Storage;
+
+namespace GlobalZone.StateMachine;
+
+/// <summary>
+/// The replicated key/value state: applies committed commands to FASTER, counts revisions, records the history,
+/// and answers local reads. Deterministic and total: the same entries give the same state on every member, and
+/// no committed entry makes <see cref="Apply"/> throw.
+/// </summary>
+/// <remarks>
+/// Keys live in FASTER (hash-indexed); a sorted set of key names in memory serves prefix listing, as etcd's
+/// in-memory key index does over bbolt. It is rebuilt from FASTER on start. One writer (the Raft applier)
+/// holds the write lock per command; range reads and snapshot dumps hold the read lock so they see whole
+/// revisions. Single-key reads take no lock: FASTER swaps a record atomically.
+/// </remarks>
+public sealed partial class KeyValueStateMachine : IDisposable
+{
+    private readonly FasterKeyValueStore store;
+    private readonly RevisionHistory history;
+    private readonly SortedSet<string> keyIndex = new(StringComparer.Ordinal);
+    private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
+    private readonly long historyRetention;
+    private long appliedIndex;
+    private long appliedTerm;
+    private long revision;
+    private long snapshotIndex;
+    private long snapshotTerm;
+
+    public KeyValueStateMachine(StorageOptions options, long historyRetention = 100_000)
+    {
+        this.historyRetention = historyRetention;
+        store = new FasterKeyValueStore(options);
+        history = new RevisionHistory(options);
+        var meta = store.ReadForWrite(StateMeta.StorageKey) is { } bytes ? StateMeta.Decode(bytes) : StateMeta.Empty;
+        appliedIndex = snapshotIndex = meta.AppliedIndex;
+        appliedTerm = snapshotTerm = meta.AppliedTerm;
+        revision = meta.Revision;
+        foreach (var record in store.ScanAll())
+        {
+            if (StorageKeys.IsUserKey(record.Key))
+                keyIndex.Add(StorageKeys.UserKeyOf(record.Key));
+        }
+
+        history.Recover(meta.HistoryStart, meta.Revision);
+    }
+
+    /// <summary>Raised on the applier after each revision, outside the lock. Handlers must not block.</summary>
+    public event Action<long, IReadOnlyList<HistoryEvent>>? RevisionApplied;
+
+    /// <summary>Last Raft index folded into the state.</summary>
+    public long AppliedIndex => Volatile.Read(ref appliedIndex);
+
+    /// <summary>The cluster revision: one per committed write or transaction that changed something.</summary>
+    public long Revision => Volatile.Read(ref revision);
+
+    /// <summary>Raft index of the newest durable checkpoint (what the WAL may be trimmed to).</summary>
+    public long SnapshotIndex => Volatile.Read(ref snapshotIndex);
+
+    /// <summary>Term of the entry at <see cref="SnapshotIndex"/>.</summary>
+    public long SnapshotTerm => Volatile.Read(ref snapshotTerm);
+
+    /// <summary>Oldest revision still in the history.</summary>
+    public long HistoryStart => history.FirstRevision;
+
+    /// <summary>Number of live keys.</summary>
+    public int KeyCount
+    {
+        get
+        {
+            gate.EnterReadLock();
+            try
+            {
+                return keyIndex.Count;
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies the command at a Raft index. A <paramref name="command"/> of null (bytes no version understands)
+    /// is recorded as rejected. Returns null when the index was already applied (replay after recovery).
+    /// </summary>
+    public CommandResult? Apply(long index, long term, Command? command)
+    {
+        CommandResult result;
+        List<HistoryEvent>? events = null;
+        gate.EnterWriteLock();
+        try
+        {
+            if (index <= appliedIndex)
+                return null;
+            result = command switch
+            {
+                TxnCommand txn => ApplyTxn(txn, out events),
+                _ => CommandResult.Rejected(revision, "unknown or malformed command"),
+            };
+            Volatile.Write(ref appliedIndex, index);
+            appliedTerm = term;
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+
+        if (events is { Count: > 0 })
+            RevisionApplied?.Invoke(result.Revision, events);
+        return result;
+    }
+
+    /// <summary>Records that an entry without a command (a no-op or configuration entry) was applied.</summary>
+    public void MarkApplied(long index, long term)
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            if (index <= appliedIndex)
+                return;
+            Volatile.Write(ref appliedIndex, index);
+            appliedTerm = term;
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    private CommandResult ApplyTxn(TxnCommand txn, out List<HistoryEvent>? events)
+    {
+        var succeeded = true;
+        foreach (var compare in txn.Compares)
+        {
+            if (!Evaluate(compare))
+            {
+                succeeded = false;
+                break;
+            }
+        }
+
+        var operations = succeeded ? txn.Success : txn.Failure;
+        var next = revision + 1;
+        var results = new OperationResult[operations.Count];
+        events = null;
+        for (var i = 0; i < operations.Count; i++)
+        {
+            var op = operations[i];
+            switch (op.Kind)
+            {
+                case TxnOperationKind.Put:
+                {
+                    var previous = ReadRecord(op.Key);
+                    var record = new KeyRecord(op.Key, previous?.CreateRevision ?? next, next, (previous?.Version ?? 0) + 1, op.Lease, op.Format, op.Value ?? []);
+                    store.Upsert(StorageKeys.ForUserKey(op.Key), record.Encode());
+                    keyIndex.Add(op.Key);
+                    (events ??= []).Add(new HistoryEvent(HistoryEventKind.Put, record));
+                    results[i] = new OperationResult(op.Kind, Previous: previous);
+                    break;
+                }
+
+                case TxnOperationKind.Delete:
+                {
+                    var previous = ReadRecord(op.Key);
+                    if (previous is not null)
+                        DeleteRecord(previous, next, ref events);
+                    results[i] = new OperationResult(op.Kind, Deleted: previous is null ? 0 : 1, Previous: previous);
+                    break;
+                }
+
+                case TxnOperationKind.DeletePrefix:
+                {
+                    var victims = new List<string>(KeysWithPrefix(op.Key, after: null));
+                    foreach (var key in victims)
+                    {
+                        if (ReadRecord(key) is { } previous)
+                            DeleteRecord(previous, next, ref events);
+                    }
+
+                    results[i] = new OperationResult(op.Kind, Deleted: victims.Count);
+                    break;
+                }
+
+                case TxnOperationKind.Get:
+                {
+                    var record = ReadRecord(op.Key);
+                    results[i] = new OperationResult(op.Kind, Records: record is null ? [] : [record]);
+                    break;
+                }
+
+                default:
+                    results[i] = new OperationResult(op.Kind);
+                    break;
+            }
+        }
+
+        if (events is { Count: > 0 })
+        {
+            revision = next;
+            history.Append(next, HistoryEvent.EncodeBatch(events));
+        }
+
+        return new CommandResult(CommandStatus.Applied, revision, succeeded, results);
+    }
+
+    private void DeleteRecord(KeyRecord previous, long next, ref List<HistoryEvent>? events)
+    {
+        store.Delete(StorageKeys.ForUserKey(previous.Key));
+        keyIndex.Remove(previous.Key);
+        var tombstone = previous with { ModRevision = next, Version = 0, Value = [] };
+        (events ??= []).Add(new HistoryEvent(HistoryEventKind.Delete, tombstone));
+    }
+
+    private bool Evaluate(Compare compare)
+    {
+        var record = ReadRecord(compare.Key);
+        if (compare.Target == CompareTarget.Value)
+        {
+            if (record is null)
+                return false;
+            var order = record.Value.AsSpan().SequenceCompareTo(compare.Value ?? []);
+            return Holds(compare.Operator, order);
+        }
+
+        var actual = compare.Target switch
+        {
+            CompareTarget.Version => record?.Version ?? 0,
+            CompareTarget.CreateRevision => record?.CreateRevision ?? 0,
+            CompareTarget.ModRevision => record?.ModRevision ?? 0,
+            CompareTarget.Lease => record?.Lease ?? 0,
+            _ => long.MinValue,
+        };
+        return actual != long.MinValue && Holds(compare.Operator, actual.CompareTo(compare.Number));
+    }
+
+    private static bool Holds(CompareOperator op, int order) => op switch
+    {
+        CompareOperator.Equal => order == 0,
+        CompareOperator.NotEqual => order != 0,
+        CompareOperator.Less => order < 0,
+        CompareOperator.Greater => order > 0,
+        _ => false,
+    };
+
+    private KeyRecord? ReadRecord(string key)
+        => store.ReadForWrite(StorageKeys.ForUserKey(key)) is { } bytes ? KeyRecord.Decode(key, bytes) : null;
+
+    /// <summary>Reads one key from local state. Safe from any thread.</summary>
+    public KeyRecord? Get(string key)
+        => store.Read(StorageKeys.ForUserKey(key)) is { } bytes ? KeyRecord.Decode(key, bytes) : null;
+
+    /// <summary>Lists keys under a prefix in key order, after an exclusive cursor, at one revision.</summary>
+    public RangeResult Range(string prefix, string? after, int limit, bool keysOnly)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            var records = new List<KeyRecord>(Math.Min(limit, 1024));
+            var more = false;
+            foreach (var key in KeysWithPrefix(prefix, after))
+            {
+                if (records.Count == limit)
+                {
+                    more = true;
+                    break;
+                }
+
+                if (store.Read(StorageKeys.ForUserKey(key)) is { } bytes)
+                {
+                    var record = KeyRecord.Decode(key, bytes);
+                    records.Add(keysOnly ? record with { Value = [] } : record);
+                }
+            }
+
+            return new RangeResult(records, more, revision);
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    private IEnumerable<string> KeysWithPrefix(string prefix, string? after)
+    {
+        if (keyIndex.Count == 0)
+            yield break;
+        var lower = after is not null && string.CompareOrdinal(after, prefix) >= 0 ? after : prefix;
+        var upper = keyIndex.Max!;
+        if (string.CompareOrdinal(lower, upper) > 0)
+            yield break;
+        foreach (var key in keyIndex.GetViewBetween(lower, upper))
+        {
+            if (after is not null && string.CompareOrdinal(key, after) <= 0)
+                continue;
+            if (!key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                if (string.CompareOrdinal(key, prefix) > 0)
+                    yield break;
+                continue;
+            }
+
+            yield return key;
+        }
+    }
+
+    /// <summary>Revisions from the history, oldest first, for watches that resume.</summary>
+    public List<(long Revision, List<HistoryEvent> Events)> ReadHistory(long fromRevision, int maxCount)
+    {
+        var raw = history.ReadCommitted(fromRevision, long.MaxValue, maxCount);
+        var result = new List<(long, List<HistoryEvent>)>(raw.Count);
+        foreach (var (rev, payload) in raw)
+            result.Add((rev, HistoryEvent.DecodeBatch(payload)));
+        return result;
+    }
+
+    /// <summary>Makes the history appended so far readable by <see cref="ReadHistory"/> and durable.</summary>
+    public ValueTask CommitHistoryAsync(CancellationToken token) => history.CommitAsync(token);
+
+    public void Dispose()
+    {
+        history.Dispose();
+        store.Dispose();
+        gate.Dispose();
+    }
+}

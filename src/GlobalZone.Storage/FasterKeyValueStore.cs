@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using FASTER.core;
+
+namespace GlobalZone.Storage;
+
+/// <summary>
+/// A durable string → bytes map on FASTER's hybrid log (FasterKV with an object log), with fold-over
+/// checkpoints for recovery. It knows nothing of what the bytes mean.
+/// </summary>
+/// <remarks>
+/// Writes come from one caller at a time (the state machine's applier) through one session; reads may come
+/// from many threads, each borrowing a session from a pool, because a FASTER session must not be used
+/// concurrently. Nothing here fsyncs per write: durability of committed commands comes from the Raft WAL,
+/// and a checkpoint marks how far the WAL may be trimmed.
+/// </remarks>
+public sealed class FasterKeyValueStore : IDisposable
+{
+    private readonly FasterKVSettings<string, byte[]> settings;
+    private readonly FasterKV<string, byte[]> store;
+    private readonly ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> writer;
+    private readonly ConcurrentBag<ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>>> readers = new();
+    private readonly IDevice logDevice;
+    private readonly IDevice objectLogDevice;
+    private int disposed;
+
+    public FasterKeyValueStore(StorageOptions options)
+    {
+        var root = Path.Combine(options.Directory, "kv");
+        System.IO.Directory.CreateDirectory(root);
+        logDevice = Devices.CreateLogDevice(Path.Combine(root, "hlog.log"), recoverDevice: true);
+        objectLogDevice = Devices.CreateLogDevice(Path.Combine(root, "hlog.obj.log"), recoverDevice: true);
+        settings = new FasterKVSettings<string, byte[]>
+        {
+            IndexSize = options.KeyValueIndexBytes,
+            MemorySize = options.KeyValueMemoryBytes,
+            PageSize = options.KeyValuePageBytes,
+            LogDevice = logDevice,
+            ObjectLogDevice = objectLogDevice,
+            CheckpointDir = Path.Combine(root, "checkpoints"),
+            RemoveOutdatedCheckpoints = true,
+            TryRecoverLatest = true,
+            KeySerializer = static () => new StringKeySerializer(),
+            ValueSerializer = static () => new ByteArrayValueSerializer(),
+        };
+        store = new FasterKV<string, byte[]>(settings);
+        writer = NewSession();
+    }
+
+    /// <summary>Number of distinct live records (approximate while writes run).</summary>
+    public long EntryCount => store.EntryCount;
+
+    /// <summary>Reads one record, or null when absent. Safe from any thread.</summary>
+    public byte[]? Read(string key)
+    {
+        var session = RentReader();
+        try
+        {
+            return ReadWith(session, key);
+        }
+        finally
+        {
+            readers.Add(session);
+        }
+    }
+
+    /// <summary>Reads one record through the writer's session; only for the single writer.</summary>
+    public byte[]? ReadForWrite(string key) => ReadWith(writer, key);
+
+    /// <summary>Inserts or replaces a record. Single writer only.</summary>
+    public void Upsert(string key, byte[] value)
+    {
+        var status = writer.Upsert(key, value);
+        if (status.IsPending)
+            writer.CompletePending(wait: true);
+    }
+
+    /// <summary>Removes a record if present. Single writer only.</summary>
+    public void Delete(string key)
+    {
+        var status = writer.Delete(key);
+        if (status.IsPending)
+            writer.CompletePending(wait: true);
+    }
+
+    /// <summary>Every live record, through a session of its own: callers hold off writes for a consistent view.</summary>
+    public IEnumerable<KeyValuePair<string, byte[]>> ScanAll()
+    {
+        using var session = NewSession();
+        using var iterator = session.Iterate();
+        while (iterator.GetNext(out _))
+        {
+            yield return new(iterator.GetKey(), iterator.GetValue());
+        }
+    }
+
+    /// <summary>Removes every record (used before installing a snapshot). Single writer only.</summary>
+    public void Clear()
+    {
+        var keys = new List<string>();
+        foreach (var record in ScanAll())
+            keys.Add(record.Key);
+        foreach (var key in keys)
+            Delete(key);
+    }
+
+    /// <summary>
+    /// Takes a fold-over checkpoint of everything written so far. The writer must not write until it
+    /// completes, so that the checkpoint holds exactly the state the caller has in mind.
+    /// </summary>
+    public async Task CheckpointAsync(CancellationToken token)
+    {
+        var (success, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, token).ConfigureAwait(false);
+        if (!success)
+            throw new IOException("FASTER refused to start a checkpoint (another one is still running).");
+    }
+
+    private static byte[]? ReadWith(ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> session, string key)
+    {
+        var (status, output) = session.Read(key);
+        if (status.IsPending)
+        {
+            session.CompletePendingWithOutputs(out var outputs, wait: true);
+            using (outputs)
+            {
+                while (outputs.Next())
+                {
+                    ref var completed = ref outputs.Current;
+                    status = completed.Status;
+                    output = completed.Output;
+                }
+            }
+        }
+
+        return status.Found ? output : null;
+    }
+
+    private ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> RentReader()
+        => readers.TryTake(out var session) ? session : NewSession();
+
+    private ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> NewSession()
+        => store.For(new SimpleFunctions<string, byte[]>()).NewSession<SimpleFunctions<string, byte[]>>();
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+            return;
+        writer.Dispose();
+        while (readers.TryTake(out var session))
+            session.Dispose();
+        store.Dispose();
+        settings.Dispose();
+        logDevice.Dispose();
+        objectLogDevice.Dispose();
+    }
+}

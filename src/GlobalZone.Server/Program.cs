@@ -1,1 +1,4 @@
-return 0;
+using GlobalZone.Server.Hosting;
+
+await using var app = NodeHost.Build(args);
+await app.RunAsync();

@@ -12,18 +12,19 @@ public sealed partial class KeyValueStateMachine
     /// Makes the current state durable in FASTER and moves <see cref="SnapshotIndex"/> to the applied index.
     /// Call only from the applier, between commands: the checkpoint then holds exactly that index.
     /// </summary>
-    public async Task CheckpointAsync(CancellationToken token)
+    public Task CheckpointAsync(CancellationToken token) => CheckpointAsync(null, token);
+
+    private async Task CheckpointAsync((long Index, long Term)? label, CancellationToken token)
     {
         long index, term;
         gate.EnterWriteLock();
         try
         {
-            index = appliedIndex;
-            term = appliedTerm;
+            (index, term) = label ?? (appliedIndex, appliedTerm);
             if (revision - history.FirstRevision + 1 > historyRetention)
                 history.CompactBefore(revision - historyRetention + 1);
             var historyStart = history.LastRevision < history.FirstRevision ? revision + 1 : history.FirstRevision;
-            store.Upsert(StateMeta.StorageKey, new StateMeta(index, term, revision, historyStart).Encode());
+            store.Upsert(StateMeta.StorageKey, new StateMeta(appliedIndex, appliedTerm, index, term, revision, historyStart).Encode());
         }
         finally
         {
@@ -78,9 +79,11 @@ public sealed partial class KeyValueStateMachine
 
     /// <summary>
     /// Replaces the whole state with a snapshot stream written by <see cref="WriteSnapshot"/>, then checkpoints.
-    /// Returns the index the installed state reflects (it may be newer than the index the snapshot was sent as).
+    /// The sender dumps its live state, which may reflect entries after the index the Raft layer sent the snapshot
+    /// as (<paramref name="labelIndex"/>); those entries are committed, so they will arrive again and be skipped.
+    /// Returns the index the installed state reflects.
     /// </summary>
-    public async Task<long> InstallSnapshotAsync(Stream source, CancellationToken token)
+    public async Task<long> InstallSnapshotAsync(Stream source, long labelIndex, long labelTerm, CancellationToken token)
     {
         var header = new byte[28];
         await source.ReadExactlyAsync(header, token).ConfigureAwait(false);
@@ -89,6 +92,8 @@ public sealed partial class KeyValueStateMachine
         var index = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(4));
         var term = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(12));
         var newRevision = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(20));
+        if (index < labelIndex)
+            throw new InvalidDataException($"Snapshot holds index {index}, older than the index {labelIndex} it was sent as.");
         gate.EnterWriteLock();
         try
         {
@@ -119,7 +124,7 @@ public sealed partial class KeyValueStateMachine
             gate.ExitWriteLock();
         }
 
-        await CheckpointAsync(token).ConfigureAwait(false);
+        await CheckpointAsync((labelIndex, labelTerm), token).ConfigureAwait(false);
         return index;
     }
 }

@@ -35,8 +35,10 @@ public sealed partial class KeyValueStateMachine : IDisposable
         store = new FasterKeyValueStore(options);
         history = new RevisionHistory(options);
         var meta = store.ReadForWrite(StateMeta.StorageKey) is { } bytes ? StateMeta.Decode(bytes) : StateMeta.Empty;
-        appliedIndex = snapshotIndex = meta.AppliedIndex;
-        appliedTerm = snapshotTerm = meta.AppliedTerm;
+        appliedIndex = meta.AppliedIndex;
+        appliedTerm = meta.AppliedTerm;
+        snapshotIndex = meta.SnapshotIndex;
+        snapshotTerm = meta.SnapshotTerm;
         revision = meta.Revision;
         foreach (var record in store.ScanAll())
         {
@@ -56,7 +58,10 @@ public sealed partial class KeyValueStateMachine : IDisposable
     /// <summary>The cluster revision: one per committed write or transaction that changed something.</summary>
     public long Revision => Volatile.Read(ref revision);
 
-    /// <summary>Raft index of the newest durable checkpoint (what the WAL may be trimmed to).</summary>
+    /// <summary>
+    /// Raft index the newest durable checkpoint is known by (what the WAL may be trimmed to). Never above
+    /// <see cref="AppliedIndex"/>; after a snapshot install the state may already reflect later entries.
+    /// </summary>
     public long SnapshotIndex => Volatile.Read(ref snapshotIndex);
 
     /// <summary>Term of the entry at <see cref="SnapshotIndex"/>.</summary>

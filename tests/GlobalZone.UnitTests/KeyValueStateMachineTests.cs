@@ -147,13 +147,17 @@ public sealed class KeyValueStateMachineTests : IDisposable
         using var target = new KeyValueStateMachine(Options("dst"));
         target.Apply(1, 1, TxnCommand.Put("stale", Json("1")));
         stream.Position = 0;
-        Assert.Equal(21, await target.InstallSnapshotAsync(stream, CancellationToken.None));
+        // Sent as index 15 (the sender's checkpoint) but holding state up to 21.
+        Assert.Equal(21, await target.InstallSnapshotAsync(stream, 15, 3, CancellationToken.None));
         Assert.Null(target.Get("stale"));
         Assert.Null(target.Get("k5"));
         Assert.Equal("7", Encoding.UTF8.GetString(target.Get("k7")!.Value));
         Assert.Equal(source.Revision, target.Revision);
         Assert.Equal(19, target.KeyCount);
-        Assert.Equal(21, target.SnapshotIndex);
+        Assert.Equal(15, target.SnapshotIndex);
+        Assert.Equal(21, target.AppliedIndex);
+        // Entries 16..21 arrive again from the leader's log and are already reflected.
+        Assert.Null(target.Apply(16, 3, TxnCommand.Put("k16", Json("16"))));
         Assert.Equal(22, target.Apply(22, 3, TxnCommand.Put("k1", Json("x")))!.Revision);
     }
 

@@ -32,6 +32,13 @@ public static class CommandCodec
         return writer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// Overwrites the leader time of an encoded command in place: the leader that appends an entry stamps it with
+    /// its own clock, whichever member built the command.
+    /// </summary>
+    public static void StampLeaderTime(Span<byte> encoded, long leaderTimeMs)
+        => BinaryPrimitives.WriteInt64LittleEndian(encoded.Slice(2, 8), leaderTimeMs);
+
     /// <summary>Decodes a command; null when the bytes are not a command this version understands.</summary>
     public static Command? TryDecode(ReadOnlySequence<byte> bytes)
     {

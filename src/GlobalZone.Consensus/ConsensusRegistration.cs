@@ -1,0 +1,73 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Http;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using GlobalZone.StateMachine;
+using GlobalZone.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GlobalZone.Consensus;
+
+/// <summary>Wires FASTER state, DotNext's WAL and HTTP Raft transport, and GlobalZone's cluster services.</summary>
+public static class ConsensusRegistration
+{
+    /// <summary>
+    /// Opens (and recovers) the FASTER state, registers it as DotNext's state machine behind a WAL under the data
+    /// folder, and joins the static member list. The state is recovered here, before the WAL is built, because the
+    /// WAL asks the state machine for its snapshot index when it opens.
+    /// </summary>
+    public static void AddGlobalZoneConsensus(this WebApplicationBuilder builder, NodeOptions options, ILoggerFactory bootstrapLoggers)
+    {
+        options.Validate();
+        var self = options.Self;
+        Directory.CreateDirectory(options.DataDirectory);
+        var state = new KeyValueStateMachine(
+            new StorageOptions
+            {
+                Directory = Path.Combine(options.DataDirectory, "state"),
+                KeyValueMemoryBytes = (long)options.StorageMemoryMiB << 20,
+            },
+            options.HistoryRetention);
+        var raftStateMachine = new RaftStateMachine(state, options, bootstrapLoggers.CreateLogger<RaftStateMachine>());
+
+        builder.Services
+            .AddSingleton(options)
+            .AddSingleton(state)
+            .AddSingleton(raftStateMachine)
+            .AddSingleton<IStateMachine>(raftStateMachine)
+            .AddSingleton<MemberDirectory>()
+            .AddSingleton<GlobalZoneCluster>()
+            .UsePersistentLog(new WriteAheadLog.Options
+            {
+                Location = Path.Combine(options.DataDirectory, "raft"),
+                ChunkSize = options.WalChunkMiB << 20,
+            })
+            .UseInMemoryConfigurationStorage(members =>
+            {
+                foreach (var member in options.Members)
+                    members.Add(new UriEndPoint(new Uri(member.Url, UriKind.Absolute)));
+            })
+            .ConfigureCluster<ClusterLifetime>();
+
+        builder.JoinCluster((config, _, _) =>
+        {
+            config.PublicEndPoint = new Uri(self.Url, UriKind.Absolute);
+            // A static member list: every member knows the group, none bootstraps a group of its own.
+            config.ColdStart = false;
+            // The witness never campaigns on its own (see the witness hand-off for the one exception).
+            config.Standby = self.IsWitness;
+            config.LowerElectionTimeout = options.Raft.LowerElectionTimeoutMs;
+            config.UpperElectionTimeout = options.Raft.UpperElectionTimeoutMs;
+            config.HeartbeatThreshold = options.Raft.HeartbeatThreshold;
+            config.ClockDriftBound = options.Raft.ClockDriftBound;
+            config.IsLeaderLeaseEnabled = true;
+            config.RequestTimeout = TimeSpan.FromMilliseconds(options.Raft.UpperElectionTimeoutMs);
+            config.RpcTimeout = TimeSpan.FromMilliseconds(options.Raft.RpcTimeoutMs > 0 ? options.Raft.RpcTimeoutMs : options.Raft.LowerElectionTimeoutMs / 2);
+            config.Metadata["id"] = self.Id;
+            config.Metadata["site"] = self.Site;
+            config.Metadata["role"] = self.Role;
+        });
+    }
+}

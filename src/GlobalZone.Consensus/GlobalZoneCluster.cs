@@ -1,0 +1,279 @@
+using System.Buffers.Binary;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Messaging;
+using GlobalZone.StateMachine;
+using GlobalZone.StateMachine.Commands;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GlobalZone.Consensus;
+
+/// <summary>
+/// What the API layer sees of consensus: propose a command from any member (forwarded to the leader when
+/// needed), make local state linearizably fresh (read index), and describe the group.
+/// </summary>
+/// <remarks>
+/// DotNext's follower read barrier asks the leader for its commit index without the leader confirming it still
+/// leads, so a deposed leader could hand out a stale index. Here the leader answers a read index only after a
+/// confirmation round (or under a valid leader lease) and only if its leadership token survived that round.
+/// </remarks>
+public sealed partial class GlobalZoneCluster : IInputChannel
+{
+    private readonly IServiceProvider services;
+    private readonly ILogger<GlobalZoneCluster> logger;
+    private readonly ReadIndexBatcher localReadIndex;
+    private readonly ReadIndexBatcher remoteReadIndex;
+    private readonly TimeSpan leaderWait;
+    private IRaftCluster? raft;
+    private IMessageBus? bus;
+
+    public GlobalZoneCluster(IServiceProvider services, RaftStateMachine stateMachine, MemberDirectory directory, NodeOptions options, ILogger<GlobalZoneCluster> logger)
+    {
+        this.services = services;
+        this.logger = logger;
+        StateMachine = stateMachine;
+        Directory = directory;
+        leaderWait = TimeSpan.FromMilliseconds(options.Raft.UpperElectionTimeoutMs * 2);
+        ClusterName = options.ClusterName;
+        localReadIndex = new ReadIndexBatcher(ConfirmLeadershipAsync);
+        remoteReadIndex = new ReadIndexBatcher(AskLeaderForReadIndexAsync);
+    }
+
+    public RaftStateMachine StateMachine { get; }
+
+    public string ClusterName { get; }
+
+    public KeyValueStateMachine State => StateMachine.State;
+
+    public MemberDirectory Directory { get; }
+
+    public IRaftCluster Raft => raft ??= services.GetRequiredService<IRaftCluster>();
+
+    private IMessageBus Bus => bus ??= services.GetRequiredService<IMessageBus>();
+
+    /// <summary>The leader as this member knows it, or null.</summary>
+    public MemberOptions? Leader => Directory.Find(Raft.Leader?.EndPoint);
+
+    public bool IsLeader => Raft.Leader is { IsRemote: false };
+
+    /// <summary>
+    /// Replicates a command and returns its result once it is applied on this member (so a read here that follows
+    /// sees it). Forwards to the leader when this member does not lead.
+    /// </summary>
+    /// <exception cref="NoLeaderException">No leader could be reached; nothing was done.</exception>
+    /// <exception cref="OutcomeUnknownException">The command may or may not have been applied.</exception>
+    public async Task<CommandResult> ProposeAsync(Command command, CancellationToken token)
+    {
+        if (Directory.Self.IsWitness)
+            throw new WitnessServesNoClientsException();
+        var payload = CommandCodec.Encode(command);
+        var deadline = DateTime.UtcNow + leaderWait;
+        while (true)
+        {
+            token.ThrowIfCancellationRequested();
+            var leader = Raft.Leader;
+            if (leader is { IsRemote: false })
+            {
+                var local = await TryReplicateAsLeaderAsync(payload, token).ConfigureAwait(false);
+                if (local.Reply == LeaderReply.Ok)
+                    return local.Result!;
+                if (local.Reply == LeaderReply.OutcomeUnknown)
+                    throw new OutcomeUnknownException("Leadership was lost before the write was known to commit.");
+            }
+            else if (leader is not null)
+            {
+                var reply = await ForwardAsync(payload, token).ConfigureAwait(false);
+                if (reply.Reply == LeaderReply.Ok)
+                {
+                    await Raft.AuditTrail.WaitForApplyAsync(reply.Index, token).ConfigureAwait(false);
+                    return reply.Result!;
+                }
+
+                if (reply.Reply == LeaderReply.OutcomeUnknown)
+                    throw new OutcomeUnknownException("The leader lost leadership before the write was known to commit.");
+            }
+
+            if (DateTime.UtcNow >= deadline)
+                throw new NoLeaderException("No leader accepted the write in time.");
+            await WaitForLeaderChangeAsync(token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Returns once this member has applied every entry committed before the call began, with the leader's
+    /// leadership confirmed in between: a read of local state afterwards is linearizable.
+    /// </summary>
+    public async Task EnsureLinearizableAsync(CancellationToken token)
+    {
+        if (Directory.Self.IsWitness)
+            throw new WitnessServesNoClientsException();
+        var deadline = DateTime.UtcNow + leaderWait;
+        while (true)
+        {
+            token.ThrowIfCancellationRequested();
+            long index;
+            try
+            {
+                var leader = Raft.Leader;
+                if (leader is null)
+                    throw new NoLeaderException("No leader is known.");
+                index = leader.IsRemote
+                    ? await remoteReadIndex.GetAsync().WaitAsync(token).ConfigureAwait(false)
+                    : await localReadIndex.GetAsync().WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (NoLeaderException) when (DateTime.UtcNow < deadline)
+            {
+                await WaitForLeaderChangeAsync(token).ConfigureAwait(false);
+                continue;
+            }
+
+            await Raft.AuditTrail.WaitForApplyAsync(index, token).ConfigureAwait(false);
+            return;
+        }
+    }
+
+    private async Task WaitForLeaderChangeAsync(CancellationToken token)
+    {
+        // A short pause while an election runs; the loop re-checks the leader after it.
+        await Task.Delay(TimeSpan.FromMilliseconds(25), token).ConfigureAwait(false);
+    }
+
+    private async Task<(LeaderReply Reply, long Index, CommandResult? Result)> TryReplicateAsLeaderAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
+    {
+        var stamped = payload.ToArray();
+        CommandCodec.StampLeaderTime(stamped, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var context = new ProposalContext();
+        try
+        {
+            await Raft.ReplicateAsync(stamped, context, token).ConfigureAwait(false);
+        }
+        catch (NotLeaderException) when (context.Result is null)
+        {
+            // Deposed after the entry was appended, or before: from here we cannot tell which.
+            return (LeaderReply.OutcomeUnknown, 0, null);
+        }
+
+        return context.Result is { } result ? (LeaderReply.Ok, context.Index, result) : (LeaderReply.OutcomeUnknown, 0, null);
+    }
+
+    private async Task<(LeaderReply Reply, long Index, CommandResult? Result)> ForwardAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
+    {
+        byte[] reply;
+        try
+        {
+            reply = await Bus.LeaderRouter.SendMessageAsync(new BytesMessage(MessageNames.Propose, payload), ReadAllAsync, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is QuorumUnreachableException or HttpRequestException or InvalidOperationException)
+        {
+            LogForwardFailed(e.GetType().Name, e.Message);
+            // The request may have reached the leader before the connection broke.
+            throw new OutcomeUnknownException("The connection to the leader broke while forwarding the write.", e);
+        }
+
+        return reply[0] switch
+        {
+            (byte)LeaderReply.Ok => (LeaderReply.Ok, BinaryPrimitives.ReadInt64LittleEndian(reply.AsSpan(1)), CommandResultCodec.Decode(reply.AsSpan(9))),
+            (byte)LeaderReply.NotLeader => (LeaderReply.NotLeader, 0, null),
+            _ => (LeaderReply.OutcomeUnknown, 0, null),
+        };
+    }
+
+    private async Task<long> ConfirmLeadershipAsync()
+    {
+        var leadership = Raft.LeadershipToken;
+        if (leadership.IsCancellationRequested)
+        {
+            // Not leader, or leader whose no-op of this term has not committed yet: no read index to give.
+            throw new NoLeaderException("This member does not (yet) lead with a committed entry of its term.");
+        }
+
+        if (!(Raft.TryGetLeaseToken(out var lease) && !lease.IsCancellationRequested))
+        {
+            try
+            {
+                await Raft.ApplyReadBarrierAsync(ReadBarrierType.Strong, leadership).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or QuorumUnreachableException or NotLeaderException)
+            {
+                throw new NoLeaderException("Leadership could not be confirmed by a majority.", e);
+            }
+        }
+
+        // The round (or the lease) ended with us still leading: our commit index is at least the cluster's.
+        if (leadership.IsCancellationRequested)
+            throw new NoLeaderException("Leadership was lost while confirming it.");
+        return Raft.AuditTrail.LastCommittedEntryIndex;
+    }
+
+    private async Task<long> AskLeaderForReadIndexAsync()
+    {
+        byte[] reply;
+        try
+        {
+            reply = await Bus.LeaderRouter.SendMessageAsync(new BytesMessage(MessageNames.ReadIndex, ReadOnlyMemory<byte>.Empty), ReadAllAsync, CancellationToken.None)
+                .WaitAsync(leaderWait).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is QuorumUnreachableException or HttpRequestException or InvalidOperationException or TimeoutException)
+        {
+            throw new NoLeaderException("The leader could not be asked for a read index.", e);
+        }
+
+        return reply[0] == (byte)LeaderReply.Ok
+            ? BinaryPrimitives.ReadInt64LittleEndian(reply.AsSpan(1))
+            : throw new NoLeaderException("The member asked is no longer the leader.");
+    }
+
+    private static async ValueTask<byte[]> ReadAllAsync(IMessage message, CancellationToken token)
+        => await DotNext.IO.DataTransferObject.ToByteArrayAsync(message, token: token).ConfigureAwait(false);
+
+    async Task<IMessage> IInputChannel.ReceiveMessage(ISubscriber sender, IMessage message, object? context, CancellationToken token)
+    {
+        switch (message.Name)
+        {
+            case MessageNames.Propose:
+            {
+                if (!IsLeader)
+                    return Reply(LeaderReply.NotLeader);
+                var payload = await ReadAllAsync(message, token).ConfigureAwait(false);
+                var (status, index, result) = await TryReplicateAsLeaderAsync(payload, token).ConfigureAwait(false);
+                if (status != LeaderReply.Ok)
+                    return Reply(status);
+                var encoded = CommandResultCodec.Encode(result!);
+                var body = new byte[9 + encoded.Length];
+                body[0] = (byte)LeaderReply.Ok;
+                BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), index);
+                encoded.CopyTo(body, 9);
+                return new BytesMessage(MessageNames.Propose, body);
+            }
+
+            case MessageNames.ReadIndex:
+            {
+                long index;
+                try
+                {
+                    index = await localReadIndex.GetAsync().WaitAsync(token).ConfigureAwait(false);
+                }
+                catch (NoLeaderException)
+                {
+                    return Reply(LeaderReply.NotLeader);
+                }
+
+                var body = new byte[9];
+                BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), index);
+                return new BytesMessage(MessageNames.ReadIndex, body);
+            }
+
+            default:
+                return Reply(LeaderReply.NotLeader);
+        }
+
+        static BytesMessage Reply(LeaderReply reply) => new("gz.reply", new[] { (byte)reply });
+    }
+
+    Task IInputChannel.ReceiveSignal(ISubscriber sender, IMessage signal, object? context, CancellationToken token) => Task.CompletedTask;
+
+    bool IInputChannel.IsSupported(string messageName, bool oneWay) => !oneWay && messageName is MessageNames.Propose or MessageNames.ReadIndex;
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Forwarding a write to the leader failed: {ErrorType}: {Error}")]
+    private partial void LogForwardFailed(string errorType, string error);
+}

@@ -1,0 +1,24 @@
+namespace GlobalZone.Consensus;
+
+/// <summary>Names of GlobalZone's member-to-member messages (sent over DotNext's Raft HTTP endpoint).</summary>
+internal static class MessageNames
+{
+    /// <summary>A member asks the leader to replicate a command. Body: the encoded command.</summary>
+    public const string Propose = "gz.propose";
+
+    /// <summary>A member asks the leader for a confirmed read index. Body: empty.</summary>
+    public const string ReadIndex = "gz.read-index";
+}
+
+/// <summary>First byte of a reply to <see cref="MessageNames.Propose"/> or <see cref="MessageNames.ReadIndex"/>.</summary>
+internal enum LeaderReply : byte
+{
+    /// <summary>Followed by the index (and for a proposal, the encoded result).</summary>
+    Ok = 0,
+
+    /// <summary>The receiver is not the leader; nothing was appended, so the sender may retry elsewhere.</summary>
+    NotLeader = 1,
+
+    /// <summary>The command was appended but leadership was lost before it was known to commit.</summary>
+    OutcomeUnknown = 2,
+}

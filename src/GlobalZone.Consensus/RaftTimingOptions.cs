@@ -1,0 +1,32 @@
+namespace GlobalZone.Consensus;
+
+/// <summary>
+/// Raft timings. The defaults suit sites 10–50 ms apart: a heartbeat every ~150 ms keeps followers quiet
+/// across a WAN hiccup, and an election timeout of 750–1500 ms (etcd uses 1000 ms with 100 ms heartbeats)
+/// survives a couple of lost heartbeats without a needless election. Tests on loopback shorten them.
+/// </summary>
+public sealed record RaftTimingOptions
+{
+    public int LowerElectionTimeoutMs { get; init; } = 750;
+
+    public int UpperElectionTimeoutMs { get; init; } = 1500;
+
+    /// <summary>Heartbeat interval as a fraction of the lower election timeout.</summary>
+    public double HeartbeatThreshold { get; init; } = 0.2;
+
+    /// <summary>Upper bound of one Raft RPC; must not exceed the request timeout.</summary>
+    public int RpcTimeoutMs { get; init; } = 0;
+
+    /// <summary>How much faster than ours a peer's clock may run (leader lease = lower timeout / this).</summary>
+    public double ClockDriftBound { get; init; } = 1.5;
+
+    public void Validate()
+    {
+        if (LowerElectionTimeoutMs < 10 || UpperElectionTimeoutMs <= LowerElectionTimeoutMs)
+            throw new ArgumentException("Election timeouts must satisfy 10 <= lower < upper.");
+        if (HeartbeatThreshold is <= 0 or >= 1)
+            throw new ArgumentException("HeartbeatThreshold must be between 0 and 1.");
+        if (ClockDriftBound < 1)
+            throw new ArgumentException("ClockDriftBound must be at least 1.");
+    }
+}

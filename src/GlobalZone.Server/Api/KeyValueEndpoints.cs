@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Text.Json;
+using GlobalZone.Consensus;
+using GlobalZone.Contracts;
+using GlobalZone.StateMachine;
+using GlobalZone.StateMachine.Commands;
+using Microsoft.Extensions.Primitives;
+
+namespace GlobalZone.Server.Api;
+
+/// <summary>
+/// <c>/v1/kv/{key}</c>: GET (one key, or a prefix listing with <c>?prefix</c>), PUT (JSON or raw value,
+/// conditional with If-Match / If-None-Match), DELETE (one key or a prefix). Handlers write JSON directly:
+/// the HTTP path is most of a request's cost, so it stays thin.
+/// </summary>
+internal static class KeyValueEndpoints
+{
+    private const int DefaultListLimit = 1000;
+    private const int MaxListLimit = 10_000;
+
+    public static void MapKeyValueApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/kv");
+        group.MapGet("/{**key}", (HttpContext context) => GetAsync(context));
+        group.MapPut("/{**key}", (HttpContext context) => PutAsync(context));
+        group.MapDelete("/{**key}", (HttpContext context) => DeleteAsync(context));
+    }
+
+    private static async Task GetAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        var key = context.Request.RouteValues["key"] as string ?? "";
+        var query = context.Request.Query;
+        var isList = query.ContainsKey("prefix");
+        if (!isList && KeyValidation.Problem(key) is { } keyProblem)
+        {
+            await Problems.BadRequest(context, ProblemTypes.InvalidKey, keyProblem);
+            return;
+        }
+
+        if (isList && key.Length > 0 && KeyValidation.Problem(key) is { } prefixProblem)
+        {
+            await Problems.BadRequest(context, ProblemTypes.InvalidKey, prefixProblem);
+            return;
+        }
+
+        var limit = DefaultListLimit;
+        if (isList && query.TryGetValue("limit", out var limitText) && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxListLimit))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, $"limit must be a whole number from 1 to {MaxListLimit}.");
+            return;
+        }
+
+        if (!await ReadConsistency.PrepareAsync(context, cluster))
+            return;
+
+        if (isList)
+        {
+            var after = query.TryGetValue("after", out var cursor) ? cursor.ToString() : null;
+            var keysOnly = query.ContainsKey("keysOnly");
+            var page = cluster.State.Range(key, after, limit, keysOnly);
+            await WriteJsonAsync(context, StatusCodes.Status200OK, writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("revision"u8, page.Revision);
+                writer.WriteStartArray("kvs"u8);
+                foreach (var record in page.Records)
+                    KeyRecordJson.Write(writer, record, includeValue: !keysOnly);
+                writer.WriteEndArray();
+                writer.WriteBoolean("more"u8, page.More);
+                if (page.More)
+                    writer.WriteString("next"u8, page.Records[^1].Key);
+                writer.WriteEndObject();
+            });
+            return;
+        }
+
+        var found = cluster.State.Get(key);
+        if (found is null)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status404NotFound, ProblemTypes.NotFound, "No such key.", $"Key '{key}' does not exist.", currentRevision: cluster.State.Revision);
+            return;
+        }
+
+        context.Response.Headers.ETag = ETag(found.ModRevision);
+        if (query.ContainsKey("raw"))
+        {
+            context.Response.ContentType = found.Format == ValueFormat.Raw ? "application/octet-stream" : "application/json";
+            await context.Response.Body.WriteAsync(found.Value, context.RequestAborted);
+            return;
+        }
+
+        await WriteJsonAsync(context, StatusCodes.Status200OK, writer => KeyRecordJson.Write(writer, found));
+    }
+
+    private static async Task PutAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        var options = context.RequestServices.GetRequiredService<NodeOptions>();
+        var key = context.Request.RouteValues["key"] as string;
+        if (KeyValidation.Problem(key) is { } keyProblem)
+        {
+            await Problems.BadRequest(context, ProblemTypes.InvalidKey, keyProblem);
+            return;
+        }
+
+        if (!TryParseConditions(context, key!, out var compares, out var conditionProblem) || !TryReadIdempotencyKey(context, out var idempotencyKey, out conditionProblem))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, conditionProblem!);
+            return;
+        }
+
+        long lease = 0;
+        if (context.Request.Query.TryGetValue("lease", out var leaseText) && (!long.TryParse(leaseText, NumberStyles.None, CultureInfo.InvariantCulture, out lease) || lease < 0))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, "lease must be a lease id (a positive whole number).");
+            return;
+        }
+
+        var body = await RequestBody.ReadLimitedAsync(context, options.MaxValueBytes);
+        if (body is null)
+            return;
+
+        var raw = context.Request.Query.ContainsKey("raw") || context.Request.ContentType?.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase) == true;
+        if (!raw && JsonValueCheck.Problem(body) is { } jsonProblem)
+        {
+            await Problems.BadRequest(context, ProblemTypes.InvalidJson, jsonProblem);
+            return;
+        }
+
+        var command = new TxnCommand(compares, [new TxnOperation(TxnOperationKind.Put, key!, body, raw ? ValueFormat.Raw : ValueFormat.Json, lease)], [new TxnOperation(TxnOperationKind.Get, key!)])
+        {
+            IdempotencyKey = idempotencyKey,
+        };
+        var result = await cluster.ProposeAsync(command, context.RequestAborted);
+        await WriteWriteResultAsync(context, cluster, key!, result, deleted: null);
+    }
+
+    private static async Task DeleteAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        var key = context.Request.RouteValues["key"] as string ?? "";
+        var prefix = context.Request.Query.ContainsKey("prefix");
+        if ((!prefix || key.Length > 0) && KeyValidation.Problem(key) is { } keyProblem)
+        {
+            await Problems.BadRequest(context, ProblemTypes.InvalidKey, keyProblem);
+            return;
+        }
+
+        if (!TryParseConditions(context, key, out var compares, out var conditionProblem) || !TryReadIdempotencyKey(context, out var idempotencyKey, out conditionProblem))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, conditionProblem!);
+            return;
+        }
+
+        if (prefix && compares.Count > 0)
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, "Conditions apply to one key, not to a prefix delete.");
+            return;
+        }
+
+        var command = new TxnCommand(compares, [new TxnOperation(prefix ? TxnOperationKind.DeletePrefix : TxnOperationKind.Delete, key)], [new TxnOperation(TxnOperationKind.Get, key)])
+        {
+            IdempotencyKey = idempotencyKey,
+        };
+        var result = await cluster.ProposeAsync(command, context.RequestAborted);
+        await WriteWriteResultAsync(context, cluster, key, result, deleted: result.Succeeded ? result.Operations[0].Deleted : null);
+    }
+
+    private static async Task WriteWriteResultAsync(HttpContext context, GlobalZoneCluster cluster, string key, CommandResult result, long? deleted)
+    {
+        ReadConsistency.StampHeaders(context, cluster);
+        if (result.Status == CommandStatus.Rejected)
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, result.Error ?? "The command was rejected.");
+            return;
+        }
+
+        if (!result.Succeeded)
+        {
+            var current = result.Operations.Count > 0 ? result.Operations[0].Records : null;
+            var modRevision = current is { Count: > 0 } ? current[0].ModRevision : 0;
+            if (modRevision > 0)
+                context.Response.Headers.ETag = ETag(modRevision);
+            await Problems.WriteAsync(context, StatusCodes.Status412PreconditionFailed, ProblemTypes.PreconditionFailed, "The condition did not hold.",
+                modRevision > 0 ? $"Key '{key}' is at modRevision {modRevision}." : $"Key '{key}' does not exist.", currentRevision: result.Revision);
+            return;
+        }
+
+        if (deleted is null)
+            context.Response.Headers.ETag = ETag(result.Revision);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("revision"u8, result.Revision);
+            if (deleted is { } count)
+                writer.WriteNumber("deleted"u8, count);
+            writer.WriteEndObject();
+        });
+    }
+
+    /// <summary>
+    /// HTTP preconditions as compares: <c>If-Match: "N"</c> (modRevision is N), <c>If-Match: *</c> (exists),
+    /// <c>If-None-Match: *</c> (absent).
+    /// </summary>
+    private static bool TryParseConditions(HttpContext context, string key, out List<Compare> compares, out string? problem)
+    {
+        compares = [];
+        problem = null;
+        var headers = context.Request.Headers;
+        if (headers.IfMatch is { Count: > 0 } ifMatch)
+        {
+            var text = ifMatch.ToString().Trim();
+            if (text == "*")
+                compares.Add(new Compare(key, CompareTarget.CreateRevision, CompareOperator.Greater, 0));
+            else if (long.TryParse(text.Trim('"').TrimStart('W', '/').Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var revision) && revision > 0)
+                compares.Add(new Compare(key, CompareTarget.ModRevision, CompareOperator.Equal, revision));
+            else
+            {
+                problem = "If-Match must be * or an ETag (a modRevision) this API returned.";
+                return false;
+            }
+        }
+
+        if (headers.IfNoneMatch is { Count: > 0 } ifNoneMatch)
+        {
+            if (ifNoneMatch.ToString().Trim() != "*")
+            {
+                problem = "If-None-Match supports only * (create if absent).";
+                return false;
+            }
+
+            compares.Add(new Compare(key, CompareTarget.CreateRevision, CompareOperator.Equal, 0));
+        }
+
+        return true;
+    }
+
+    private static bool TryReadIdempotencyKey(HttpContext context, out string? idempotencyKey, out string? problem)
+    {
+        problem = null;
+        idempotencyKey = null;
+        if (!context.Request.Headers.TryGetValue(HeaderNames.IdempotencyKey, out StringValues value))
+            return true;
+        var text = value.ToString();
+        if (text.Length is 0 or > Limits.MaxIdempotencyKeyLength || text.Any(char.IsControl))
+        {
+            problem = $"Idempotency-Key must be 1 to {Limits.MaxIdempotencyKeyLength} printable characters.";
+            return false;
+        }
+
+        idempotencyKey = text;
+        return true;
+    }
+
+    private static string ETag(long revision) => "\"" + revision.ToString(CultureInfo.InvariantCulture) + "\"";
+
+    internal static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+            write(writer);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+}

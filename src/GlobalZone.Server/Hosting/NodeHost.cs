@@ -1,0 +1,59 @@
+using DotNext.Net.Cluster.Consensus.Raft.Http;
+using GlobalZone.Consensus;
+using GlobalZone.Server.Api;
+using Serilog;
+using Serilog.Extensions.Logging;
+
+namespace GlobalZone.Server.Hosting;
+
+/// <summary>
+/// Builds a GlobalZone member: configuration, logging, FASTER state, the DotNext Raft member and the HTTP API,
+/// all on one Kestrel listener (Raft traffic and clients share the member's URL).
+/// </summary>
+public static class NodeHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        // --config FILE adds a JSON file; the command line still overrides it.
+        if (ConfigFileArgument(args) is { } file)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+            builder.Configuration.AddCommandLine(args);
+        }
+
+        var options = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+        options.Validate();
+        var self = options.Self;
+
+        var logger = Logging.Create(builder.Configuration, self);
+        builder.Services.AddSerilog(logger, dispose: true);
+        using var bootstrapLoggers = new SerilogLoggerFactory(logger);
+
+        builder.WebHost.UseUrls(self.Url);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Leave room for the largest value plus JSON overhead; the API enforces the real limit itself.
+            kestrel.Limits.MaxRequestBodySize = options.MaxValueBytes + (64L << 10) + (16L << 20);
+        });
+        builder.AddGlobalZoneConsensus(options, bootstrapLoggers);
+
+        var app = builder.Build();
+        app.UseConsensusProtocolHandler();
+        app.UseMiddleware<ApiErrorHandling>();
+        app.MapKeyValueApi();
+        app.MapClusterApi();
+        return app;
+    }
+
+    private static string? ConfigFileArgument(string[] args)
+    {
+        for (var i = 0; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--config")
+                return args[i + 1];
+        }
+
+        return null;
+    }
+}

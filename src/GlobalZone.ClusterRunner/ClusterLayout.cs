@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace GlobalZone.ClusterRunner;
+
+/// <summary>
+/// Who is in a local cluster. Written as voters per site, e.g. <c>2+2+1</c>: two voters in dc1, two in dc2,
+/// and the last site's single member is the witness (dc3).
+/// </summary>
+public sealed record ClusterLayout(IReadOnlyList<MemberSpec> Members)
+{
+    /// <summary>Parses <c>A+B+W</c> (W must be 1 or 0: the witness site) and assigns ports from <paramref name="basePort"/>, or free ports when 0.</summary>
+    public static ClusterLayout Parse(string layout, int basePort = 0)
+    {
+        var counts = layout.Split('+', StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+        if (counts.Length is < 2 or > 3 || counts.Take(2).Any(c => c < 1) || (counts.Length == 3 && counts[2] is not (0 or 1)))
+            throw new ArgumentException("Layout is VOTERS_DC1+VOTERS_DC2[+WITNESS], e.g. 2+2+1 or 1+1+1.", nameof(layout));
+        var members = new List<MemberSpec>();
+        var port = basePort;
+        for (var site = 0; site < 2; site++)
+        {
+            for (var i = 0; i < counts[site]; i++)
+                members.Add(new MemberSpec($"dc{site + 1}-{(char)('a' + i)}", $"dc{site + 1}", "voter", basePort > 0 ? port++ : FreePort()));
+        }
+
+        if (counts.Length == 3 && counts[2] == 1)
+            members.Add(new MemberSpec("dc3-w", "dc3", "witness", basePort > 0 ? port : FreePort()));
+        return new ClusterLayout(members);
+    }
+
+    /// <summary>A port nobody listens on right now (the OS picks it).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using GlobalZone.Contracts;
+
+namespace GlobalZone.ClusterRunner;
+
+/// <summary>
+/// A cluster of real member processes on 127.0.0.1, each with its own folder (config, data, log) under one root.
+/// Used by the local cluster command, the integration tests and the partition-testing harness.
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    private readonly HttpClient http;
+
+    private LocalCluster(ClusterLayout layout, ClusterSettings settings, IReadOnlyList<MemberProcess> members)
+    {
+        Layout = layout;
+        Settings = settings;
+        Members = members;
+        http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) }) { Timeout = TimeSpan.FromSeconds(5) };
+    }
+
+    public ClusterLayout Layout { get; }
+
+    public ClusterSettings Settings { get; }
+
+    public IReadOnlyList<MemberProcess> Members { get; }
+
+    public MemberProcess this[string id] => Members.First(m => m.Id == id);
+
+    public IEnumerable<MemberProcess> Voters => Members.Where(m => !m.Spec.IsWitness);
+
+    /// <summary>Writes every member's configuration under <see cref="ClusterSettings.RootDirectory"/>; starts nothing.</summary>
+    public static LocalCluster Create(ClusterLayout layout, ClusterSettings settings, string? serverPath = null)
+    {
+        serverPath ??= ServerLocator.Find();
+        Directory.CreateDirectory(settings.RootDirectory);
+        var members = new List<MemberProcess>();
+        foreach (var spec in layout.Members)
+        {
+            var member = new MemberProcess(spec, Path.Combine(settings.RootDirectory, spec.Id), serverPath);
+            Directory.CreateDirectory(member.Directory);
+            File.WriteAllText(member.ConfigPath, MemberConfiguration(layout, settings, spec, member.DataDirectory));
+            members.Add(member);
+        }
+
+        return new LocalCluster(layout, settings, members);
+    }
+
+    private static string MemberConfiguration(ClusterLayout layout, ClusterSettings settings, MemberSpec self, string dataDirectory)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("GlobalZone");
+            json.WriteString("MemberId", self.Id);
+            json.WriteString("ClusterName", settings.ClusterName);
+            json.WriteString("DataDirectory", dataDirectory);
+            if (settings.PreferredLeaderSite is { } preferred)
+                json.WriteString("PreferredLeaderSite", preferred);
+            if (settings.SnapshotEveryEntries is { } every)
+                json.WriteString("SnapshotEveryEntries", every.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (settings.LogFormat is { } format)
+                json.WriteString("LogFormat", format);
+            foreach (var (key, value) in settings.Extra)
+                json.WriteString(key, value);
+            if (settings.LowerElectionTimeoutMs is { } lower && settings.UpperElectionTimeoutMs is { } upper)
+            {
+                json.WriteStartObject("Raft");
+                json.WriteNumber("LowerElectionTimeoutMs", lower);
+                json.WriteNumber("UpperElectionTimeoutMs", upper);
+                json.WriteEndObject();
+            }
+
+            json.WriteStartArray("Members");
+            foreach (var member in layout.Members)
+            {
+                json.WriteStartObject();
+                json.WriteString("Id", member.Id);
+                json.WriteString("Url", member.Url);
+                json.WriteString("Site", member.Site);
+                json.WriteString("Role", member.Role);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public void StartAll()
+    {
+        foreach (var member in Members)
+        {
+            if (!member.IsRunning)
+                member.Start();
+        }
+    }
+
+    /// <summary>Asks one member how it sees the group; null when it does not answer.</summary>
+    public async Task<ClusterStatus?> TryGetStatusAsync(MemberProcess member, CancellationToken token)
+    {
+        if (!member.IsRunning || member.IsPaused)
+            return null;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            return await http.GetFromJsonAsync(member.Url + "/v1/cluster", ContractsJsonContext.Default.ClusterStatus, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException && !token.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Polls until a running member leads and says so itself, and every other running, unpaused member
+    /// (among <paramref name="among"/>, default all) names that leader. Returns the leader.
+    /// </summary>
+    public async Task<MemberProcess> WaitForLeaderAsync(TimeSpan timeout, IEnumerable<MemberProcess>? among = null, CancellationToken token = default)
+    {
+        var group = (among ?? Members).ToList();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(timeout);
+        string? lastSeen = null;
+        while (true)
+        {
+            var live = group.Where(m => m.IsRunning && !m.IsPaused).ToList();
+            var statuses = await Task.WhenAll(live.Select(m => TryGetStatusAsync(m, deadline.Token))).ConfigureAwait(false);
+            var leaders = statuses.Where(s => s is not null).Select(s => s!.LeaderId).Distinct().ToList();
+            lastSeen = string.Join(",", statuses.Select((s, i) => $"{live[i].Id}->{s?.LeaderId ?? "?"}"));
+            if (leaders.Count == 1 && leaders[0] is { } leaderId && statuses.All(s => s is not null)
+                && live.FirstOrDefault(m => m.Id == leaderId) is { } leader
+                && statuses.First(s => s!.MemberId == leaderId)!.LeaderId == leaderId)
+                return leader;
+            try
+            {
+                await Task.Delay(50, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                throw new TimeoutException($"No agreed leader within {timeout} ({lastSeen}).");
+            }
+        }
+    }
+
+    public async Task StopAllAsync(TimeSpan grace)
+        => await Task.WhenAll(Members.Select(m => m.StopAsync(grace))).ConfigureAwait(false);
+
+    /// <summary>Kills every member still running (SIGKILL). Logs and data stay on disk.</summary>
+    public ValueTask DisposeAsync()
+    {
+        foreach (var member in Members)
+        {
+            try
+            {
+                member.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // already gone
+            }
+        }
+
+        http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -9,9 +9,16 @@ namespace GlobalZone.ClusterRunner;
 /// </summary>
 public sealed record ClusterLayout(IReadOnlyList<MemberSpec> Members)
 {
-    /// <summary>Parses <c>A+B+W</c> (W must be 1 or 0: the witness site) and assigns ports from <paramref name="basePort"/>, or free ports when 0.</summary>
-    public static ClusterLayout Parse(string layout, int basePort = 0)
+    /// <summary>
+    /// Parses <c>A+B+W</c> (W must be 1 or 0: the witness site) and assigns ports from <paramref name="basePort"/>,
+    /// or free ports when 0. With <paramref name="distinctAddresses"/> every member gets its own loopback address
+    /// in a block picked at random for this cluster (so concurrent clusters never share addresses).
+    /// </summary>
+    public static ClusterLayout Parse(string layout, int basePort = 0, bool distinctAddresses = false)
     {
+        var block = distinctAddresses ? $"127.{Random.Shared.Next(100, 250)}.{Random.Shared.Next(1, 250)}." : null;
+        var ordinal = 0;
+        string NextHost() => block is null ? "127.0.0.1" : block + (++ordinal + 10);
         var counts = layout.Split('+', StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
         if (counts.Length is < 2 or > 3 || counts.Take(2).Any(c => c < 1) || (counts.Length == 3 && counts[2] is not (0 or 1)))
             throw new ArgumentException("Layout is VOTERS_DC1+VOTERS_DC2[+WITNESS], e.g. 2+2+1 or 1+1+1.", nameof(layout));
@@ -20,18 +27,24 @@ public sealed record ClusterLayout(IReadOnlyList<MemberSpec> Members)
         for (var site = 0; site < 2; site++)
         {
             for (var i = 0; i < counts[site]; i++)
-                members.Add(new MemberSpec($"dc{site + 1}-{(char)('a' + i)}", $"dc{site + 1}", "voter", basePort > 0 ? port++ : FreePort()));
+            {
+                var host = NextHost();
+                members.Add(new MemberSpec($"dc{site + 1}-{(char)('a' + i)}", $"dc{site + 1}", "voter", basePort > 0 ? port++ : FreePort(host), host));
+            }
         }
 
         if (counts.Length == 3 && counts[2] == 1)
-            members.Add(new MemberSpec("dc3-w", "dc3", "witness", basePort > 0 ? port : FreePort()));
+        {
+            var host = NextHost();
+            members.Add(new MemberSpec("dc3-w", "dc3", "witness", basePort > 0 ? port : FreePort(host), host));
+        }
         return new ClusterLayout(members);
     }
 
-    /// <summary>A port nobody listens on right now (the OS picks it).</summary>
-    public static int FreePort()
+    /// <summary>A port nobody listens on right now at <paramref name="host"/> (the OS picks it).</summary>
+    public static int FreePort(string host = "127.0.0.1")
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Parse(host), 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }

@@ -1,9 +1,12 @@
 namespace GlobalZone.ClusterRunner;
 
-/// <summary>One member of a local cluster: its id, site, role and port on 127.0.0.1.</summary>
-public sealed record MemberSpec(string Id, string Site, string Role, int Port)
+/// <summary>
+/// One member of a local cluster: its id, site, role, loopback address and port. Members get addresses of their
+/// own (127.x.y.z) when the cluster must be partitionable, since firewall rules tell members apart by address.
+/// </summary>
+public sealed record MemberSpec(string Id, string Site, string Role, int Port, string Host = "127.0.0.1")
 {
-    public string Url => $"http://127.0.0.1:{Port}";
+    public string Url => $"http://{Host}:{Port}";
 
     public bool IsWitness => Role == "witness";
 }

@@ -50,6 +50,7 @@ public static class ConsensusRegistration
                     members.Add(new UriEndPoint(new Uri(member.Url, UriKind.Absolute)));
             })
             .ConfigureCluster<ClusterLifetime>();
+        builder.Services.AddPeerConnections(options);
 
         builder.JoinCluster((config, _, _) =>
         {

@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GlobalZone.Consensus;
+
+/// <summary>
+/// The HTTP client DotNext uses for member-to-member traffic (its handler name is <c>raftClient</c>). Outgoing
+/// connections are bound to this member's own address, so that a member with its own loopback address
+/// (127.x.y.z) is also the source of its traffic: firewall rules between two members' addresses then cut
+/// exactly that link, which is how the tests and the harness make real partitions.
+/// </summary>
+public static class PeerConnections
+{
+    public const string ClientName = "raftClient";
+
+    public static IHttpClientBuilder AddPeerConnections(this IServiceCollection services, NodeOptions options)
+    {
+        var self = new Uri(options.Self.Url, UriKind.Absolute);
+        IPAddress? local = IPAddress.TryParse(self.Host, out var parsed) && !IPAddress.Any.Equals(parsed) ? parsed : null;
+        var connectTimeout = TimeSpan.FromMilliseconds(options.Raft.LowerElectionTimeoutMs);
+        return services.AddHttpClient(ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        {
+            ConnectTimeout = connectTimeout,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            ConnectCallback = local is null ? null : (context, token) => ConnectFromAsync(local, context.DnsEndPoint, token),
+        });
+    }
+
+    private static async ValueTask<Stream> ConnectFromAsync(IPAddress local, DnsEndPoint remote, CancellationToken token)
+    {
+        var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Bind(new IPEndPoint(local, 0));
+            await socket.ConnectAsync(remote, token).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

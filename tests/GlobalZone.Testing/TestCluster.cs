@@ -1,0 +1,100 @@
+using GlobalZone.ClusterRunner;
+using Xunit.Abstractions;
+
+namespace GlobalZone.Testing;
+
+/// <summary>
+/// A real cluster of member processes for one test, with loopback timings (elections in 300–600 ms), its folder
+/// under <c>tests/TestResults/clusters/</c>. Disposing kills every member it started and removes the data, but
+/// keeps each member's log there as the evidence of a failed run.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly ITestOutputHelper? output;
+    private readonly Dictionary<string, HttpClient> clients = new();
+
+    private TestCluster(LocalCluster cluster, ITestOutputHelper? output)
+    {
+        Cluster = cluster;
+        this.output = output;
+    }
+
+    public LocalCluster Cluster { get; }
+
+    public IReadOnlyList<MemberProcess> Members => Cluster.Members;
+
+    public MemberProcess this[string id] => Cluster[id];
+
+    public static async Task<TestCluster> StartAsync(string name, string layout = "2+1+0", ITestOutputHelper? output = null, bool partitionable = false,
+        Func<ClusterSettings, ClusterSettings>? configure = null)
+    {
+        var root = Path.Combine(ResultsRoot(), $"{name}-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
+        var settings = new ClusterSettings
+        {
+            RootDirectory = root,
+            ClusterName = "test-" + name,
+            LowerElectionTimeoutMs = 300,
+            UpperElectionTimeoutMs = 600,
+        };
+        settings = configure?.Invoke(settings) ?? settings;
+        var cluster = LocalCluster.Create(ClusterLayout.Parse(layout, distinctAddresses: partitionable), settings);
+        output?.WriteLine($"cluster {name}: {root}");
+        var test = new TestCluster(cluster, output);
+        cluster.StartAll();
+        await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        return test;
+    }
+
+    /// <summary>An HTTP client for one member (no automatic redirects: what a follower answers is under test).</summary>
+    public HttpClient Client(MemberProcess member)
+    {
+        if (!clients.TryGetValue(member.Id, out var client))
+        {
+            client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromSeconds(20) })
+            {
+                BaseAddress = new Uri(member.Url),
+                Timeout = TimeSpan.FromSeconds(15),
+            };
+            clients[member.Id] = client;
+        }
+
+        return client;
+    }
+
+    public Task<MemberProcess> WaitForLeaderAsync(TimeSpan? timeout = null, IEnumerable<MemberProcess>? among = null)
+        => Cluster.WaitForLeaderAsync(timeout ?? TimeSpan.FromSeconds(30), among);
+
+    public MemberProcess AnyFollowerOf(MemberProcess leader)
+        => Members.First(m => m.Id != leader.Id && !m.Spec.IsWitness && m.IsRunning);
+
+    private static string ResultsRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "GlobalZone.sln")))
+            dir = dir.Parent;
+        return dir is null
+            ? Path.Combine(Path.GetTempPath(), "globalzone-tests")
+            : Path.Combine(dir.FullName, "tests", "TestResults", "clusters");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in clients.Values)
+            client.Dispose();
+        await Cluster.DisposeAsync();
+        foreach (var member in Members)
+        {
+            try
+            {
+                if (Directory.Exists(member.DataDirectory))
+                    Directory.Delete(member.DataDirectory, recursive: true);
+            }
+            catch (IOException e)
+            {
+                output?.WriteLine($"could not remove {member.DataDirectory}: {e.Message}");
+            }
+        }
+
+        output?.WriteLine($"member logs kept in {Cluster.Settings.RootDirectory}");
+    }
+}

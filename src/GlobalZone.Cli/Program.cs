@@ -1,9 +1,19 @@
 using System.CommandLine;
+using GlobalZone.Cli;
 using GlobalZone.Cli.Commands;
 
-var root = new RootCommand("gz: run and operate GlobalZone clusters")
+var root = new RootCommand("gz: run and operate GlobalZone clusters (members from --endpoints or GZ_ENDPOINTS)")
 {
+    CliOptions.Endpoints,
     LocalClusterCommand.Create(),
+    StatusCommand.Create(),
+    KeyValueCommands.Create(),
+    LeaseCommands.Create(),
+    LockCommand.Create(),
+    LeaderCommands.Create(),
+    BenchCommand.Create(),
+    BackupCommands.Create(),
+    HealthCommand.Create(),
 };
 
 // Ctrl-C cancels the running command's token; give it time to stop members cleanly instead of exiting at once.

@@ -20,8 +20,8 @@ public sealed record ClusterLayout(IReadOnlyList<MemberSpec> Members)
         var ordinal = 0;
         string NextHost() => block is null ? "127.0.0.1" : block + (++ordinal + 10);
         var counts = layout.Split('+', StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
-        if (counts.Length is < 2 or > 3 || counts.Take(2).Any(c => c < 1) || (counts.Length == 3 && counts[2] is not (0 or 1)))
-            throw new ArgumentException("Layout is VOTERS_DC1+VOTERS_DC2[+WITNESS], e.g. 2+2+1 or 1+1+1.", nameof(layout));
+        if (counts.Length is < 2 or > 3 || counts[0] < 1 || counts[1] < 0 || (counts.Length == 3 && counts[2] is not (0 or 1)))
+            throw new ArgumentException("Layout is VOTERS_DC1+VOTERS_DC2[+WITNESS], e.g. 2+2+1, 1+1+1 or 1+0 (a single member).", nameof(layout));
         var members = new List<MemberSpec>();
         var port = basePort;
         for (var site = 0; site < 2; site++)
@@ -41,11 +41,44 @@ public sealed record ClusterLayout(IReadOnlyList<MemberSpec> Members)
         return new ClusterLayout(members);
     }
 
-    /// <summary>A port nobody listens on right now at <paramref name="host"/> (the OS picks it).</summary>
+    /// <summary>
+    /// A port nobody listens on right now at <paramref name="host"/>. Picked below the kernel's ephemeral range:
+    /// a port the OS hands out for port 0 can be taken a moment later as the source port of some outgoing
+    /// connection, and then the member cannot bind it.
+    /// </summary>
     public static int FreePort(string host = "127.0.0.1")
     {
-        using var listener = new TcpListener(IPAddress.Parse(host), 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (ephemeralLow, _) = EphemeralRange();
+        var low = 20_000;
+        var high = Math.Max(low + 1000, ephemeralLow);
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(low, high);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Parse(host), port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken; try another
+            }
+        }
+
+        throw new InvalidOperationException($"No free port found on {host} between {low} and {high}.");
+    }
+
+    private static (int Low, int High) EphemeralRange()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
+        {
+            return (32768, 60999);
+        }
     }
 }

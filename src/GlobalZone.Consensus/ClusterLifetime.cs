@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace GlobalZone.Consensus;
 
 /// <summary>Hooks GlobalZone into the Raft member's start and stop: message handling, metadata, leader-change logs.</summary>
-internal sealed partial class ClusterLifetime(GlobalZoneCluster cluster, MemberDirectory directory, ILogger<ClusterLifetime> logger) : IClusterMemberLifetime
+internal sealed partial class ClusterLifetime(GlobalZoneCluster cluster, MemberDirectory directory, LeaderContactClock leaderContact, ILogger<ClusterLifetime> logger) : IClusterMemberLifetime
 {
     public void OnStart(IRaftCluster raft, IDictionary<string, string> metadata)
     {
@@ -16,12 +16,14 @@ internal sealed partial class ClusterLifetime(GlobalZoneCluster cluster, MemberD
         if (raft is IMessageBus bus)
             bus.AddListener(cluster);
         raft.LeaderChanged += OnLeaderChanged;
+        leaderContact.Attach(raft);
         LogStarted(directory.Self.Id, directory.Self.Site, directory.Self.Role, cluster.State.AppliedIndex, cluster.State.Revision);
     }
 
     public void OnStop(IRaftCluster raft)
     {
         raft.LeaderChanged -= OnLeaderChanged;
+        leaderContact.Detach(raft);
         if (raft is IMessageBus bus)
             bus.RemoveListener(cluster);
     }

@@ -31,6 +31,7 @@ public static class ConsensusRegistration
             },
             options.HistoryRetention);
         var raftStateMachine = new RaftStateMachine(state, options, bootstrapLoggers.CreateLogger<RaftStateMachine>());
+        raftStateMachine.WarmUpAsync(CancellationToken.None).GetAwaiter().GetResult();
 
         builder.Services
             .AddSingleton(options)
@@ -39,10 +40,13 @@ public static class ConsensusRegistration
             .AddSingleton<IStateMachine>(raftStateMachine)
             .AddSingleton<MemberDirectory>()
             .AddSingleton<GlobalZoneCluster>()
+            .AddSingleton<LeaderContactClock>()
+            .AddSingleton<LeaseKeeper>()
+            .AddHostedService(provider => provider.GetRequiredService<LeaseKeeper>())
             .UsePersistentLog(new WriteAheadLog.Options
             {
                 Location = Path.Combine(options.DataDirectory, "raft"),
-                ChunkSize = options.WalChunkMiB << 20,
+                ChunkSize = options.WalChunkKiB << 10,
             })
             .UseInMemoryConfigurationStorage(members =>
             {
@@ -50,7 +54,8 @@ public static class ConsensusRegistration
                     members.Add(new UriEndPoint(new Uri(member.Url, UriKind.Absolute)));
             })
             .ConfigureCluster<ClusterLifetime>();
-        builder.Services.AddPeerConnections(options);
+        builder.Services.AddPeerConnections(options).AddSimulatedWan(options);
+        builder.Services.AddSiteAwareLeadership();
 
         builder.JoinCluster((config, _, _) =>
         {
@@ -64,8 +69,11 @@ public static class ConsensusRegistration
             config.HeartbeatThreshold = options.Raft.HeartbeatThreshold;
             config.ClockDriftBound = options.Raft.ClockDriftBound;
             config.IsLeaderLeaseEnabled = true;
-            config.RequestTimeout = TimeSpan.FromMilliseconds(options.Raft.UpperElectionTimeoutMs);
-            config.RpcTimeout = TimeSpan.FromMilliseconds(options.Raft.RpcTimeoutMs > 0 ? options.Raft.RpcTimeoutMs : options.Raft.LowerElectionTimeoutMs / 2);
+            // DotNext bounds every Raft call by the RPC timeout, snapshot installs included, so it must leave room
+            // for a snapshot transfer and its FASTER checkpoint on the receiver; the request timeout must not be lower.
+            var rpcTimeout = TimeSpan.FromMilliseconds(options.Raft.RpcTimeoutMs > 0 ? options.Raft.RpcTimeoutMs : 2 * options.Raft.UpperElectionTimeoutMs);
+            config.RpcTimeout = rpcTimeout;
+            config.RequestTimeout = rpcTimeout + TimeSpan.FromMilliseconds(options.Raft.UpperElectionTimeoutMs);
             config.Metadata["id"] = self.Id;
             config.Metadata["site"] = self.Site;
             config.Metadata["role"] = self.Role;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using DotNext.Net.Cluster.Consensus;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Messaging;
 using GlobalZone.StateMachine;
@@ -24,6 +25,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     private readonly ReadIndexBatcher localReadIndex;
     private readonly ReadIndexBatcher remoteReadIndex;
     private readonly TimeSpan leaderWait;
+    private volatile bool proposalsPaused;
     private IRaftCluster? raft;
     private IMessageBus? bus;
 
@@ -55,6 +57,16 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     public MemberOptions? Leader => Directory.Find(Raft.Leader?.EndPoint);
 
     public bool IsLeader => Raft.Leader is { IsRemote: false };
+
+    /// <summary>
+    /// While true this member, even as leader, appends no client commands (see <see cref="PreferredLeaderPlacement"/>:
+    /// a leader handing over stops taking writes so that its successor can hold its whole log).
+    /// </summary>
+    internal bool ProposalsPaused
+    {
+        get => proposalsPaused;
+        set => proposalsPaused = value;
+    }
 
     /// <summary>
     /// Replicates a command and returns its result once it is applied on this member (so a read here that follows
@@ -140,6 +152,10 @@ public sealed partial class GlobalZoneCluster : IInputChannel
 
     private async Task<(LeaderReply Reply, long Index, CommandResult? Result)> TryReplicateAsLeaderAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
     {
+        // The witness leads only to hand over, and a leader handing over lets its successor catch up: neither
+        // appends client commands (nothing is appended, so the caller may retry with the next leader).
+        if (proposalsPaused || Directory.Self.IsWitness)
+            return (LeaderReply.NotLeader, 0, null);
         var stamped = payload.ToArray();
         CommandCodec.StampLeaderTime(stamped, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var context = new ProposalContext();
@@ -158,16 +174,28 @@ public sealed partial class GlobalZoneCluster : IInputChannel
 
     private async Task<(LeaderReply Reply, long Index, CommandResult? Result)> ForwardAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
     {
+        // DotNext's leader router re-sends to the current leader by itself while the leader is unreachable;
+        // bound that, and tell apart "not processed" (safe to retry) from "may have been processed".
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(leaderWait);
         byte[] reply;
         try
         {
-            reply = await Bus.LeaderRouter.SendMessageAsync(new BytesMessage(MessageNames.Propose, payload), ReadAllAsync, token).ConfigureAwait(false);
+            reply = await Bus.LeaderRouter.SendMessageAsync(new BytesMessage(MessageNames.Propose, payload), ReadAllAsync, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is QuorumUnreachableException or HttpRequestException or InvalidOperationException)
+        catch (QuorumUnreachableException)
+        {
+            return (LeaderReply.NotLeader, 0, null);
+        }
+        catch (Exception e) when (IsRefusedUnprocessed(e))
+        {
+            // The receiver refused before our handler ran (it does not lead, or has not committed its term's no-op).
+            return (LeaderReply.NotLeader, 0, null);
+        }
+        catch (Exception e) when (e is OperationCanceledException && !token.IsCancellationRequested || e is HttpRequestException or ConsensusProtocolException)
         {
             LogForwardFailed(e.GetType().Name, e.Message);
-            // The request may have reached the leader before the connection broke.
-            throw new OutcomeUnknownException("The connection to the leader broke while forwarding the write.", e);
+            throw new OutcomeUnknownException("The write was sent to the leader, but no answer came back in time.", e);
         }
 
         return reply[0] switch
@@ -177,6 +205,10 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             _ => (LeaderReply.OutcomeUnknown, 0, null),
         };
     }
+
+    /// <summary>DotNext answers 503 to a leader-routed message when the receiver does not (yet) lead, before any handler runs.</summary>
+    private static bool IsRefusedUnprocessed(Exception e)
+        => e is ConsensusProtocolException && e.GetBaseException() is HttpRequestException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable };
 
     private async Task<long> ConfirmLeadershipAsync()
     {
@@ -213,7 +245,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             reply = await Bus.LeaderRouter.SendMessageAsync(new BytesMessage(MessageNames.ReadIndex, ReadOnlyMemory<byte>.Empty), ReadAllAsync, CancellationToken.None)
                 .WaitAsync(leaderWait).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is QuorumUnreachableException or HttpRequestException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is QuorumUnreachableException or HttpRequestException or ConsensusProtocolException or TimeoutException)
         {
             throw new NoLeaderException("The leader could not be asked for a read index.", e);
         }
@@ -235,7 +267,18 @@ public sealed partial class GlobalZoneCluster : IInputChannel
                 if (!IsLeader)
                     return Reply(LeaderReply.NotLeader);
                 var payload = await ReadAllAsync(message, token).ConfigureAwait(false);
-                var (status, index, result) = await TryReplicateAsLeaderAsync(payload, token).ConfigureAwait(false);
+                (LeaderReply status, long index, CommandResult? result) outcome;
+                try
+                {
+                    outcome = await TryReplicateAsLeaderAsync(payload, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Leadership ended (DotNext cancels the handler's token) after the entry may have been appended.
+                    return Reply(LeaderReply.OutcomeUnknown);
+                }
+
+                var (status, index, result) = outcome;
                 if (status != LeaderReply.Ok)
                     return Reply(status);
                 var encoded = CommandResultCodec.Encode(result!);
@@ -248,6 +291,9 @@ public sealed partial class GlobalZoneCluster : IInputChannel
 
             case MessageNames.ReadIndex:
             {
+                // A witness that leads briefly to hand over confirms no reads: its members wait for the next leader.
+                if (Directory.Self.IsWitness)
+                    return Reply(LeaderReply.NotLeader);
                 long index;
                 try
                 {

@@ -10,8 +10,20 @@ namespace GlobalZone.Consensus;
 /// later committed entries; the receiver skips those entries when they arrive again (see
 /// <see cref="KeyValueStateMachine.InstallSnapshotAsync"/>).
 /// </summary>
+/// <remarks>
+/// DotNext 6.12 cannot finish catching up a member whose first install outlived the leader's RPC timeout: the
+/// member did install it, so it refuses the same index again, and the leader keeps resending it. When this
+/// snapshot has been sent several times in a short while, <see cref="ResentTooOften"/> asks for a new checkpoint,
+/// whose higher index the member accepts.
+/// </remarks>
 internal sealed class LiveStateSnapshot(KeyValueStateMachine state, long index, long term, string scratchDirectory) : ISnapshot
 {
+    private const int ResendLimit = 3;
+    private int transfers;
+
+    /// <summary>True once this snapshot has been streamed more than a few times.</summary>
+    public bool ResentTooOften => Volatile.Read(ref transfers) > ResendLimit;
+
     public long Index => index;
 
     public long Term => term;
@@ -29,6 +41,7 @@ internal sealed class LiveStateSnapshot(KeyValueStateMachine state, long index, 
     public async ValueTask WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
         where TWriter : IAsyncBinaryWriter
     {
+        Interlocked.Increment(ref transfers);
         // Dump under the state's read lock into a local file first, so applies are held up only for the local
         // disk write, not for the network transfer.
         Directory.CreateDirectory(scratchDirectory);

@@ -8,6 +8,12 @@ internal static class MessageNames
 
     /// <summary>A member asks the leader for a confirmed read index. Body: empty.</summary>
     public const string ReadIndex = "gz.read-index";
+
+    /// <summary>Any member asks another for its log progress. Body: empty. Reply: a JSON <see cref="MemberProgressReport"/>.</summary>
+    public const string Progress = "gz.progress";
+
+    /// <summary>A leader about to hand over asks a voter not to campaign for a while. Body: see <see cref="CampaignHold"/>.</summary>
+    public const string HoldCampaign = "gz.hold-campaign";
 }
 
 /// <summary>First byte of a reply to <see cref="MessageNames.Propose"/> or <see cref="MessageNames.ReadIndex"/>.</summary>

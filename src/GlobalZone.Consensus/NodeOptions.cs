@@ -25,11 +25,33 @@ public sealed record NodeOptions
 
     public RaftTimingOptions Raft { get; init; } = new();
 
+    /// <summary>When the witness takes leadership to bring a voter up to date, and how it backs off.</summary>
+    public WitnessOptions Witness { get; init; } = new();
+
+    /// <summary>How leadership moves back to <see cref="PreferredLeaderSite"/> after a failover.</summary>
+    public LeaderPlacementOptions LeaderPlacement { get; init; } = new();
+
+    /// <summary>
+    /// Simulated WAN for one machine: round-trip milliseconds added to every member-to-member request between two
+    /// sites, keyed <c>SITE-SITE</c> in either order (e.g. <c>GlobalZone:Wan:dc1-dc2=5</c>). Empty: no delay.
+    /// See <see cref="WanLatencies"/>.
+    /// </summary>
+    public Dictionary<string, double> Wan { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How often each member asks every other member for its log progress (0 = the lower election timeout).</summary>
+    public int ProgressProbeIntervalMs { get; init; }
+
     /// <summary>Checkpoint FASTER (and trim the WAL) after this many applied entries, or more when the state is larger.</summary>
     public int SnapshotEveryEntries { get; init; } = 20_000;
 
     /// <summary>How many revisions of history to keep for watches.</summary>
     public long HistoryRetention { get; init; } = 200_000;
+
+    /// <summary>
+    /// How long the outcome of a write carrying an Idempotency-Key is remembered (in replicated state), so that a
+    /// retry within this window returns the first outcome instead of applying again.
+    /// </summary>
+    public int IdempotencyWindowSeconds { get; init; } = 3600;
 
     /// <summary>Largest accepted value in bytes.</summary>
     public int MaxValueBytes { get; init; } = Contracts.Limits.DefaultMaxValueBytes;
@@ -37,8 +59,11 @@ public sealed record NodeOptions
     /// <summary>FASTER memory budget for the key/value log in MiB.</summary>
     public int StorageMemoryMiB { get; init; } = 64;
 
-    /// <summary>Size of each WAL chunk file in MiB (small chunks mean a new mapped file every few dozen entries).</summary>
-    public int WalChunkMiB { get; init; } = 16;
+    /// <summary>
+    /// Size of each WAL chunk file in KiB. Small chunks mean a new mapped file every few dozen entries (slow);
+    /// the WAL is trimmed by whole chunks after a checkpoint, so tests use small ones to force snapshot installs.
+    /// </summary>
+    public int WalChunkKiB { get; init; } = 16 * 1024;
 
     public MemberOptions Self => Members.FirstOrDefault(m => m.Id == MemberId)
         ?? throw new InvalidOperationException($"Member '{MemberId}' is not in the member list.");
@@ -60,6 +85,13 @@ public sealed record NodeOptions
         if (Members.Select(m => m.Id).Distinct().Count() != Members.Count)
             throw new ArgumentException("Member ids must be unique.");
         _ = Self;
+        if (IdempotencyWindowSeconds < 1)
+            throw new ArgumentException("IdempotencyWindowSeconds must be at least 1.");
         Raft.Validate();
+        Witness.Validate();
+        LeaderPlacement.Validate();
+        _ = WanLatencies.From(this);
+        if (ProgressProbeIntervalMs < 0)
+            throw new ArgumentException("ProgressProbeIntervalMs must not be negative.");
     }
 }

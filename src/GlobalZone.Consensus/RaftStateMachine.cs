@@ -41,6 +41,15 @@ public sealed partial class RaftStateMachine : IStateMachine
 
     public KeyValueStateMachine State => state;
 
+    /// <summary>
+    /// Takes a checkpoint at start, before the member joins: it keeps the snapshot index, and it compiles the
+    /// checkpoint path ahead of the first snapshot install, which must finish within one Raft RPC timeout.
+    /// </summary>
+    public Task WarmUpAsync(CancellationToken token) => state.RecheckpointAsync(token);
+
+    /// <summary>Raised after each committed entry is applied (followers apply only what the leader said is committed).</summary>
+    public event Action? EntryApplied;
+
     ISnapshot? ISnapshotManager.Snapshot => snapshot;
 
     ValueTask ISnapshotManager.ReclaimGarbageAsync(long watermark, CancellationToken token) => ValueTask.CompletedTask;
@@ -70,7 +79,9 @@ public sealed partial class RaftStateMachine : IStateMachine
             }
         }
 
-        if (entry.Index - state.SnapshotIndex >= Math.Max(snapshotEveryEntries, state.KeyCount))
+        EntryApplied?.Invoke();
+        if (entry.Index - state.SnapshotIndex >= Math.Max(snapshotEveryEntries, state.KeyCount)
+            || (snapshot?.ResentTooOften == true && entry.Index > state.SnapshotIndex))
             await CheckpointAsync(token).ConfigureAwait(false);
         return entry.Index;
     }
@@ -80,6 +91,7 @@ public sealed partial class RaftStateMachine : IStateMachine
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await state.CheckpointAsync(token).ConfigureAwait(false);
         snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory);
+        ConsensusInstruments.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         LogCheckpoint(state.SnapshotIndex, state.Revision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 

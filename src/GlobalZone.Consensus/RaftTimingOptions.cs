@@ -14,7 +14,10 @@ public sealed record RaftTimingOptions
     /// <summary>Heartbeat interval as a fraction of the lower election timeout.</summary>
     public double HeartbeatThreshold { get; init; } = 0.2;
 
-    /// <summary>Upper bound of one Raft RPC; must not exceed the request timeout.</summary>
+    /// <summary>
+    /// Upper bound of one Raft call, snapshot transfers included (0 = twice the upper election timeout). Raise it for
+    /// large states: a snapshot that cannot be sent and checkpointed within it is retried forever.
+    /// </summary>
     public int RpcTimeoutMs { get; init; } = 0;
 
     /// <summary>How much faster than ours a peer's clock may run (leader lease = lower timeout / this).</summary>

@@ -15,6 +15,15 @@ public sealed record ClusterStatus
     public required long Revision { get; init; }
     public required long SnapshotIndex { get; init; }
     public required IReadOnlyList<MemberStatus> Members { get; init; }
+
+    /// <summary>Whether the answering member is the witness (it serves no clients).</summary>
+    public bool IsWitness { get; init; }
+
+    /// <summary>The site the leader should live in when a voter there is healthy, if one is configured.</summary>
+    public string? PreferredLeaderSite { get; init; }
+
+    /// <summary>The newest leadership hand-off any reachable member has recorded (witness catch-up or move to the preferred site).</summary>
+    public LeadershipHandoff? LastHandoff { get; init; }
 }
 
 /// <summary>One member as the answering member sees it.</summary>
@@ -28,4 +37,19 @@ public sealed record MemberStatus
     public required bool IsLeader { get; init; }
     public required bool IsLocal { get; init; }
     public string? Status { get; init; }
+
+    /// <summary>Index of the last entry in the member's log, as it last reported it (null: no report yet).</summary>
+    public long? LastLogIndex { get; init; }
+
+    /// <summary>Index the member had applied to its state, as it last reported it.</summary>
+    public long? AppliedIndex { get; init; }
+
+    /// <summary>
+    /// Committed entries the member did not yet hold when it last reported: the highest commit index known to the
+    /// answering member minus the member's last log index (0 = caught up; null = no report yet).
+    /// </summary>
+    public long? ReplicationLag { get; init; }
+
+    /// <summary>How old that report is, in milliseconds (a large age means the member is unreachable from here).</summary>
+    public long? ReportAgeMs { get; init; }
 }

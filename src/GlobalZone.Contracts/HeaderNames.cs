@@ -21,6 +21,12 @@ public static class HeaderNames
     /// <summary>A client-chosen key that makes a write apply at most once.</summary>
     public const string IdempotencyKey = "Idempotency-Key";
 
+    /// <summary>On the answer to a retried write: "true" when this is the remembered first outcome.</summary>
+    public const string IdempotentReplayed = "Idempotent-Replayed";
+
+    /// <summary>Oldest revision a watch or wait can still start from (on 410 answers).</summary>
+    public const string OldestRevision = "X-GZ-Oldest-Revision";
+
     /// <summary>Fenced write: <c>{lock}:{token}</c>.</summary>
     public const string FencingToken = "If-Fencing-Token";
 }

@@ -9,4 +9,10 @@ public sealed record ProblemDetailsBody
     public string? Detail { get; init; }
     public string? Leader { get; init; }
     public long? CurrentRevision { get; init; }
+
+    /// <summary>For a compacted watch or wait: the oldest revision still in the history.</summary>
+    public long? OldestRevision { get; init; }
+
+    /// <summary>For lock problems and refused fenced writes: the lock as it is now.</summary>
+    public LockInfo? Lock { get; init; }
 }

@@ -17,4 +17,14 @@ public static class ProblemTypes
     public const string WitnessNoClients = Prefix + "witness-serves-no-clients";
     public const string TooStale = Prefix + "too-stale";
     public const string Internal = Prefix + "internal";
+    public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
+    public const string LeaseNotFound = Prefix + "lease-not-found";
+    public const string LeaseExists = Prefix + "lease-exists";
+    public const string LockNotFound = Prefix + "lock-not-found";
+    public const string LockHeld = Prefix + "lock-held";
+    public const string LockNotHeld = Prefix + "lock-not-held";
+    public const string FencingTokenRejected = Prefix + "fencing-token-rejected";
+    public const string RevisionCompacted = Prefix + "revision-compacted";
+    public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
+    public const string MethodNotAllowed = Prefix + "method-not-allowed";
 }

@@ -30,6 +30,12 @@ public static class CommandResultCodec
                 WriteRecord(writer, record);
         }
 
+        writer.Write(result.Replayed);
+        writer.Write(result.Lease is not null);
+        if (result.Lease is { } lease)
+            writer.Write(lease.Encode());
+        writer.Write(result.Lock is not null);
+        result.Lock?.Write(writer);
         writer.Flush();
         return stream.ToArray();
     }
@@ -56,7 +62,10 @@ public static class CommandResultCodec
             operations[i] = new OperationResult(kind, deleted, previous, records);
         }
 
-        return new CommandResult(status, revision, succeeded, operations, error.Length == 0 ? null : error);
+        var replayed = reader.ReadBoolean();
+        var lease = reader.ReadBoolean() ? LeaseRecord.Decode(reader.ReadBytes(LeaseRecord.EncodedBytes)) : null;
+        var lockRecord = reader.ReadBoolean() ? LockRecord.Read(reader) : null;
+        return new CommandResult(status, revision, succeeded, operations, error.Length == 0 ? null : error, lease, lockRecord, replayed);
     }
 
     private static void WriteRecord(BinaryWriter writer, KeyRecord? record)

@@ -20,6 +20,9 @@ public sealed record KeyRecord(string Key, long CreateRevision, long ModRevision
         return buffer;
     }
 
+    /// <summary>The lease a stored record is attached to, without decoding the value.</summary>
+    public static long LeaseOf(ReadOnlySpan<byte> bytes) => BinaryPrimitives.ReadInt64LittleEndian(bytes[25..]);
+
     public static KeyRecord Decode(string key, ReadOnlySpan<byte> bytes)
         => new(
             key,

@@ -14,6 +14,9 @@ public sealed partial class KeyValueStateMachine
     /// </summary>
     public Task CheckpointAsync(CancellationToken token) => CheckpointAsync(null, token);
 
+    /// <summary>Checkpoints again without moving <see cref="SnapshotIndex"/> (used to warm up at start).</summary>
+    public Task RecheckpointAsync(CancellationToken token) => CheckpointAsync((SnapshotIndex, SnapshotTerm), token);
+
     private async Task CheckpointAsync((long Index, long Term)? label, CancellationToken token)
     {
         long index, term;
@@ -98,7 +101,7 @@ public sealed partial class KeyValueStateMachine
         try
         {
             store.Clear();
-            keyIndex.Clear();
+            ClearIndexes();
             var length = new byte[4];
             while (source.ReadByte() == 1)
             {
@@ -110,8 +113,7 @@ public sealed partial class KeyValueStateMachine
                 source.ReadExactly(value);
                 var storageKey = Encoding.UTF8.GetString(key);
                 store.Upsert(storageKey, value);
-                if (StorageKeys.IsUserKey(storageKey))
-                    keyIndex.Add(StorageKeys.UserKeyOf(storageKey));
+                IndexStoredRecord(storageKey, value);
             }
 
             revision = newRevision;
@@ -124,6 +126,7 @@ public sealed partial class KeyValueStateMachine
             gate.ExitWriteLock();
         }
 
+        StateReplaced?.Invoke();
         await CheckpointAsync((labelIndex, labelTerm), token).ConfigureAwait(false);
         return index;
     }

@@ -41,16 +41,57 @@ public sealed partial class KeyValueStateMachine : IDisposable
         snapshotTerm = meta.SnapshotTerm;
         revision = meta.Revision;
         foreach (var record in store.ScanAll())
-        {
-            if (StorageKeys.IsUserKey(record.Key))
-                keyIndex.Add(StorageKeys.UserKeyOf(record.Key));
-        }
+            IndexStoredRecord(record.Key, record.Value);
 
         history.Recover(meta.HistoryStart, meta.Revision);
     }
 
+    /// <summary>Adds one stored record to the in-memory indexes (on start and after a snapshot install).</summary>
+    private void IndexStoredRecord(string storageKey, byte[] value)
+    {
+        switch (StorageKeys.KindOf(storageKey))
+        {
+            case StorageKeys.UserKeyPrefix:
+            {
+                var key = StorageKeys.UserKeyOf(storageKey);
+                keyIndex.Add(key);
+                var lease = KeyRecord.LeaseOf(value);
+                if (lease != 0)
+                    AttachToLease(lease, key);
+                break;
+            }
+
+            case StorageKeys.LeasePrefix:
+                IndexLease(LeaseRecord.Decode(value));
+                break;
+            case StorageKeys.LockPrefix:
+                IndexLock(LockRecord.Decode(value));
+                break;
+            case StorageKeys.IdempotencyPrefix:
+                IndexIdempotencyRecord(storageKey, value);
+                break;
+            default:
+                if (storageKey == StorageKeys.Counters)
+                    LoadCounters(value);
+                break;
+        }
+    }
+
+    private void ClearIndexes()
+    {
+        keyIndex.Clear();
+        ClearLeaseAndLockIndexes();
+        idempotencyByTime.Clear();
+    }
+
     /// <summary>Raised on the applier after each revision, outside the lock. Handlers must not block.</summary>
     public event Action<long, IReadOnlyList<HistoryEvent>>? RevisionApplied;
+
+    /// <summary>
+    /// Raised on the applier when the whole state was replaced by a snapshot (history restarts after it, lease
+    /// countdowns must restart). Handlers must not block.
+    /// </summary>
+    public event Action? StateReplaced;
 
     /// <summary>Last Raft index folded into the state.</summary>
     public long AppliedIndex => Volatile.Read(ref appliedIndex);
@@ -100,11 +141,9 @@ public sealed partial class KeyValueStateMachine : IDisposable
         {
             if (index <= appliedIndex)
                 return null;
-            result = command switch
-            {
-                TxnCommand txn => ApplyTxn(txn, out events),
-                _ => CommandResult.Rejected(revision, "unknown or malformed command"),
-            };
+            result = command is { IdempotencyKey: { } idempotencyKey }
+                ? ApplyOnce(index, command, idempotencyKey, out events)
+                : ApplyCommand(index, command, out events);
             Volatile.Write(ref appliedIndex, index);
             appliedTerm = term;
         }
@@ -113,9 +152,36 @@ public sealed partial class KeyValueStateMachine : IDisposable
             gate.ExitWriteLock();
         }
 
-        if (events is { Count: > 0 })
+        if (events is { Count: > 0 } && !result.Replayed)
             RevisionApplied?.Invoke(result.Revision, events);
+        DispatchNotifications();
         return result;
+    }
+
+    private CommandResult ApplyCommand(long index, Command? command, out List<HistoryEvent>? events)
+    {
+        events = null;
+        return command switch
+        {
+            TxnCommand txn => ApplyTxn(index, txn, out events),
+            LeaseGrantCommand grant => ApplyLeaseGrant(index, grant),
+            LeaseKeepAliveCommand keepAlive => ApplyLeaseKeepAlive(index, keepAlive),
+            LeaseRevokeCommand revoke => ApplyLeaseRevoke(index, revoke, out events),
+            LeaseExpireCommand expire => ApplyLeaseExpire(index, expire, out events),
+            LockAcquireCommand acquire => ApplyLockAcquire(index, acquire),
+            LockReleaseCommand release => ApplyLockRelease(index, release),
+            IdempotencyCompactCommand compact => ApplyIdempotencyCompact(compact),
+            _ => CommandResult.Rejected(revision, "unknown or malformed command"),
+        };
+    }
+
+    /// <summary>Makes the events of one command the next revision (nothing changes when there are none).</summary>
+    private void CommitRevision(long next, List<HistoryEvent>? events)
+    {
+        if (events is not { Count: > 0 })
+            return;
+        revision = next;
+        history.Append(next, HistoryEvent.EncodeBatch(events));
     }
 
     /// <summary>Records that an entry without a command (a no-op or configuration entry) was applied.</summary>
@@ -135,8 +201,18 @@ public sealed partial class KeyValueStateMachine : IDisposable
         }
     }
 
-    private CommandResult ApplyTxn(TxnCommand txn, out List<HistoryEvent>? events)
+    private CommandResult ApplyTxn(long index, TxnCommand txn, out List<HistoryEvent>? events)
     {
+        events = null;
+        if (txn.Fence is { } fence && !FenceHolds(fence, out var fencedLock))
+        {
+            return CommandResult.Failed(CommandStatus.Fenced, revision,
+                fencedLock?.Holder is { } holder
+                    ? $"Fencing token {fence.FencingToken} of lock '{fence.Lock}' is stale; the current grant is {holder.FencingToken}."
+                    : $"Lock '{fence.Lock}' is not held, so fencing token {fence.FencingToken} is not a current grant.",
+                lockRecord: fencedLock);
+        }
+
         var succeeded = true;
         foreach (var compare in txn.Compares)
         {
@@ -148,9 +224,14 @@ public sealed partial class KeyValueStateMachine : IDisposable
         }
 
         var operations = succeeded ? txn.Success : txn.Failure;
+        foreach (var op in operations)
+        {
+            if (op is { Kind: TxnOperationKind.Put, Lease: not 0 } && !leases.ContainsKey(op.Lease))
+                return CommandResult.Failed(CommandStatus.NotFound, revision, $"Lease {op.Lease} does not exist (expired or revoked?).");
+        }
+
         var next = revision + 1;
         var results = new OperationResult[operations.Count];
-        events = null;
         for (var i = 0; i < operations.Count; i++)
         {
             var op = operations[i];
@@ -162,6 +243,10 @@ public sealed partial class KeyValueStateMachine : IDisposable
                     var record = new KeyRecord(op.Key, previous?.CreateRevision ?? next, next, (previous?.Version ?? 0) + 1, op.Lease, op.Format, op.Value ?? []);
                     store.Upsert(StorageKeys.ForUserKey(op.Key), record.Encode());
                     keyIndex.Add(op.Key);
+                    if (previous is { Lease: not 0 } && previous.Lease != op.Lease)
+                        DetachFromLease(previous.Lease, op.Key);
+                    if (op.Lease != 0)
+                        AttachToLease(op.Lease, op.Key);
                     (events ??= []).Add(new HistoryEvent(HistoryEventKind.Put, record));
                     results[i] = new OperationResult(op.Kind, Previous: previous);
                     break;
@@ -202,12 +287,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
             }
         }
 
-        if (events is { Count: > 0 })
-        {
-            revision = next;
-            history.Append(next, HistoryEvent.EncodeBatch(events));
-        }
-
+        CommitRevision(next, events);
         return new CommandResult(CommandStatus.Applied, revision, succeeded, results);
     }
 
@@ -215,6 +295,8 @@ public sealed partial class KeyValueStateMachine : IDisposable
     {
         store.Delete(StorageKeys.ForUserKey(previous.Key));
         keyIndex.Remove(previous.Key);
+        if (previous.Lease != 0)
+            DetachFromLease(previous.Lease, previous.Key);
         var tombstone = previous with { ModRevision = next, Version = 0, Value = [] };
         (events ??= []).Add(new HistoryEvent(HistoryEventKind.Delete, tombstone));
     }

@@ -7,9 +7,29 @@ internal static class StorageKeys
 {
     public const char UserKeyPrefix = 'k';
 
+    /// <summary>A lease, by id.</summary>
+    public const char LeasePrefix = 'l';
+
+    /// <summary>A lock, by name.</summary>
+    public const char LockPrefix = 'o';
+
+    /// <summary>The remembered outcome of an idempotent write, by its Idempotency-Key.</summary>
+    public const char IdempotencyPrefix = 'i';
+
+    /// <summary>The counters (next lease id, last fencing token). Part of snapshots, unlike the meta record.</summary>
+    public const string Counters = "c";
+
     public static string ForUserKey(string key) => string.Concat("k", key);
 
     public static bool IsUserKey(string storageKey) => storageKey.Length > 0 && storageKey[0] == UserKeyPrefix;
 
     public static string UserKeyOf(string storageKey) => storageKey[1..];
+
+    public static string ForLease(long id) => "l" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string ForLock(string name) => string.Concat("o", name);
+
+    public static string ForIdempotencyKey(string key) => string.Concat("i", key);
+
+    public static char KindOf(string storageKey) => storageKey.Length > 0 ? storageKey[0] : '\0';
 }

@@ -107,11 +107,22 @@ public sealed class FasterKeyValueStore : IDisposable
     /// Takes a fold-over checkpoint of everything written so far. The writer must not write until it
     /// completes, so that the checkpoint holds exactly the state the caller has in mind.
     /// </summary>
+    /// <remarks>
+    /// Not cancellable once started: FASTER finishes a checkpoint only while someone drives it, and an abandoned
+    /// one would refuse every later checkpoint. A checkpoint left running by an earlier caller is completed first.
+    /// </remarks>
     public async Task CheckpointAsync(CancellationToken token)
     {
-        var (success, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, token).ConfigureAwait(false);
-        if (!success)
-            throw new IOException("FASTER refused to start a checkpoint (another one is still running).");
+        token.ThrowIfCancellationRequested();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var (success, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, CancellationToken.None).ConfigureAwait(false);
+            if (success)
+                return;
+            await store.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        throw new IOException("FASTER refused to start a checkpoint three times (another one kept running).");
     }
 
     private static byte[]? ReadWith(ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> session, string key)

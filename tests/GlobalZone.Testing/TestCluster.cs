@@ -40,8 +40,19 @@ public sealed class TestCluster : IAsyncDisposable
         var cluster = LocalCluster.Create(ClusterLayout.Parse(layout, distinctAddresses: partitionable), settings);
         output?.WriteLine($"cluster {name}: {root}");
         var test = new TestCluster(cluster, output);
-        cluster.StartAll();
-        await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            cluster.StartAll();
+            await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+            if (cluster.Members.FirstOrDefault(m => !m.IsRunning) is { } dead)
+                throw new InvalidOperationException($"{dead.Id} exited during start; see {dead.LogPath}");
+        }
+        catch
+        {
+            await test.DisposeAsync();
+            throw;
+        }
+
         return test;
     }
 

@@ -6,7 +6,8 @@ namespace GlobalZone.Cli.Commands;
 /// <summary>
 /// <c>gz local</c>: runs a three-site cluster on 127.0.0.1 in the foreground (default 2+2+1: two voters in dc1,
 /// two in dc2, the witness in dc3), data in a folder that survives restarts. Ctrl-C stops every member cleanly;
-/// running it again resumes the same data on the same ports.
+/// running it again resumes the same data on the same ports. <c>--wan</c> adds simulated round trips between the
+/// sites to member-to-member traffic (see <see cref="SimulatedWan"/>), to see geography's effect on elections and commits.
 /// </summary>
 internal static class LocalClusterCommand
 {
@@ -17,20 +18,43 @@ internal static class LocalClusterCommand
         var basePort = new Option<int>("--base-port") { Description = "Port of the first member; the others follow", DefaultValueFactory = _ => 7101 };
         var logFormat = new Option<string>("--log-format") { Description = "Member log format: text or json", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("local", "Run a local three-site GlobalZone cluster until Ctrl-C") { layout, data, basePort, logFormat };
+        var wan = new Option<string?>("--wan")
+        {
+            Description = "Simulate a WAN between the sites: round-trip ms per site pair added to member-to-member traffic. "
+                + $"'--wan' alone or '--wan global' = {SimulatedWan.GlobalPreset}; or give pairs, e.g. --wan dc1-dc2=2,dc1-dc3=80,dc2-dc3=80",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        wan.Validators.Add(result =>
+        {
+            try
+            {
+                SimulatedWan.Parse(result.Tokens.Count > 0 ? result.Tokens[0].Value : "");
+            }
+            catch (FormatException e)
+            {
+                result.AddError(e.Message);
+            }
+        });
+        var command = new Command("local", "Run a local three-site GlobalZone cluster until Ctrl-C") { layout, data, basePort, logFormat, wan };
         command.SetAction((result, token) => RunAsync(
-            result.GetValue(layout)!, result.GetValue(data)!, result.GetValue(basePort), result.GetValue(logFormat) == "json", token));
+            result.GetValue(layout)!, result.GetValue(data)!, result.GetValue(basePort), result.GetValue(logFormat) == "json",
+            result.GetResult(wan) is not null ? result.GetValue(wan) ?? "" : null, token));
         return command;
     }
 
-    private static async Task<int> RunAsync(string layoutText, string dataDirectory, int basePort, bool jsonLogs, CancellationToken token)
+    private static async Task<int> RunAsync(string layoutText, string dataDirectory, int basePort, bool jsonLogs, string? wanSpec, CancellationToken token)
     {
         var layout = ClusterLayout.Parse(layoutText, basePort);
         var root = Path.GetFullPath(dataDirectory);
-        var cluster = LocalCluster.Create(layout, new ClusterSettings { RootDirectory = root, LogFormat = jsonLogs ? "json" : null });
+        var settings = new ClusterSettings { RootDirectory = root, LogFormat = jsonLogs ? "json" : null };
+        if (wanSpec is not null)
+            settings = settings.WithWan(wanSpec);
+        var cluster = LocalCluster.Create(layout, settings);
         await using (cluster)
         {
             Console.WriteLine($"GlobalZone local cluster ({layoutText}), data in {root}");
+            if (wanSpec is not null)
+                Console.WriteLine($"Simulated WAN (round trips, member-to-member traffic only): {SimulatedWan.Describe(wanSpec)}");
             cluster.StartAll();
             foreach (var member in cluster.Members)
                 Console.WriteLine($"  {member.Id,-7} site {member.Spec.Site}  {member.Spec.Role,-8} {member.Url}   log: {member.LogPath}");

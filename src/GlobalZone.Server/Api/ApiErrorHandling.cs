@@ -16,6 +16,16 @@ internal sealed partial class ApiErrorHandling(RequestDelegate next, GlobalZoneC
         try
         {
             await next(context);
+            // One error shape everywhere: routing's bare 404 (no such endpoint) and 405 (wrong method) too.
+            if (!context.Response.HasStarted && context.Response.ContentLength is null && context.Response.ContentType is null)
+            {
+                if (context.Response.StatusCode == StatusCodes.Status404NotFound)
+                    await Problems.WriteAsync(context, StatusCodes.Status404NotFound, ProblemTypes.NotFound, "No such endpoint.",
+                        $"{context.Request.Method} {context.Request.Path} is not part of the API; see /v1/openapi.json.");
+                else if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+                    await Problems.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, ProblemTypes.MethodNotAllowed, "Method not allowed.",
+                        $"{context.Request.Path} does not take {context.Request.Method}; see /v1/openapi.json.");
+            }
         }
         catch (NoLeaderException e)
         {
@@ -30,6 +40,11 @@ internal sealed partial class ApiErrorHandling(RequestDelegate next, GlobalZoneC
         catch (WitnessServesNoClientsException e)
         {
             await Problems.WriteAsync(context, StatusCodes.Status421MisdirectedRequest, ProblemTypes.WitnessNoClients, "The witness serves no clients.", e.Message, cluster.Leader?.Url);
+        }
+        catch (Watching.RevisionCompactedException e)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status410Gone, ProblemTypes.RevisionCompacted, "That revision is compacted.", e.Message,
+                currentRevision: cluster.State.Revision, oldestRevision: e.OldestRevision);
         }
         catch (BadHttpRequestException e)
         {

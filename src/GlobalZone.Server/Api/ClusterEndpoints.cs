@@ -20,14 +20,24 @@ internal static class ClusterEndpoints
         app.MapGet("/readyz", (HttpContext context) => ReadyAsync(context));
     }
 
-    public static ClusterStatus Describe(GlobalZoneCluster cluster)
+    /// <param name="cluster">The local member's view of consensus.</param>
+    /// <param name="services">When given, adds what the progress probes know: each member's log progress and lag, the last hand-off.</param>
+    public static ClusterStatus Describe(GlobalZoneCluster cluster, IServiceProvider? services = null)
     {
         var raft = cluster.Raft;
         var leader = cluster.Leader;
         var members = new List<MemberStatus>();
+        var progress = services?.GetService<PeerProgressMonitor>();
+        var reports = progress?.Latest ?? new Dictionary<string, ObservedProgress>();
+        var ownLastIndex = raft.AuditTrail.LastEntryIndex;
+        // Lag is measured against the highest commit index anyone reported: a stale follower's own commit index says little.
+        var clusterCommit = reports.Values.Select(r => r.Report.CommitIndex).Append(raft.AuditTrail.LastCommittedEntryIndex).Max();
         foreach (var member in cluster.Directory.Members)
         {
             var peer = raft.Members.FirstOrDefault(m => cluster.Directory.Find(m.EndPoint)?.Id == member.Id);
+            var isLocal = member.Id == cluster.Directory.Self.Id;
+            var seen = isLocal || progress is null ? null : reports.GetValueOrDefault(member.Id);
+            long? lastLogIndex = isLocal ? ownLastIndex : seen?.Report.LastIndex;
             members.Add(new MemberStatus
             {
                 Id = member.Id,
@@ -36,13 +46,17 @@ internal static class ClusterEndpoints
                 Role = member.Role,
                 IsWitness = member.IsWitness,
                 IsLeader = leader?.Id == member.Id,
-                IsLocal = member.Id == cluster.Directory.Self.Id,
+                IsLocal = isLocal,
                 Status = peer?.Status switch
                 {
                     ClusterMemberStatus.Available => "available",
                     ClusterMemberStatus.Unavailable => "unavailable",
                     _ => "unknown",
                 },
+                LastLogIndex = lastLogIndex,
+                AppliedIndex = isLocal ? cluster.State.AppliedIndex : seen?.Report.AppliedIndex,
+                ReplicationLag = lastLogIndex is { } last ? Math.Max(0, clusterCommit - last) : null,
+                ReportAgeMs = isLocal ? 0 : seen?.AgeMs,
             });
         }
 
@@ -60,6 +74,10 @@ internal static class ClusterEndpoints
             Revision = cluster.State.Revision,
             SnapshotIndex = cluster.State.SnapshotIndex,
             Members = members,
+            IsWitness = cluster.Directory.Self.IsWitness,
+            PreferredLeaderSite = services?.GetService<NodeOptions>()?.PreferredLeaderSite,
+            LastHandoff = LeadershipHandoffJournal.Newest(
+                reports.Values.Select(r => r.Report.LastHandoff).Append(services?.GetService<LeadershipHandoffJournal>()?.Last)),
         };
     }
 
@@ -67,7 +85,7 @@ internal static class ClusterEndpoints
     {
         var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
         context.Response.ContentType = "application/json";
-        return JsonSerializer.SerializeAsync(context.Response.Body, Describe(cluster), ContractsJsonContext.Default.ClusterStatus, context.RequestAborted);
+        return JsonSerializer.SerializeAsync(context.Response.Body, Describe(cluster, context.RequestServices), ContractsJsonContext.Default.ClusterStatus, context.RequestAborted);
     }
 
     private static Task ReadyAsync(HttpContext context)

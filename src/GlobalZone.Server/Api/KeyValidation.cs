@@ -1,5 +1,6 @@
 using System.Text;
 using GlobalZone.Contracts;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace GlobalZone.Server.Api;
 
@@ -7,6 +8,43 @@ namespace GlobalZone.Server.Api;
 internal static class KeyValidation
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Kestrel leaves a percent-encoded sequence that is not valid UTF-8 (e.g. <c>%FF</c>) undecoded in the path,
+    /// so such a key would silently become the literal text "%FF". Check the raw request target instead.
+    /// </summary>
+    public static string? RawTargetProblem(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is null)
+            return null;
+        var path = raw.Split('?', 2)[0];
+        var bytes = new List<byte>(path.Length);
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (path[i] == '%' && i + 2 < path.Length && Uri.IsHexDigit(path[i + 1]) && Uri.IsHexDigit(path[i + 2]))
+            {
+                bytes.Add(Convert.ToByte(path.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(path[i].ToString()));
+            }
+        }
+
+        try
+        {
+            StrictUtf8.GetString(bytes.ToArray());
+            return null;
+        }
+        catch (DecoderFallbackException)
+        {
+            return "The key is not valid UTF-8.";
+        }
+    }
+
+    public static string? Problem(HttpContext context, string? key) => Problem(key) ?? RawTargetProblem(context);
 
     public static string? Problem(string? key)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Watching;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
 using Microsoft.Extensions.Primitives;
@@ -32,13 +33,13 @@ internal static class KeyValueEndpoints
         var key = context.Request.RouteValues["key"] as string ?? "";
         var query = context.Request.Query;
         var isList = query.ContainsKey("prefix");
-        if (!isList && KeyValidation.Problem(key) is { } keyProblem)
+        if (!isList && KeyValidation.Problem(context, key) is { } keyProblem)
         {
             await Problems.BadRequest(context, ProblemTypes.InvalidKey, keyProblem);
             return;
         }
 
-        if (isList && key.Length > 0 && KeyValidation.Problem(key) is { } prefixProblem)
+        if (isList && key.Length > 0 && KeyValidation.Problem(context, key) is { } prefixProblem)
         {
             await Problems.BadRequest(context, ProblemTypes.InvalidKey, prefixProblem);
             return;
@@ -49,6 +50,12 @@ internal static class KeyValueEndpoints
         {
             await Problems.BadRequest(context, ProblemTypes.BadRequest, $"limit must be a whole number from 1 to {MaxListLimit}.");
             return;
+        }
+
+        if (query.ContainsKey("waitRevision") || query.ContainsKey("wait"))
+        {
+            if (!await WaitForChangeAsync(context, cluster, new KeyFilter(key, isList)))
+                return;
         }
 
         if (!await ReadConsistency.PrepareAsync(context, cluster))
@@ -98,13 +105,14 @@ internal static class KeyValueEndpoints
         var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
         var options = context.RequestServices.GetRequiredService<NodeOptions>();
         var key = context.Request.RouteValues["key"] as string;
-        if (KeyValidation.Problem(key) is { } keyProblem)
+        if (KeyValidation.Problem(context, key) is { } keyProblem)
         {
             await Problems.BadRequest(context, ProblemTypes.InvalidKey, keyProblem);
             return;
         }
 
-        if (!TryParseConditions(context, key!, out var compares, out var conditionProblem) || !TryReadIdempotencyKey(context, out var idempotencyKey, out conditionProblem))
+        if (!TryParseConditions(context, key!, out var compares, out var conditionProblem) || !TryReadIdempotencyKey(context, out var idempotencyKey, out conditionProblem)
+            || !Fencing.TryRead(context, out var fence, out conditionProblem))
         {
             await Problems.BadRequest(context, ProblemTypes.BadRequest, conditionProblem!);
             return;
@@ -128,9 +136,14 @@ internal static class KeyValueEndpoints
             return;
         }
 
+        // Stored minified, so that a transaction's value compare does not depend on the writer's spacing.
+        if (!raw)
+            body = JsonText.Minify(body);
+
         var command = new TxnCommand(compares, [new TxnOperation(TxnOperationKind.Put, key!, body, raw ? ValueFormat.Raw : ValueFormat.Json, lease)], [new TxnOperation(TxnOperationKind.Get, key!)])
         {
             IdempotencyKey = idempotencyKey,
+            Fence = fence,
         };
         var result = await cluster.ProposeAsync(command, context.RequestAborted);
         await WriteWriteResultAsync(context, cluster, key!, result, deleted: null);
@@ -141,13 +154,14 @@ internal static class KeyValueEndpoints
         var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
         var key = context.Request.RouteValues["key"] as string ?? "";
         var prefix = context.Request.Query.ContainsKey("prefix");
-        if ((!prefix || key.Length > 0) && KeyValidation.Problem(key) is { } keyProblem)
+        if ((!prefix || key.Length > 0) && KeyValidation.Problem(context, key) is { } keyProblem)
         {
             await Problems.BadRequest(context, ProblemTypes.InvalidKey, keyProblem);
             return;
         }
 
-        if (!TryParseConditions(context, key, out var compares, out var conditionProblem) || !TryReadIdempotencyKey(context, out var idempotencyKey, out conditionProblem))
+        if (!TryParseConditions(context, key, out var compares, out var conditionProblem) || !TryReadIdempotencyKey(context, out var idempotencyKey, out conditionProblem)
+            || !Fencing.TryRead(context, out var fence, out conditionProblem))
         {
             await Problems.BadRequest(context, ProblemTypes.BadRequest, conditionProblem!);
             return;
@@ -162,6 +176,7 @@ internal static class KeyValueEndpoints
         var command = new TxnCommand(compares, [new TxnOperation(prefix ? TxnOperationKind.DeletePrefix : TxnOperationKind.Delete, key)], [new TxnOperation(TxnOperationKind.Get, key)])
         {
             IdempotencyKey = idempotencyKey,
+            Fence = fence,
         };
         var result = await cluster.ProposeAsync(command, context.RequestAborted);
         await WriteWriteResultAsync(context, cluster, key, result, deleted: result.Succeeded ? result.Operations[0].Deleted : null);
@@ -169,12 +184,9 @@ internal static class KeyValueEndpoints
 
     private static async Task WriteWriteResultAsync(HttpContext context, GlobalZoneCluster cluster, string key, CommandResult result, long? deleted)
     {
-        ReadConsistency.StampHeaders(context, cluster);
-        if (result.Status == CommandStatus.Rejected)
-        {
-            await Problems.BadRequest(context, ProblemTypes.BadRequest, result.Error ?? "The command was rejected.");
+        // Fenced, unknown lease, reused Idempotency-Key, rejected: nothing was applied (also stamps the headers).
+        if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
             return;
-        }
 
         if (!result.Succeeded)
         {
@@ -251,6 +263,42 @@ internal static class KeyValueEndpoints
 
         idempotencyKey = text;
         return true;
+    }
+
+    /// <summary>
+    /// <c>?waitRevision=N&amp;wait=30s</c>: holds the read until the key (or the listed prefix) changes at revision N or
+    /// later, or the wait ends. False after writing a problem (bad parameters, compacted revision).
+    /// </summary>
+    private static async Task<bool> WaitForChangeAsync(HttpContext context, GlobalZoneCluster cluster, KeyFilter filter)
+    {
+        var query = context.Request.Query;
+        if (!query.TryGetValue("waitRevision", out var revisionText)
+            || !long.TryParse(revisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var waitRevision) || waitRevision < 1)
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, "waitRevision must be a revision (a whole number from 1): the X-GZ-Revision of your last answer + 1.");
+            return false;
+        }
+
+        var wait = ChangeWaiter.DefaultWait;
+        if (query.TryGetValue("wait", out var waitText) && (!Durations.TryParse(waitText, out wait) || wait < TimeSpan.Zero || wait > ChangeWaiter.MaxWait))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, $"wait must be a duration such as 30s or 2m, at most {Durations.Describe(ChangeWaiter.MaxWait)}.");
+            return false;
+        }
+
+        if (cluster.Directory.Self.IsWitness)
+            throw new WitnessServesNoClientsException();
+        var feed = context.RequestServices.GetRequiredService<RevisionFeed>();
+        try
+        {
+            await ChangeWaiter.WaitAsync(feed, filter, waitRevision, wait, context.RequestAborted);
+            return true;
+        }
+        catch (RevisionCompactedException e)
+        {
+            await WatchEndpoints.CompactedAsync(context, cluster, waitRevision, e.OldestRevision);
+            return false;
+        }
     }
 
     private static string ETag(long revision) => "\"" + revision.ToString(CultureInfo.InvariantCulture) + "\"";

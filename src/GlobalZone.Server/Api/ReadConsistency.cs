@@ -5,14 +5,34 @@ namespace GlobalZone.Server.Api;
 
 /// <summary>
 /// <c>?consistency=linearizable</c> (default): a read index confirmed by the leader, then a local read.
-/// <c>?consistency=stale</c>: the local state as it is, never waiting; the answer says how old it may be.
+/// <c>?consistency=stale</c>: the local state as it is, never waiting; the answer says how old it may be, and with
+/// <c>maxStaleness=5s</c> the member refuses (503) when it has not heard from the leader for longer than that.
 /// </summary>
 internal static class ReadConsistency
 {
-    /// <summary>False after writing a 400 for an unknown mode.</summary>
+    /// <summary>False after writing a 4xx/503 problem (unknown mode, bad maxStaleness, too stale).</summary>
     public static async Task<bool> PrepareAsync(HttpContext context, GlobalZoneCluster cluster)
     {
-        var mode = context.Request.Query["consistency"].ToString();
+        var query = context.Request.Query;
+        var mode = query["consistency"].ToString();
+        TimeSpan? maxStaleness = null;
+        if (query.TryGetValue("maxStaleness", out var maxText))
+        {
+            if (mode != "stale")
+            {
+                await Problems.BadRequest(context, ProblemTypes.BadRequest, "maxStaleness applies only to consistency=stale.");
+                return false;
+            }
+
+            if (!Durations.TryParse(maxText, out var parsed) || parsed <= TimeSpan.Zero)
+            {
+                await Problems.BadRequest(context, ProblemTypes.BadRequest, "maxStaleness must be a positive duration such as 500ms, 5s or 1m.");
+                return false;
+            }
+
+            maxStaleness = parsed;
+        }
+
         switch (mode)
         {
             case "" or "linearizable":
@@ -21,6 +41,22 @@ internal static class ReadConsistency
             case "stale":
                 if (cluster.Directory.Self.IsWitness)
                     throw new WitnessServesNoClientsException();
+                if (maxStaleness is { } limit)
+                {
+                    var age = context.RequestServices.GetRequiredService<LeaderContactClock>().SinceLastContact;
+                    if (age is null || age > limit)
+                    {
+                        StampHeaders(context, cluster);
+                        context.Response.Headers.RetryAfter = "1";
+                        await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.TooStale, "This member may be too far behind.",
+                            age is null
+                                ? $"This member has no recent contact with a leader; it cannot promise data within {Durations.Describe(limit)}."
+                                : $"Last contact with the leader was {Durations.Describe(age.Value)} ago, more than maxStaleness {Durations.Describe(limit)}.",
+                            cluster.Leader?.Url, cluster.State.Revision);
+                        return false;
+                    }
+                }
+
                 break;
             default:
                 await Problems.BadRequest(context, ProblemTypes.BadRequest, $"Unknown consistency '{mode}'; use 'linearizable' or 'stale'.");
@@ -37,5 +73,9 @@ internal static class ReadConsistency
         headers[HeaderNames.Revision] = cluster.State.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers[HeaderNames.AppliedIndex] = cluster.State.AppliedIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers[HeaderNames.Member] = cluster.Directory.Self.Id;
+        if (!cluster.IsLeader && context.RequestServices.GetService<LeaderContactClock>()?.SinceLastContact is { } age)
+            headers[HeaderNames.LeaderContactAge] = ((long)age.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (cluster.Leader is { } leader)
+            headers[HeaderNames.Leader] = leader.Url;
     }
 }

@@ -36,13 +36,21 @@ public static class NodeHost
             // Leave room for the largest value plus JSON overhead; the API enforces the real limit itself.
             kestrel.Limits.MaxRequestBodySize = options.MaxValueBytes + (64L << 10) + (16L << 20);
         });
+        ClusterIdentityCheck.Ensure(options);
         builder.AddGlobalZoneConsensus(options, bootstrapLoggers);
+        builder.Services.AddClientApi();
+        builder.AddGlobalZoneMetrics();
 
         var app = builder.Build();
         app.UseConsensusProtocolHandler();
+        app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();
         app.MapKeyValueApi();
+        app.MapClientApi();
         app.MapClusterApi();
+        app.MapBackupApi();
+        app.MapStandbyApi();
+        app.MapGlobalZoneMetrics();
         return app;
     }
 

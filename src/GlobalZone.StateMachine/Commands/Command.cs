@@ -4,6 +4,13 @@ namespace GlobalZone.StateMachine.Commands;
 public enum CommandKind : byte
 {
     Txn = 1,
+    LeaseGrant = 2,
+    LeaseKeepAlive = 3,
+    LeaseRevoke = 4,
+    LeaseExpire = 5,
+    LockAcquire = 6,
+    LockRelease = 7,
+    IdempotencyCompact = 8,
 }
 
 /// <summary>

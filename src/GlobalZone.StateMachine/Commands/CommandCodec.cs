@@ -25,6 +25,40 @@ public static class CommandCodec
             case TxnCommand txn:
                 WriteTxn(writer, txn);
                 break;
+            case LeaseGrantCommand grant:
+                WriteInt64(writer, grant.RequestedId);
+                WriteInt64(writer, grant.TtlMs);
+                break;
+            case LeaseKeepAliveCommand keepAlive:
+                WriteInt64(writer, keepAlive.Id);
+                break;
+            case LeaseRevokeCommand revoke:
+                WriteInt64(writer, revoke.Id);
+                break;
+            case LeaseExpireCommand expire:
+                WriteInt32(writer, expire.Leases.Count);
+                foreach (var lease in expire.Leases)
+                {
+                    WriteInt64(writer, lease.Id);
+                    WriteInt64(writer, lease.RenewIndex);
+                }
+
+                break;
+            case LockAcquireCommand acquire:
+                WriteString(writer, acquire.Name);
+                WriteInt64(writer, acquire.Lease);
+                WriteString(writer, acquire.Owner);
+                WriteByte(writer, acquire.Wait ? (byte)1 : (byte)0);
+                break;
+            case LockReleaseCommand release:
+                WriteString(writer, release.Name);
+                WriteInt64(writer, release.Lease);
+                WriteInt64(writer, release.FencingToken);
+                WriteByte(writer, release.OnlyIfWaiting ? (byte)1 : (byte)0);
+                break;
+            case IdempotencyCompactCommand compact:
+                WriteInt64(writer, compact.HorizonMs);
+                break;
             default:
                 throw new ArgumentException($"No encoding for {command.GetType().Name}.", nameof(command));
         }
@@ -53,6 +87,15 @@ public static class CommandCodec
             Command? command = kind switch
             {
                 CommandKind.Txn => ReadTxn(ref reader),
+                CommandKind.LeaseGrant => new LeaseGrantCommand(ReadInt64(ref reader), ReadInt64(ref reader)),
+                CommandKind.LeaseKeepAlive => new LeaseKeepAliveCommand(ReadInt64(ref reader)),
+                CommandKind.LeaseRevoke => new LeaseRevokeCommand(ReadInt64(ref reader)),
+                CommandKind.LeaseExpire => ReadLeaseExpire(ref reader),
+                CommandKind.LockAcquire => new LockAcquireCommand(
+                    ReadString(ref reader) ?? throw new FormatException("lock without name"), ReadInt64(ref reader), ReadString(ref reader) ?? "", ReadByte(ref reader) != 0),
+                CommandKind.LockRelease => new LockReleaseCommand(
+                    ReadString(ref reader) ?? throw new FormatException("lock without name"), ReadInt64(ref reader), ReadInt64(ref reader), ReadByte(ref reader) != 0),
+                CommandKind.IdempotencyCompact => new IdempotencyCompactCommand(ReadInt64(ref reader)),
                 _ => null,
             };
             return command is null ? null : command with { LeaderTimeMs = time, IdempotencyKey = idempotencyKey };
@@ -81,6 +124,21 @@ public static class CommandCodec
 
         WriteOperations(writer, txn.Success);
         WriteOperations(writer, txn.Failure);
+        WriteByte(writer, txn.Fence is null ? (byte)0 : (byte)1);
+        if (txn.Fence is { } fence)
+        {
+            WriteString(writer, fence.Lock);
+            WriteInt64(writer, fence.FencingToken);
+        }
+    }
+
+    private static LeaseExpireCommand ReadLeaseExpire(ref SequenceReader<byte> reader)
+    {
+        var count = ReadCount(ref reader);
+        var leases = new LeaseExpiry[count];
+        for (var i = 0; i < count; i++)
+            leases[i] = new LeaseExpiry(ReadInt64(ref reader), ReadInt64(ref reader));
+        return new LeaseExpireCommand(leases);
     }
 
     private static TxnCommand ReadTxn(ref SequenceReader<byte> reader)
@@ -99,7 +157,10 @@ public static class CommandCodec
 
         var success = ReadOperations(ref reader);
         var failure = ReadOperations(ref reader);
-        return new TxnCommand(compares, success, failure);
+        Fence? fence = null;
+        if (ReadByte(ref reader) == 1)
+            fence = new Fence(ReadString(ref reader) ?? throw new FormatException("fence without lock"), ReadInt64(ref reader));
+        return new TxnCommand(compares, success, failure) { Fence = fence };
     }
 
     private static void WriteOperations(ArrayBufferWriter<byte> writer, IReadOnlyList<TxnOperation> operations)

@@ -45,6 +45,9 @@ public sealed record TxnCommand(IReadOnlyList<Compare> Compares, IReadOnlyList<T
 {
     public override CommandKind Kind => CommandKind.Txn;
 
+    /// <summary>Optional fencing guard, checked before the compares.</summary>
+    public Fence? Fence { get; init; }
+
     public static TxnCommand Put(string key, byte[] value, ValueFormat format = ValueFormat.Json, long lease = 0)
         => new([], [new TxnOperation(TxnOperationKind.Put, key, value, format, lease)], []);
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Self-contained builds of the server (globalzone-server) and the operator tool (gz): no .NET runtime is needed on
+# the target machine. Output: deploy/out/{server,gz}/ and deploy/out/globalzone-<rid>.tar.gz, which unpacks to the
+# layout the systemd unit expects (/opt/globalzone/server, /opt/globalzone/gz).
+#   RID=linux-arm64 OUT=/tmp/gz-out deploy/publish.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rid=${RID:-linux-x64}
+out=${OUT:-deploy/out}
+rm -rf "$out/server" "$out/gz"
+
+dotnet publish src/GlobalZone.Server/GlobalZone.Server.csproj -c Release -r "$rid" --self-contained -nologo -o "$out/server"
+# gz is also packable as a .NET tool (dotnet pack src/GlobalZone.Cli); here it is published as a program.
+dotnet publish src/GlobalZone.Cli/GlobalZone.Cli.csproj -c Release -r "$rid" --self-contained -nologo -p:PackAsTool=false -o "$out/gz"
+
+tar -C "$out" -czf "$out/globalzone-$rid.tar.gz" server gz
+echo "published: $out/server/globalzone-server, $out/gz/gz, $out/globalzone-$rid.tar.gz"

@@ -1,0 +1,24 @@
+using GlobalZone.Jepsen.Scenarios;
+
+namespace GlobalZone.Jepsen.Tests.EndToEnd;
+
+/// <summary>Runs the harness in-process against a real cluster, its log in the test output, results under jepsen-style/results/tests/.</summary>
+internal static class HarnessRun
+{
+    public static async Task<RunOutcome> ExecuteAsync(RunOptions options, ITestOutputHelper output)
+    {
+        using var log = new RunLog(output.WriteLine);
+        using var abort = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        return await TestRun.ExecuteAsync(options with { OutputRoot = ResultsRoot(), Seed = 42 }, log, abort.Token);
+    }
+
+    private static string ResultsRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "GlobalZone.sln")))
+            directory = directory.Parent;
+        return directory is null
+            ? Path.Combine(Path.GetTempPath(), "gz-jepsen-tests")
+            : Path.Combine(directory.FullName, "jepsen-style", "results", "tests");
+    }
+}

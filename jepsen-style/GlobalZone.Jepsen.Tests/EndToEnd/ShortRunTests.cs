@@ -1,0 +1,68 @@
+using GlobalZone.Jepsen.Report;
+using GlobalZone.Jepsen.Scenarios;
+using GlobalZone.Jepsen.Validate;
+
+namespace GlobalZone.Jepsen.Tests.EndToEnd;
+
+/// <summary>
+/// Short harness runs against real five-member clusters, one at a time (about 25–40 s each): what CI runs on every
+/// change. The long soak runs are in jepsen-style/README.md.
+/// </summary>
+public sealed class ShortRunTests(ITestOutputHelper output)
+{
+    [RequiresPartitionsFact]
+    public async Task RegisterUnderPartitionsIsLinearizable()
+    {
+        var outcome = await HarnessRun.ExecuteAsync(new RunOptions
+        {
+            Workload = "register",
+            Nemesis = "partition-random-halves,partition-isolate-leader,partition-majorities-ring",
+            Time = TimeSpan.FromSeconds(32),
+            Interval = TimeSpan.FromSeconds(3),
+            FaultDuration = TimeSpan.FromSeconds(6),
+            Clients = 8,
+            Rate = 80,
+        }, output);
+
+        Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
+        Assert.True(outcome.Report.Faults.Count >= 3, $"only {outcome.Report.Faults.Count} faults");
+        Assert.True(outcome.Report.Operations.Count(OperationStatus.Ok) > 500, $"only {outcome.Report.Operations.Count(OperationStatus.Ok)} ok operations");
+        Assert.True(outcome.Report.Recovery.Recovered);
+        Assert.True(File.Exists(Path.Combine(outcome.ResultsFolder, ResultsFolder.HistoryFile)));
+        Assert.True(File.Exists(Path.Combine(outcome.ResultsFolder, ResultsFolder.ReportFile)));
+        Assert.True(File.Exists(Path.Combine(outcome.ResultsFolder, ResultsFolder.LogsFolder, "dc1-a.log")));
+    }
+
+    [RequiresPartitionsFact]
+    public async Task StaleReadsFromAnIsolatedFollowerAreCaught()
+    {
+        var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("stale-read-proof", new RunOptions()), output);
+
+        Assert.Equal(Validity.Invalid, outcome.Validity);
+        Assert.Equal("linearizability", outcome.Validation.Checker);
+        Assert.Contains(outcome.Validation.Offending, o => o.Kind == OperationKind.Read);
+        Assert.True(File.Exists(Path.Combine(outcome.ResultsFolder, ResultsFolder.TimelineFile)));
+        Assert.Equal("invalid", outcome.Report.ExpectedVerdict);
+    }
+
+    [RequiresPartitionsFact]
+    public async Task LinearizableReadsFromAnIsolatedFollowerStayCorrect()
+    {
+        var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("stale-read-control", new RunOptions()), output);
+
+        Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
+        // The isolated follower must have refused reads (503) rather than answered them.
+        Assert.True(outcome.Report.Operations.ByKind["read"]["fail"] > 0);
+    }
+
+    [Fact]
+    public async Task SetUnderKillNineLosesNothing()
+    {
+        var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("set-kill", new RunOptions()) with { Time = TimeSpan.FromSeconds(25) }, output);
+
+        Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
+        Assert.Equal(0, outcome.Validation.Figures["lost"]);
+        Assert.True(outcome.Validation.Figures["acknowledged"] > 500, $"only {outcome.Validation.Figures["acknowledged"]} acknowledged");
+        Assert.True(outcome.Report.Faults.Count >= 2, $"only {outcome.Report.Faults.Count} faults");
+    }
+}

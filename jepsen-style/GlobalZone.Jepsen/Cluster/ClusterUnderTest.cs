@@ -1,0 +1,131 @@
+using GlobalZone.ClusterRunner;
+using GlobalZone.Contracts;
+
+namespace GlobalZone.Jepsen.Cluster;
+
+/// <summary>
+/// The cluster a run tests: real member processes (one per member, each on its own loopback address so iptables can
+/// tell them apart) and, when the run partitions, the iptables partitioner. Nemeses act through it; clients never do.
+/// </summary>
+internal sealed class ClusterUnderTest : IAsyncDisposable
+{
+    private readonly RunLog log;
+    private NetworkPartitioner? partitioner;
+
+    private ClusterUnderTest(LocalCluster cluster, RunLog log)
+    {
+        Local = cluster;
+        this.log = log;
+    }
+
+    public LocalCluster Local { get; }
+
+    public IReadOnlyList<MemberSpec> Members => Local.Layout.Members;
+
+    /// <summary>The members clients may call: every voter (the witness serves no clients).</summary>
+    public IReadOnlyList<MemberSpec> Voters => Members.Where(m => !m.IsWitness).ToList();
+
+    /// <summary>
+    /// The member whose reads a scenario watches (the stale-read proof reads from it while it is cut off); null
+    /// unless the scenario chose one.
+    /// </summary>
+    public MemberSpec? ReadTarget { get; set; }
+
+    public NetworkPartitioner Partitioner => partitioner ?? throw new InvalidOperationException("This run has no partitioner (no partition nemesis was asked for).");
+
+    public MemberProcess Process(MemberSpec member) => Local[member.Id];
+
+    /// <summary>Creates and starts every member (loopback timings: elections in 300–600 ms) and waits for a leader.</summary>
+    public static async Task<ClusterUnderTest> StartAsync(string layoutText, string rootDirectory, bool partitions, RunLog log, CancellationToken token)
+    {
+        if (partitions && !NetworkPartitioner.IsAvailable(out var reason))
+            throw new InvalidOperationException("This run needs network partitions: " + reason);
+        var layout = ClusterLayout.Parse(layoutText, 0, distinctAddresses: true);
+        var settings = new ClusterSettings
+        {
+            RootDirectory = rootDirectory,
+            ClusterName = "jepsen",
+            LowerElectionTimeoutMs = 300,
+            UpperElectionTimeoutMs = 600,
+        };
+        var local = LocalCluster.Create(layout, settings);
+        var cluster = new ClusterUnderTest(local, log);
+        try
+        {
+            if (partitions)
+                cluster.partitioner = new NetworkPartitioner();
+            local.StartAll();
+            foreach (var member in local.Members)
+                log.Info($"member {member.Id,-6} {member.Spec.Role,-8} {member.Url}  log {member.LogPath}");
+            var leader = await local.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token: token).ConfigureAwait(false);
+            log.Info($"leader {leader.Id}");
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The leader now, as the members say: a member that claims leadership itself (the highest term wins if two do,
+    /// as during a partition), else the leader most members name. Null when nobody knows.
+    /// </summary>
+    public async Task<MemberSpec?> FindLeaderAsync(CancellationToken token)
+    {
+        var live = Local.Members.Where(m => m.IsRunning && !m.IsPaused).ToList();
+        var statuses = await Task.WhenAll(live.Select(m => Local.TryGetStatusAsync(m, token))).ConfigureAwait(false);
+        var answers = statuses.OfType<ClusterStatus>().ToList();
+        var claimed = answers.Where(s => s.LeaderId == s.MemberId).OrderByDescending(s => s.Term).FirstOrDefault();
+        var leaderId = claimed?.MemberId
+            ?? answers.Where(s => s.LeaderId is not null).GroupBy(s => s.LeaderId).OrderByDescending(g => g.Count()).FirstOrDefault()?.Key;
+        return leaderId is null ? null : Members.FirstOrDefault(m => m.Id == leaderId);
+    }
+
+    /// <summary>Undoes every fault a nemesis may have left: cuts, pauses, stopped members.</summary>
+    public void HealEverything()
+    {
+        partitioner?.HealAll();
+        foreach (var member in Local.Members)
+        {
+            if (member.IsPaused)
+                member.Resume();
+            if (!member.IsRunning)
+            {
+                log.Info($"restarting {member.Id}");
+                member.Start();
+            }
+        }
+    }
+
+    /// <summary>Waits until every member agrees on one leader; false when that does not happen in time.</summary>
+    public async Task<bool> WaitForRecoveryAsync(TimeSpan timeout, CancellationToken token)
+    {
+        try
+        {
+            var leader = await Local.WaitForLeaderAsync(timeout, token: token).ConfigureAwait(false);
+            log.Info($"recovered: every member names {leader.Id}");
+            return true;
+        }
+        catch (TimeoutException e)
+        {
+            log.Info($"not recovered: {e.Message}");
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            partitioner?.Dispose();
+        }
+        catch (InvalidOperationException e)
+        {
+            log.Info($"could not remove the iptables chain: {e.Message}");
+        }
+
+        await Local.DisposeAsync().ConfigureAwait(false);
+    }
+}

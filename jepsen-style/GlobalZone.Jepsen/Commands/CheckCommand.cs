@@ -1,0 +1,55 @@
+using System.CommandLine;
+using GlobalZone.Jepsen.Report;
+using GlobalZone.Jepsen.Traffic;
+using GlobalZone.Jepsen.Validate;
+
+namespace GlobalZone.Jepsen.Commands;
+
+/// <summary>
+/// <c>gz-jepsen check FOLDER</c>: checks a results folder's <c>history.jsonl</c> again (e.g. with a larger budget,
+/// or after a checker change) and redraws its report. Same exit codes as <c>run</c>.
+/// </summary>
+internal static class CheckCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<string>("folder") { Description = "A results folder written by 'run'" };
+        var budget = new Option<double>("--check-timeout") { Description = "Seconds the checker may take before answering unknown", DefaultValueFactory = _ => 300 };
+        var command = new Command("check", "Check a results folder's history again and redraw its report") { folder, budget };
+        command.SetAction(result =>
+        {
+            var path = Path.GetFullPath(result.GetValue(folder)!);
+            try
+            {
+                var (validity, report) = Recheck(path, TimeSpan.FromSeconds(result.GetValue(budget)));
+                Console.Write(ResultsFolder.Summary(report));
+                Console.WriteLine($"report: {Path.Combine(path, ResultsFolder.ReportFile)}");
+                return (int)validity;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or System.Text.Json.JsonException or ArgumentException)
+            {
+                Console.Error.WriteLine($"cannot check {path}: {e.Message}");
+                return (int)Validity.Unknown;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Validates the saved history with the run's workload checker and rewrites the verdict and pictures.</summary>
+    internal static (Validity Validity, RunReport Report) Recheck(string folder, TimeSpan budget)
+    {
+        var report = ResultsFolder.ReadReport(folder);
+        var history = ResultsFolder.ReadHistory(folder);
+        var validation = WorkloadCatalog.Validator(report.Workload).Validate(history, budget);
+        var validity = ValidationResult.Worst([validation.Validity, report.Recovery.Recovered ? Validity.Valid : Validity.Invalid]);
+        report = report with
+        {
+            Verdict = validity.ToString().ToLowerInvariant(),
+            ExitCode = (int)validity,
+            Checker = new CheckerReport(validation.Checker, validation.Validity.ToString().ToLowerInvariant(), validation.Summary, validation.Details, validation.Figures),
+            Operations = OperationCounts.Of(history),
+        };
+        ResultsFolder.WriteReport(folder, report, history, validation);
+        return (validity, report);
+    }
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using GlobalZone.Jepsen.Scenarios;
+using GlobalZone.Jepsen.Validate;
+
+namespace GlobalZone.Jepsen.Commands;
+
+/// <summary>
+/// <c>gz-jepsen run</c>: one test run. Exit code 0 = valid, 1 = invalid, 2 = unknown or the run itself failed.
+/// A <c>--scenario</c> presets the options; options given explicitly override the preset.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var defaults = new RunOptions();
+        var scenario = new Option<string?>("--scenario") { Description = "A named scenario (see 'list'); explicit options override its settings" };
+        var workload = new Option<string>("--workload") { Description = "register | set", DefaultValueFactory = _ => defaults.Workload };
+        var nemesis = new Option<string>("--nemesis") { Description = "Faults: a name, a,b (take turns), a+b (together), all, none (see 'list')", DefaultValueFactory = _ => defaults.Nemesis };
+        var time = new Option<double>("--time") { Description = "Seconds of traffic", DefaultValueFactory = _ => defaults.Time.TotalSeconds };
+        var layout = new Option<string>("--layout") { Description = "Voters per site and the witness: DC1+DC2+WITNESS", DefaultValueFactory = _ => defaults.Layout };
+        var clients = new Option<int>("--clients") { Description = "Concurrent clients", DefaultValueFactory = _ => defaults.Clients };
+        var rate = new Option<double>("--rate") { Description = "Target operations per second, all clients together", DefaultValueFactory = _ => defaults.Rate };
+        var readConsistency = new Option<string>("--read-consistency") { Description = "linearizable | stale (plain reads)", DefaultValueFactory = _ => "linearizable" };
+        readConsistency.AcceptOnlyFromAmong("linearizable", "stale");
+        var readFromIsolated = new Option<bool>("--read-from-isolated") { Description = "Send every plain read to one follower (which partition-isolate-follower cuts off)" };
+        var interval = new Option<double>("--interval") { Description = "Quiet seconds before each fault", DefaultValueFactory = _ => defaults.Interval.TotalSeconds };
+        var faultDuration = new Option<double>("--fault-duration") { Description = "Seconds each fault lasts", DefaultValueFactory = _ => defaults.FaultDuration.TotalSeconds };
+        var opTimeout = new Option<int>("--op-timeout") { Description = "Milliseconds before a call counts as indeterminate", DefaultValueFactory = _ => (int)defaults.OperationTimeout.TotalMilliseconds };
+        var keys = new Option<int>("--keys") { Description = "Register keys in use at once", DefaultValueFactory = _ => defaults.Keys };
+        var opsPerKey = new Option<int>("--ops-per-key") { Description = "Operations per register key before a fresh key", DefaultValueFactory = _ => defaults.OperationsPerKey };
+        var checkBudget = new Option<double>("--check-timeout") { Description = "Seconds the checker may take before answering unknown", DefaultValueFactory = _ => defaults.CheckBudget.TotalSeconds };
+        var seed = new Option<int?>("--seed") { Description = "Seed for the harness's random choices (default: random, printed)" };
+        var output = new Option<string>("--out") { Description = "Folder that receives the run's results folder", DefaultValueFactory = _ => defaults.OutputRoot };
+        var keepData = new Option<bool>("--keep-data") { Description = "Keep the members' data folders (under the temp folder)" };
+
+        var command = new Command("run", "Start a cluster, run a workload under faults, check the history, write a results folder")
+        {
+            scenario, workload, nemesis, time, layout, clients, rate, readConsistency, readFromIsolated, interval, faultDuration, opTimeout,
+            keys, opsPerKey, checkBudget, seed, output, keepData,
+        };
+        command.SetAction(async (result, token) =>
+        {
+            RunOptions options;
+            try
+            {
+                options = new RunOptions();
+                if (result.GetValue(scenario) is { } name)
+                    options = ScenarioCatalog.Apply(name, options);
+                // Explicit options win over the scenario's preset; defaults never override it.
+                bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+                options = options with
+                {
+                    Workload = Given(workload) || options.Scenario is null ? result.GetValue(workload)! : options.Workload,
+                    Nemesis = Given(nemesis) || options.Scenario is null ? result.GetValue(nemesis)! : options.Nemesis,
+                    Time = Given(time) || options.Scenario is null ? TimeSpan.FromSeconds(result.GetValue(time)) : options.Time,
+                    Layout = Given(layout) ? result.GetValue(layout)! : options.Layout,
+                    Clients = Given(clients) || options.Scenario is null ? result.GetValue(clients) : options.Clients,
+                    Rate = Given(rate) || options.Scenario is null ? result.GetValue(rate) : options.Rate,
+                    StaleReads = Given(readConsistency) ? result.GetValue(readConsistency) == "stale" : options.StaleReads,
+                    ReadFromIsolatedMember = Given(readFromIsolated) ? result.GetValue(readFromIsolated) : options.ReadFromIsolatedMember,
+                    Interval = Given(interval) || options.Scenario is null ? TimeSpan.FromSeconds(result.GetValue(interval)) : options.Interval,
+                    FaultDuration = Given(faultDuration) || options.Scenario is null ? TimeSpan.FromSeconds(result.GetValue(faultDuration)) : options.FaultDuration,
+                    OperationTimeout = TimeSpan.FromMilliseconds(result.GetValue(opTimeout)),
+                    Keys = Given(keys) || options.Scenario is null ? result.GetValue(keys) : options.Keys,
+                    OperationsPerKey = result.GetValue(opsPerKey),
+                    CheckBudget = TimeSpan.FromSeconds(result.GetValue(checkBudget)),
+                    Seed = result.GetValue(seed) ?? options.Seed,
+                    OutputRoot = result.GetValue(output)!,
+                    KeepData = result.GetValue(keepData),
+                };
+                // Asking for the option makes the scenario's expectation meaningless if the reads were changed.
+                if (options.Scenario is not null && (Given(readConsistency) || Given(workload) || Given(nemesis)))
+                    options = options with { Expected = null };
+                if (options.Clients < 1 || options.Rate <= 0 || options.Time <= TimeSpan.Zero)
+                    throw new ArgumentException("--clients, --rate and --time must be positive.");
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return (int)Validity.Unknown;
+            }
+
+            using var log = RunLog.Console();
+            try
+            {
+                var outcome = await TestRun.ExecuteAsync(options, log, token);
+                return (int)outcome.Validity;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                log.Info("aborted; the members were killed and the network healed");
+                return (int)Validity.Unknown;
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or ArgumentException)
+            {
+                log.Info($"the run failed: {e.GetType().Name}: {e.Message}");
+                return (int)Validity.Unknown;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,55 @@
+using GlobalZone.Jepsen.Validate;
+
+namespace GlobalZone.Jepsen.Scenarios;
+
+/// <summary>
+/// Named, repeatable runs (etcd's robustness scenarios): each a preset of <see cref="RunOptions"/>; options given on the
+/// command line still override the preset.
+/// </summary>
+internal static class ScenarioCatalog
+{
+    private const string PartitionTurns = "partition-random-halves,partition-isolate-leader,partition-majorities-ring,partition-dc1-dc2,partition-isolate-site";
+    private const string ProcessTurns = "kill-leader,pause-leader,kill-random,pause-random,crash-cluster";
+
+    private static readonly (string Name, string Description, Func<RunOptions, RunOptions> Apply)[] Entries =
+    [
+        ("stale-read-proof", "PROOF THE CHECKER CAN FAIL: stale reads from a follower the nemesis isolates while writes go on through the majority; expects invalid",
+            o => o with
+            {
+                Workload = "register", StaleReads = true, ReadFromIsolatedMember = true, Nemesis = "partition-isolate-follower",
+                Time = TimeSpan.FromSeconds(15), Interval = TimeSpan.FromSeconds(3), FaultDuration = TimeSpan.FromSeconds(10),
+                Clients = 6, Rate = 60, Keys = 2, Expected = Validity.Invalid,
+            }),
+        ("stale-read-control", "the stale-read proof with linearizable reads: the isolated follower must refuse rather than lie; expects valid",
+            o => o with
+            {
+                Workload = "register", StaleReads = false, ReadFromIsolatedMember = true, Nemesis = "partition-isolate-follower",
+                Time = TimeSpan.FromSeconds(15), Interval = TimeSpan.FromSeconds(3), FaultDuration = TimeSpan.FromSeconds(10),
+                Clients = 6, Rate = 60, Keys = 2, Expected = Validity.Valid,
+            }),
+        ("register-partitions", "register under every partition shape in turn",
+            o => o with { Workload = "register", Nemesis = PartitionTurns, Expected = Validity.Valid }),
+        ("register-processes", "register under kill -9, pause and whole-cluster crash in turn",
+            o => o with { Workload = "register", Nemesis = ProcessTurns, Expected = Validity.Valid }),
+        ("register-all", "register under every nemesis in turn, five minutes",
+            o => o with { Workload = "register", Nemesis = "all", Time = TimeSpan.FromMinutes(5), Expected = Validity.Valid }),
+        ("set-kill", "set (lost-write detection) under kill -9 of the leader and of random members",
+            o => o with { Workload = "set", Nemesis = "kill-leader,kill-random", Time = TimeSpan.FromSeconds(40), Interval = TimeSpan.FromSeconds(4), FaultDuration = TimeSpan.FromSeconds(5), Expected = Validity.Valid }),
+        ("set-all", "set under every nemesis in turn, five minutes",
+            o => o with { Workload = "set", Nemesis = "all", Time = TimeSpan.FromMinutes(5), Expected = Validity.Valid }),
+    ];
+
+    public static IEnumerable<(string Name, string Description)> All => Entries.Select(e => (e.Name, e.Description));
+
+    /// <exception cref="ArgumentException">An unknown scenario name.</exception>
+    public static RunOptions Apply(string name, RunOptions options)
+    {
+        foreach (var entry in Entries)
+        {
+            if (entry.Name == name)
+                return entry.Apply(options) with { Scenario = name };
+        }
+
+        throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", Entries.Select(e => e.Name))}.");
+    }
+}

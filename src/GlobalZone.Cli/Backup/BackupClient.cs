@@ -1,0 +1,46 @@
+using GlobalZone.Cli.Http;
+using GlobalZone.Contracts;
+
+namespace GlobalZone.Cli.Backup;
+
+/// <summary>Downloads <c>GET /v1/backup</c> to a file, verifying it before it takes the final name.</summary>
+internal static class BackupClient
+{
+    public static async Task<BackupHeader> DownloadAsync(GzHttp http, string path, CancellationToken token)
+    {
+        var partial = path + ".partial";
+        try
+        {
+            using (var response = await http.SendAsync(e => new HttpRequestMessage(HttpMethod.Get, new Uri(e, "/v1/backup")), token))
+            {
+                await GzHttp.EnsureSuccessAsync(response, token);
+                await using var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+                await response.Content.CopyToAsync(file, token);
+                await file.FlushAsync(token);
+                file.Flush(flushToDisk: true);
+            }
+
+            var header = await VerifyFileAsync(partial, token);
+            File.Move(partial, path, overwrite: true);
+            return header;
+        }
+        finally
+        {
+            if (File.Exists(partial))
+                File.Delete(partial);
+        }
+    }
+
+    public static async Task<BackupHeader> VerifyFileAsync(string path, CancellationToken token)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        try
+        {
+            return await BackupFormat.VerifyAsync(file, token);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new GzException($"{path}: {e.Message}");
+        }
+    }
+}

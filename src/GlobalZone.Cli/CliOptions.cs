@@ -1,0 +1,65 @@
+using System.CommandLine;
+using GlobalZone.Cli.Http;
+
+namespace GlobalZone.Cli;
+
+/// <summary>Options every operating command shares, and how they turn into a <see cref="GzHttp"/>.</summary>
+internal static class CliOptions
+{
+    public const string EndpointsVariable = "GZ_ENDPOINTS";
+
+    /// <summary>The voters of <c>gz local</c>'s default layout.</summary>
+    public const string DefaultEndpoints = "http://127.0.0.1:7101,http://127.0.0.1:7102,http://127.0.0.1:7103,http://127.0.0.1:7104";
+
+    public static readonly Option<string?> Endpoints = new("--endpoints")
+    {
+        Description = $"Comma-separated member URLs (default: ${EndpointsVariable}, else {DefaultEndpoints})",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json") { Description = "Print JSON for scripts instead of text" };
+
+    public static IReadOnlyList<Uri> ResolveEndpoints(ParseResult result)
+    {
+        var text = result.GetValue(Endpoints);
+        if (string.IsNullOrWhiteSpace(text))
+            text = Environment.GetEnvironmentVariable(EndpointsVariable);
+        if (string.IsNullOrWhiteSpace(text))
+            text = DefaultEndpoints;
+        return ParseEndpoints(text);
+    }
+
+    public static IReadOnlyList<Uri> ParseEndpoints(string text)
+    {
+        var list = new List<Uri>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var withScheme = part.Contains("://", StringComparison.Ordinal) ? part : "http://" + part;
+            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new GzException($"'{part}' is not a member URL (http://host:port).");
+            list.Add(new Uri(uri.GetLeftPart(UriPartial.Authority)));
+        }
+
+        return list;
+    }
+
+    public static GzHttp CreateHttp(ParseResult result, TimeSpan? timeout = null) => new(ResolveEndpoints(result), timeout);
+
+    /// <summary>Runs a command body, turning a <see cref="GzException"/> into one line on stderr and its exit code.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (GzException e)
+        {
+            await Console.Error.WriteLineAsync("gz: " + e.Message).ConfigureAwait(false);
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+    }
+}

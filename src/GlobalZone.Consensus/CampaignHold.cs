@@ -1,0 +1,133 @@
+using System.Buffers.Binary;
+using System.Text;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Extensions;
+using DotNext.Net.Cluster.Messaging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GlobalZone.Consensus;
+
+/// <summary>
+/// Makes a voter stop campaigning for a short while, so that a leadership hand-off goes to the voter it was meant
+/// for. DotNext has no "transfer leadership to X" (Raft's TimeoutNow); after a leader resigns, whoever times out
+/// first wins. So the leader handing over asks the voters that should not win to hold off: they go into DotNext's
+/// standby mode (they still vote and replicate, they do not campaign) until they see a leader other than the one
+/// that handed over, or until the hold ends, whichever comes first.
+/// </summary>
+/// <remarks>Message body: hold length in milliseconds (8 bytes, little endian), then the former leader's id (UTF-8).</remarks>
+public sealed partial class CampaignHold(IServiceProvider services, MemberDirectory directory, ILogger<CampaignHold> logger) : IInputChannel
+{
+    private readonly Lock gate = new();
+    private bool holding;
+    private long holdUntilMs;
+    private string formerLeaderId = "";
+
+    /// <summary>True while this member holds off campaigning because of a hand-off.</summary>
+    public bool IsHolding
+    {
+        get
+        {
+            lock (gate)
+                return holding;
+        }
+    }
+
+    private IRaftCluster Raft => services.GetRequiredService<IRaftCluster>();
+
+    private IStandbyModeSupport Standby => services.GetRequiredService<IStandbyModeSupport>();
+
+    /// <summary>
+    /// Holds this member off campaigning until a leader other than <paramref name="formerLeader"/> appears or
+    /// <paramref name="duration"/> ends. Refused (false) by the witness, which never campaigns anyway, and by a leader.
+    /// </summary>
+    public async Task<bool> HoldAsync(string formerLeader, TimeSpan duration, CancellationToken token)
+    {
+        if (directory.Self.IsWitness || Raft.Leader is { IsRemote: false })
+            return false;
+        lock (gate)
+        {
+            holding = true;
+            formerLeaderId = formerLeader;
+            holdUntilMs = Environment.TickCount64 + (long)duration.TotalMilliseconds;
+        }
+
+        await Standby.EnableStandbyModeAsync(token).ConfigureAwait(false);
+        LogHolding(formerLeader, (long)duration.TotalMilliseconds);
+        return true;
+    }
+
+    /// <summary>Ends the hold once a new leader is seen or the hold has run out. Called often by <see cref="PreferredLeaderPlacement"/>.</summary>
+    public async Task ReleaseIfDueAsync(CancellationToken token)
+    {
+        string former;
+        lock (gate)
+        {
+            if (!holding)
+                return;
+            former = formerLeaderId;
+        }
+
+        var leaderId = directory.Find(Raft.Leader?.EndPoint)?.Id;
+        var newLeader = leaderId is not null && leaderId != former;
+        if (!newLeader && Environment.TickCount64 < Volatile.Read(ref holdUntilMs))
+            return;
+        lock (gate)
+            holding = false;
+        await Standby.RevertToNormalModeAsync(token).ConfigureAwait(false);
+        LogReleased(newLeader ? $"new leader {leaderId}" : "hold ran out");
+    }
+
+    /// <summary>Asks another voter to hold; false when it refused or did not answer.</summary>
+    public async Task<bool> AskToHoldAsync(MemberOptions member, string formerLeader, TimeSpan duration, TimeSpan timeout, CancellationToken token)
+    {
+        if (services.GetRequiredService<IRaftCluster>() is not IMessageBus bus
+            || bus.Members.FirstOrDefault(s => s.IsRemote && directory.Find(s.EndPoint)?.Id == member.Id) is not { } subscriber)
+            return false;
+        var name = Encoding.UTF8.GetBytes(formerLeader);
+        var body = new byte[8 + name.Length];
+        BinaryPrimitives.WriteInt64LittleEndian(body, (long)duration.TotalMilliseconds);
+        name.CopyTo(body, 8);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            var reply = await subscriber.SendMessageAsync(new BytesMessage(MessageNames.HoldCampaign, body), ReadAllAsync, deadline.Token).ConfigureAwait(false);
+            return reply is [1];
+        }
+        catch (Exception e) when (!token.IsCancellationRequested)
+        {
+            LogAskFailed(member.Id, e.GetType().Name);
+            return false;
+        }
+    }
+
+    private static async ValueTask<byte[]> ReadAllAsync(IMessage message, CancellationToken token)
+        => await DotNext.IO.DataTransferObject.ToByteArrayAsync(message, token: token).ConfigureAwait(false);
+
+    async Task<IMessage> IInputChannel.ReceiveMessage(ISubscriber sender, IMessage message, object? context, CancellationToken token)
+    {
+        var body = await ReadAllAsync(message, token).ConfigureAwait(false);
+        var accepted = false;
+        if (body.Length >= 8)
+        {
+            var milliseconds = Math.Clamp(BinaryPrimitives.ReadInt64LittleEndian(body), 0, 600_000);
+            accepted = await HoldAsync(Encoding.UTF8.GetString(body.AsSpan(8)), TimeSpan.FromMilliseconds(milliseconds), token).ConfigureAwait(false);
+        }
+
+        return new BytesMessage(MessageNames.HoldCampaign, new[] { accepted ? (byte)1 : (byte)0 });
+    }
+
+    Task IInputChannel.ReceiveSignal(ISubscriber sender, IMessage signal, object? context, CancellationToken token) => Task.CompletedTask;
+
+    bool IInputChannel.IsSupported(string messageName, bool oneWay) => !oneWay && messageName == MessageNames.HoldCampaign;
+
+    [LoggerMessage(EventId = 1331, Level = LogLevel.Information, Message = "Holding off campaigning for up to {HoldMs} ms while {FormerLeaderId} hands leadership over")]
+    private partial void LogHolding(string formerLeaderId, long holdMs);
+
+    [LoggerMessage(EventId = 1332, Level = LogLevel.Information, Message = "Campaigning again ({Reason})")]
+    private partial void LogReleased(string reason);
+
+    [LoggerMessage(EventId = 1333, Level = LogLevel.Debug, Message = "Could not ask {MemberId} to hold off campaigning ({ErrorType})")]
+    private partial void LogAskFailed(string memberId, string errorType);
+}

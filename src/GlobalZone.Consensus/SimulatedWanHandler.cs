@@ -1,0 +1,32 @@
+namespace GlobalZone.Consensus;
+
+/// <summary>
+/// Delays member-to-member requests by the round trip configured for the pair of sites (see
+/// <see cref="WanLatencies"/>): half before the request leaves, half after its response arrives. It sits in the
+/// <c>raftClient</c> pipeline, so Raft traffic and GlobalZone's own member messages (forwarded writes, read
+/// indexes, progress probes) all pay it, and client traffic does not. It works on any kernel (no netem needed).
+/// </summary>
+internal sealed class SimulatedWanHandler(WanLatencies latencies) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var roundTrip = request.RequestUri is { } uri ? latencies.RoundTripTo(uri) : TimeSpan.Zero;
+        if (roundTrip <= TimeSpan.Zero)
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+
+        var oneWay = roundTrip / 2;
+        await Task.Delay(oneWay, cancellationToken).ConfigureAwait(false);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(roundTrip - oneWay, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,212 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Extensions;
+using GlobalZone.Contracts;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GlobalZone.Consensus;
+
+/// <summary>
+/// Keeps the witness from stranding its group (TiKV's witness design). The witness is a DotNext standby member: it
+/// votes, replicates and counts toward quorums, but never campaigns. That alone can leave the group without a
+/// leader: when the leader's site is lost and only the witness holds the newest committed entries, the witness
+/// refuses its vote to every voter it can reach (their logs are older) and cannot lead itself.
+/// <para>
+/// So, when no leader has been seen for <see cref="WitnessOptions.TakeoverAfter"/>, every voter the witness can
+/// reach holds an older log than its own (the witness refuses each of them its vote) and none of them follows a
+/// leader, the witness leaves standby and campaigns. Once it leads and its term's no-op has committed (a majority,
+/// hence a voter, now holds its whole log), it forces one more replication round so that every reachable voter
+/// catches up, resigns and returns to standby; a caught-up voter wins the next election. While it leads it serves
+/// no client and confirms no read (see <see cref="GlobalZoneCluster"/>). Each takeover doubles the back-off, so the
+/// witness cannot loop revert → win → resign; the back-off resets once a voter has led steadily.
+/// </para>
+/// </summary>
+public sealed partial class WitnessSupervisor : BackgroundService
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
+
+    private readonly IServiceProvider services;
+    private readonly NodeOptions options;
+    private readonly MemberDirectory directory;
+    private readonly PeerProgressMonitor progress;
+    private readonly LeadershipHandoffJournal journal;
+    private readonly ILogger<WitnessSupervisor> logger;
+    private readonly TimeSpan takeoverAfter;
+    private readonly TimeSpan campaignWindow;
+    private readonly TimeSpan handoffTimeout;
+    private readonly TimeSpan initialBackoff;
+    private readonly TimeSpan maxBackoff;
+    private TimeSpan backoff;
+    private long lastLeaderSeenMs;
+    private long voterLeaderSinceMs;
+    private long notBeforeMs;
+    private long lastReasonCheckMs;
+
+    public WitnessSupervisor(IServiceProvider services, NodeOptions options, MemberDirectory directory, PeerProgressMonitor progress,
+        LeadershipHandoffJournal journal, ILogger<WitnessSupervisor> logger)
+    {
+        this.services = services;
+        this.options = options;
+        this.directory = directory;
+        this.progress = progress;
+        this.journal = journal;
+        this.logger = logger;
+        takeoverAfter = options.Witness.TakeoverAfter(options.Raft);
+        campaignWindow = options.Witness.CampaignWindow(options.Raft);
+        handoffTimeout = options.Witness.HandoffTimeout(options.Raft);
+        initialBackoff = backoff = options.Witness.Backoff(options.Raft);
+        maxBackoff = TimeSpan.FromMilliseconds(Math.Max(options.Witness.MaxBackoffMs, initialBackoff.TotalMilliseconds));
+    }
+
+    private IRaftCluster Raft => services.GetRequiredService<IRaftCluster>();
+
+    private IStandbyModeSupport Standby => services.GetRequiredService<IStandbyModeSupport>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        if (!directory.Self.IsWitness)
+            return;
+        try
+        {
+            await Raft.Readiness.WaitAsync(stoppingToken).ConfigureAwait(false);
+            lastLeaderSeenMs = Environment.TickCount64;
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                ObserveLeader();
+                if (await HasReasonToLeadAsync(stoppingToken).ConfigureAwait(false))
+                    await TakeOverAndHandOffAsync(stoppingToken).ConfigureAwait(false);
+                await Task.Delay(Tick, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+
+    private void ObserveLeader()
+    {
+        var now = Environment.TickCount64;
+        if (Raft.Leader is { IsRemote: true })
+        {
+            lastLeaderSeenMs = now;
+            if (voterLeaderSinceMs == 0)
+                voterLeaderSinceMs = now;
+            else if (now - voterLeaderSinceMs >= 10L * options.Raft.UpperElectionTimeoutMs)
+                backoff = initialBackoff; // a voter has led steadily: the last takeover did its job
+        }
+        else
+        {
+            voterLeaderSinceMs = 0;
+        }
+    }
+
+    private async Task<bool> HasReasonToLeadAsync(CancellationToken token)
+    {
+        var now = Environment.TickCount64;
+        if (now - lastLeaderSeenMs < takeoverAfter.TotalMilliseconds || now < notBeforeMs || !Standby.Standby)
+            return false;
+        if (now - lastReasonCheckMs < progress.Interval.TotalMilliseconds / 2)
+            return false;
+        lastReasonCheckMs = now;
+
+        var mine = await progress.LocalReportAsync(token).ConfigureAwait(false);
+        var reports = await progress.ProbeAllAsync(token).ConfigureAwait(false);
+        if (Raft.Leader is not null)
+            return false;
+        var voters = reports.Values.Where(r => directory.Members.FirstOrDefault(m => m.Id == r.MemberId) is { IsWitness: false }).ToList();
+        if (voters.Any(v => v.LeaderId is not null))
+            return false; // some voter still follows a leader we cannot hear: not ours to replace
+        if (voters.Count == 0 || voters.Any(v => !mine.HasNewerLogThan(v)))
+            return false; // a voter we can reach is as up to date as we are: it can win with our vote, no hand-off needed
+        var stale = voters.Select(v => v.MemberId).ToList();
+        LogTakingOver(Environment.TickCount64 - lastLeaderSeenMs, string.Join(",", stale), mine.LastIndex, mine.LastTerm);
+        return true;
+    }
+
+    private async Task TakeOverAndHandOffAsync(CancellationToken token)
+    {
+        var raft = Raft;
+        var started = Environment.TickCount64;
+        notBeforeMs = started + (long)backoff.TotalMilliseconds;
+        backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));
+        journal.Begin(LeadershipHandoffKinds.WitnessCatchUp, directory.Self.Id, targetMemberId: null, raft.AuditTrail.Term, "campaigning to bring voters up to date");
+
+        await Standby.RevertToNormalModeAsync(token).ConfigureAwait(false);
+        try
+        {
+            // Campaign: DotNext's follower timer starts an election after one election timeout.
+            var campaignDeadline = started + (long)campaignWindow.TotalMilliseconds;
+            while (raft.Leader is not { IsRemote: false })
+            {
+                if (raft.Leader is { IsRemote: true } || Environment.TickCount64 >= campaignDeadline)
+                {
+                    var other = directory.Find(raft.Leader?.EndPoint)?.Id;
+                    journal.Resigned(other is null ? "abandoned: the witness did not win in time" : $"abandoned: {other} leads", abandoned: true);
+                    LogCampaignAbandoned(other ?? "none", (long)backoff.TotalMilliseconds);
+                    return;
+                }
+
+                await Task.Delay(Tick, token).ConfigureAwait(false);
+            }
+
+            var term = raft.AuditTrail.Term;
+            LogLeading(term, Environment.TickCount64 - started);
+            var caughtUp = await BringVotersUpToDateAsync(raft, token).ConfigureAwait(false);
+
+            // Step down only while we still lead: DotNext's ResignAsync on a follower asks the remote leader to resign.
+            if (raft.Leader is { IsRemote: false })
+                await raft.ResignAsync(token).ConfigureAwait(false);
+            journal.Resigned($"led term {term}; caught up: {(caughtUp.Count == 0 ? "none confirmed" : string.Join(",", caughtUp))}");
+            LogHandedOff(term, string.Join(",", caughtUp), Environment.TickCount64 - started);
+        }
+        finally
+        {
+            // Back to standby whatever happened; nothing here may leave the witness campaigning.
+            await Standby.EnableStandbyModeAsync(CancellationToken.None).ConfigureAwait(false);
+            lastLeaderSeenMs = Environment.TickCount64;
+        }
+    }
+
+    /// <summary>Waits (bounded) for this term's no-op to commit and for a round to every reachable voter; returns the voters seen caught up.</summary>
+    private async Task<List<string>> BringVotersUpToDateAsync(IRaftCluster raft, CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(handoffTimeout);
+        try
+        {
+            // The no-op commits on a majority: from then on some voter holds every entry the witness holds.
+            await raft.ApplyReadBarrierAsync(ReadBarrierType.Weak, deadline.Token).ConfigureAwait(false);
+            // One more forced round reaches every voter that answers, so they can all win the next election.
+            await raft.ApplyReadBarrierAsync(ReadBarrierType.Strong, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or QuorumUnreachableException or NotLeaderException && !token.IsCancellationRequested)
+        {
+            LogCatchUpIncomplete(e.GetType().Name);
+        }
+
+        var last = raft.AuditTrail.LastEntryIndex;
+        var reports = await progress.ProbeAllAsync(token).ConfigureAwait(false);
+        return reports.Values
+            .Where(r => r.LastIndex >= last && directory.Members.FirstOrDefault(m => m.Id == r.MemberId) is { IsWitness: false })
+            .Select(r => r.MemberId)
+            .ToList();
+    }
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "No leader for {NoLeaderMs} ms and every reachable voter ({StaleVoters}) holds an older log than the witness (last {LastIndex}/{LastTerm}): taking leadership to hand it over")]
+    private partial void LogTakingOver(long noLeaderMs, string staleVoters, long lastIndex, long lastTerm);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Witness leads term {Term} ({ElapsedMs} ms after deciding to); bringing voters up to date")]
+    private partial void LogLeading(long term, long elapsedMs);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Information, Message = "Witness resigned leadership of term {Term}; caught-up voters {CaughtUp}; {ElapsedMs} ms since deciding to lead")]
+    private partial void LogHandedOff(long term, string caughtUp, long elapsedMs);
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Information, Message = "Witness campaign abandoned (leader: {LeaderId}); next takeover after {BackoffMs} ms at the earliest")]
+    private partial void LogCampaignAbandoned(string leaderId, long backoffMs);
+
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Warning, Message = "Witness could not confirm every voter caught up ({ErrorType}); resigning anyway")]
+    private partial void LogCatchUpIncomplete(string errorType);
+}

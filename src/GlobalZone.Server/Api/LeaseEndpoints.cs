@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text.Json;
+using GlobalZone.Consensus;
+using GlobalZone.Contracts;
+using GlobalZone.StateMachine;
+using GlobalZone.StateMachine.Commands;
+
+namespace GlobalZone.Server.Api;
+
+/// <summary>
+/// <c>/v1/leases</c>: grant (POST, <c>{"ttl": seconds}</c>), list (GET), inspect (GET <c>/{id}</c>, with
+/// <c>?keys</c> for its keys), keep alive (POST <c>/{id}/keepalive</c>), revoke (DELETE <c>/{id}</c>). Keys put with
+/// <c>?lease=</c> (or a transaction's <c>lease</c>) are deleted when the lease is revoked or expires, and locks it
+/// holds are released. Every change is a command in the log; expiry is the leader's decision (see LeaseKeeper).
+/// </summary>
+internal static class LeaseEndpoints
+{
+    public const double MinTtlSeconds = 1;
+    public const double MaxTtlSeconds = KeyValueStateMachine.MaxLeaseTtlMs / 1000.0;
+
+    public static void MapLeaseApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/leases");
+        group.MapPost("", (HttpContext context) => GrantAsync(context));
+        group.MapGet("", (HttpContext context) => ListAsync(context));
+        group.MapGet("/{id}", (HttpContext context) => GetAsync(context));
+        group.MapPost("/{id}/keepalive", (HttpContext context) => KeepAliveAsync(context));
+        group.MapDelete("/{id}", (HttpContext context) => RevokeAsync(context));
+    }
+
+    private static async Task GrantAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        if (!IdempotencyHeader.TryRead(context, out var idempotencyKey, out var problem))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, problem!);
+            return;
+        }
+
+        var request = await RequestJson.ReadAsync(context, RequestJsonContext.Default.LeaseGrantRequest, RequestJson.EnvelopeBytes);
+        if (request is null)
+            return;
+        if (!double.IsFinite(request.Ttl) || request.Ttl < MinTtlSeconds || request.Ttl > MaxTtlSeconds)
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest,
+                $"ttl must be a number of seconds from {MinTtlSeconds} to {MaxTtlSeconds} (keep it well above the election timeout).");
+            return;
+        }
+
+        if (request.Id is <= 0)
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, "id, when given, must be a positive whole number.");
+            return;
+        }
+
+        var command = new LeaseGrantCommand(request.Id ?? 0, (long)Math.Round(request.Ttl * 1000)) { IdempotencyKey = idempotencyKey };
+        var result = await cluster.ProposeAsync(command, context.RequestAborted);
+        if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
+            return;
+        var lease = result.Lease!;
+        context.Response.Headers.Location = "/v1/leases/" + lease.Id.ToString(CultureInfo.InvariantCulture);
+        await WriteAsync(context, StatusCodes.Status201Created, Info(context, lease, fresh: true));
+    }
+
+    private static async Task ListAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        if (!await ReadConsistency.PrepareAsync(context, cluster))
+            return;
+        var leases = cluster.State.ListLeases().Select(l => Info(context, l, fresh: false)).ToList();
+        await KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK,
+            writer => JsonSerializer.Serialize(writer, new LeaseList { Leases = leases }, ContractsJsonContext.Default.LeaseList));
+    }
+
+    private static async Task GetAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        if (await ReadIdAsync(context) is not { } id || !await ReadConsistency.PrepareAsync(context, cluster))
+            return;
+        if (cluster.State.GetLease(id) is not { } lease)
+        {
+            await NotFoundAsync(context, cluster, id);
+            return;
+        }
+
+        var info = Info(context, lease, fresh: false);
+        if (context.Request.Query.ContainsKey("keys"))
+            info = info with { Keys = cluster.State.LeaseKeys(id) };
+        await WriteAsync(context, StatusCodes.Status200OK, info);
+    }
+
+    private static async Task KeepAliveAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        if (await ReadIdAsync(context) is not { } id)
+            return;
+        if (!IdempotencyHeader.TryRead(context, out var idempotencyKey, out var problem))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, problem!);
+            return;
+        }
+
+        var result = await cluster.ProposeAsync(new LeaseKeepAliveCommand(id) { IdempotencyKey = idempotencyKey }, context.RequestAborted);
+        if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
+            return;
+        await WriteAsync(context, StatusCodes.Status200OK, Info(context, result.Lease!, fresh: true));
+    }
+
+    private static async Task RevokeAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        if (await ReadIdAsync(context) is not { } id)
+            return;
+        if (!IdempotencyHeader.TryRead(context, out var idempotencyKey, out var problem))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, problem!);
+            return;
+        }
+
+        var result = await cluster.ProposeAsync(new LeaseRevokeCommand(id) { IdempotencyKey = idempotencyKey }, context.RequestAborted);
+        if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
+            return;
+        await WriteAsync(context, StatusCodes.Status200OK, new LeaseInfo
+        {
+            Id = id,
+            Ttl = result.Lease!.TtlMs / 1000.0,
+            Revision = result.Revision,
+            Deleted = result.Operations.Count > 0 ? result.Operations[0].Deleted : 0,
+        });
+    }
+
+    private static LeaseInfo Info(HttpContext context, LeaseRecord lease, bool fresh)
+    {
+        // Just granted or renewed through this member: the whole TTL is ahead, whatever the countdown says yet.
+        var remaining = fresh ? TimeSpan.FromMilliseconds(lease.TtlMs) : context.RequestServices.GetRequiredService<LeaseKeeper>().Remaining(lease.Id);
+        return new LeaseInfo
+        {
+            Id = lease.Id,
+            Ttl = lease.TtlMs / 1000.0,
+            Remaining = remaining is { } r ? Math.Round(r.TotalSeconds, 3) : null,
+        };
+    }
+
+    private static async Task<long?> ReadIdAsync(HttpContext context)
+    {
+        var text = context.Request.RouteValues["id"] as string;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0)
+            return id;
+        await Problems.BadRequest(context, ProblemTypes.BadRequest, $"'{text}' is not a lease id (a positive whole number).");
+        return null;
+    }
+
+    private static Task NotFoundAsync(HttpContext context, GlobalZoneCluster cluster, long id)
+        => Problems.WriteAsync(context, StatusCodes.Status404NotFound, ProblemTypes.LeaseNotFound, "No such lease.",
+            $"Lease {id} does not exist (expired or revoked?).", currentRevision: cluster.State.Revision);
+
+    private static Task WriteAsync(HttpContext context, int status, LeaseInfo info)
+        => KeyValueEndpoints.WriteJsonAsync(context, status, writer => JsonSerializer.Serialize(writer, info, ContractsJsonContext.Default.LeaseInfo));
+}

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using GlobalZone.Consensus;
+using GlobalZone.Contracts;
+using GlobalZone.StateMachine;
+using GlobalZone.StateMachine.Commands;
+
+namespace GlobalZone.Server.Api;
+
+/// <summary>
+/// <c>/v1/locks/{name}</c>: acquire (POST <c>{"lease": id, "wait": seconds, "owner": "..."}</c>), release (DELETE with
+/// <c>?lease=</c>, <c>?token=</c> or <c>If-Fencing-Token</c>), inspect (GET); <c>GET /v1/locks</c> lists held and
+/// awaited locks. A grant carries a fencing token that strictly increases with every grant of the lock. A lock
+/// cannot protect anything outside GlobalZone unless that thing checks the token: see the README.
+/// </summary>
+internal static class LockEndpoints
+{
+    public const double MaxWaitSeconds = 300;
+    private const int MaxOwnerLength = 256;
+
+    public static void MapLockApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/locks", (HttpContext context) => ListAsync(context));
+        var group = app.MapGroup("/v1/locks");
+        group.MapPost("/{**name}", (HttpContext context) => AcquireAsync(context));
+        group.MapDelete("/{**name}", (HttpContext context) => ReleaseAsync(context));
+        group.MapGet("/{**name}", (HttpContext context) => GetAsync(context));
+    }
+
+    private static async Task AcquireAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        if (await ReadNameAsync(context) is not { } name)
+            return;
+        if (!IdempotencyHeader.TryRead(context, out var idempotencyKey, out var problem))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, problem!);
+            return;
+        }
+
+        var request = await RequestJson.ReadAsync(context, RequestJsonContext.Default.LockAcquireRequest, RequestJson.EnvelopeBytes);
+        if (request is null)
+            return;
+        if (request.Lease <= 0)
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, "lease must be the id of a lease you hold (POST /v1/leases).");
+            return;
+        }
+
+        if (request.Wait is { } w && (!double.IsFinite(w) || w < 0 || w > MaxWaitSeconds))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, $"wait must be a number of seconds from 0 to {MaxWaitSeconds}.");
+            return;
+        }
+
+        if (request.Owner is { Length: > MaxOwnerLength } || request.Owner?.Any(char.IsControl) == true)
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, $"owner must be up to {MaxOwnerLength} printable characters.");
+            return;
+        }
+
+        var wait = TimeSpan.FromSeconds(request.Wait ?? 0);
+        var waits = wait > TimeSpan.Zero;
+        // Listen before asking, so a grant that lands between the answer and the wait is not missed.
+        var granted = new TaskCompletionSource<LockRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLockChanged(string changed, LockRecord? record)
+        {
+            if (changed == name && record?.Holder?.Lease == request.Lease)
+                granted.TrySetResult(record);
+        }
+
+        cluster.State.LockChanged += OnLockChanged;
+        try
+        {
+            var command = new LockAcquireCommand(name, request.Lease, request.Owner ?? "", waits) { IdempotencyKey = idempotencyKey };
+            var result = await cluster.ProposeAsync(command, context.RequestAborted);
+            if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
+                return;
+            if (result.Succeeded || result.Lock?.Holder?.Lease == request.Lease)
+            {
+                await WriteGrantAsync(context, result.Lock!);
+                return;
+            }
+
+            if (waits && cluster.State.GetLock(name) is { } now && now.Holder?.Lease == request.Lease)
+            {
+                await WriteGrantAsync(context, now);
+                return;
+            }
+
+            if (waits)
+            {
+                try
+                {
+                    var record = await granted.Task.WaitAsync(wait, context.RequestAborted);
+                    await WriteGrantAsync(context, record);
+                    return;
+                }
+                catch (TimeoutException)
+                {
+                    // Give up the place in the queue, unless the lock arrived meanwhile: then it is ours.
+                    var cancel = await cluster.ProposeAsync(new LockReleaseCommand(name, request.Lease, 0, OnlyIfWaiting: true), context.RequestAborted);
+                    if (cancel.Lock?.Holder?.Lease == request.Lease)
+                    {
+                        await WriteGrantAsync(context, cancel.Lock);
+                        return;
+                    }
+
+                    result = cancel;
+                }
+                catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+                {
+                    // The client left: leave the queue so the lock is not granted to nobody (best effort; the
+                    // lease's expiry cleans up otherwise).
+                    _ = cluster.ProposeAsync(new LockReleaseCommand(name, request.Lease, 0, OnlyIfWaiting: true), CancellationToken.None);
+                    throw;
+                }
+            }
+
+            var current = cluster.State.GetLock(name) ?? result.Lock;
+            await Problems.WriteAsync(context, StatusCodes.Status409Conflict, ProblemTypes.LockHeld, "The lock is held.",
+                current?.Holder is { } holder
+                    ? $"Lock '{name}' is held by lease {holder.Lease}{(holder.Owner.Length > 0 ? $" ({holder.Owner})" : "")}" + (waits ? $"; still held after waiting {Durations.Describe(wait)}." : ".")
+                    : $"Lock '{name}' was not granted" + (waits ? $" within {Durations.Describe(wait)}." : "."),
+                currentRevision: cluster.State.Revision, lockInfo: LockJson.Info(current));
+        }
+        finally
+        {
+            cluster.State.LockChanged -= OnLockChanged;
+        }
+    }
+
+    private static async Task ReleaseAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        if (await ReadNameAsync(context) is not { } name)
+            return;
+        var query = context.Request.Query;
+        long lease = 0, token = 0;
+        if (query.TryGetValue("lease", out var leaseText) && (!long.TryParse(leaseText, NumberStyles.None, CultureInfo.InvariantCulture, out lease) || lease <= 0))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, "lease must be a lease id (a positive whole number).");
+            return;
+        }
+
+        if (query.TryGetValue("token", out var tokenText) && (!long.TryParse(tokenText, NumberStyles.None, CultureInfo.InvariantCulture, out token) || token <= 0))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, "token must be a fencing token (a positive whole number).");
+            return;
+        }
+
+        if (!Fencing.TryRead(context, out var fence, out var problem) || !IdempotencyHeader.TryRead(context, out var idempotencyKey, out problem))
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, problem!);
+            return;
+        }
+
+        if (fence is not null)
+        {
+            if (fence.Lock != name || (token != 0 && token != fence.FencingToken))
+            {
+                await Problems.BadRequest(context, ProblemTypes.BadRequest, $"{HeaderNames.FencingToken} names another lock or token than the request.");
+                return;
+            }
+
+            token = fence.FencingToken;
+        }
+
+        if (lease == 0 && token == 0)
+        {
+            await Problems.BadRequest(context, ProblemTypes.BadRequest, "Say whose grant to release: ?lease=, ?token= or If-Fencing-Token.");
+            return;
+        }
+
+        var result = await cluster.ProposeAsync(new LockReleaseCommand(name, lease, token) { IdempotencyKey = idempotencyKey }, context.RequestAborted);
+        if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result, ProblemTypes.LockNotFound))
+            return;
+        await WriteInfoAsync(context, result.Lock is { } after ? LockJson.Info(after)! : LockJson.Free(name));
+    }
+
+    private static async Task GetAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        if (await ReadNameAsync(context) is not { } name || !await ReadConsistency.PrepareAsync(context, cluster))
+            return;
+        await WriteInfoAsync(context, LockJson.Info(cluster.State.GetLock(name)) ?? LockJson.Free(name));
+    }
+
+    private static async Task ListAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        var prefix = context.Request.Query["prefix"].ToString();
+        if (prefix.Length > 0 && KeyValidation.Problem(prefix) is { } prefixProblem)
+        {
+            await Problems.BadRequest(context, ProblemTypes.InvalidKey, prefixProblem);
+            return;
+        }
+
+        if (!await ReadConsistency.PrepareAsync(context, cluster))
+            return;
+        var locks = cluster.State.ListLocks(prefix).Select(l => LockJson.Info(l)!).ToList();
+        await KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK,
+            writer => JsonSerializer.Serialize(writer, new LockList { Locks = locks }, ContractsJsonContext.Default.LockList));
+    }
+
+    private static Task WriteGrantAsync(HttpContext context, LockRecord record)
+    {
+        var grant = LockJson.Grant(record.Name, record.Holder!);
+        context.Response.Headers.ETag = "\"" + grant.FencingToken.ToString(CultureInfo.InvariantCulture) + "\"";
+        return KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK,
+            writer => JsonSerializer.Serialize(writer, grant, ContractsJsonContext.Default.LockGrant));
+    }
+
+    private static Task WriteInfoAsync(HttpContext context, LockInfo info)
+        => KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK,
+            writer => JsonSerializer.Serialize(writer, info, ContractsJsonContext.Default.LockInfo));
+
+    private static async Task<string?> ReadNameAsync(HttpContext context)
+    {
+        var name = context.Request.RouteValues["name"] as string;
+        if (KeyValidation.Problem(context, name) is { } problem)
+        {
+            await Problems.BadRequest(context, ProblemTypes.InvalidKey, "Lock name: " + problem);
+            return null;
+        }
+
+        return name;
+    }
+}

@@ -1,0 +1,36 @@
+namespace GlobalZone.Server.Watching;
+
+/// <summary>
+/// Blocking reads (Consul style): <c>?waitRevision=N&amp;wait=30s</c> holds the answer until something the read covers
+/// changes at revision N or later, or the wait ends; then the read is answered as usual. A client passes the
+/// <c>X-GZ-Revision</c> of its previous answer plus one, and so never misses a change between two reads.
+/// </summary>
+internal static class ChangeWaiter
+{
+    public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan DefaultWait = TimeSpan.FromMinutes(1);
+
+    /// <summary>True when a matching change was seen, false when the wait ended first.</summary>
+    /// <exception cref="RevisionCompactedException">Revision N is older than the history holds.</exception>
+    public static async Task<bool> WaitAsync(RevisionFeed feed, KeyFilter filter, long fromRevision, TimeSpan wait, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        var next = fromRevision;
+        while (true)
+        {
+            var batch = await feed.ReadAsync(next, 1024, token).ConfigureAwait(false);
+            foreach (var (revision, events) in batch)
+            {
+                if (filter.MatchesAny(events))
+                    return true;
+                next = revision + 1;
+            }
+
+            if (batch.Count > 0)
+                continue;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await feed.WaitAfterAsync(next - 1, left, token).ConfigureAwait(false))
+                return false;
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using GlobalZone.StateMachine.Commands;
+
+namespace GlobalZone.StateMachine;
+
+// Locks: a grant is a state-machine fact (holder lease, label, fencing token); waiters queue in the state, so their
+// order survives failover. Fencing tokens come from one counter that only grows, so every grant of a lock has a
+// larger token than the one before, across leader changes, restarts and snapshots.
+public sealed partial class KeyValueStateMachine
+{
+    private readonly SortedDictionary<string, LockRecord> locks = new(StringComparer.Ordinal);
+
+    /// <summary>One lock, or null when it is free and nobody waits. Safe from any thread.</summary>
+    public LockRecord? GetLock(string name)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            return locks.GetValueOrDefault(name);
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Held or awaited locks whose names start with <paramref name="prefix"/>, by name. Safe from any thread.</summary>
+    public List<LockRecord> ListLocks(string prefix)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            return locks.Values.Where(l => l.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    private CommandResult ApplyLockAcquire(long index, LockAcquireCommand acquire)
+    {
+        if (!leases.ContainsKey(acquire.Lease))
+            return CommandResult.Failed(CommandStatus.NotFound, revision, $"Lease {acquire.Lease} does not exist (expired or revoked?).");
+        var current = locks.GetValueOrDefault(acquire.Name);
+        if (current?.Holder is null)
+        {
+            var granted = Grant(new LockRecord(acquire.Name, null, current?.Waiters ?? []), acquire.Lease, acquire.Owner, index);
+            return new CommandResult(CommandStatus.Applied, revision, true, [], Lock: granted);
+        }
+
+        if (current.Holder.Lease == acquire.Lease)
+            return new CommandResult(CommandStatus.Applied, revision, true, [], Lock: current);
+        if (current.Waiters.Any(w => w.Lease == acquire.Lease) || !acquire.Wait)
+            return new CommandResult(CommandStatus.Applied, revision, false, [], Lock: current);
+
+        var queued = current with { Waiters = [.. current.Waiters, new LockWaiter(acquire.Lease, acquire.Owner, index)] };
+        StoreLock(queued);
+        return new CommandResult(CommandStatus.Applied, revision, false, [], Lock: queued);
+    }
+
+    private CommandResult ApplyLockRelease(long index, LockReleaseCommand release)
+    {
+        if (!locks.TryGetValue(release.Name, out var current))
+            return CommandResult.Failed(CommandStatus.NotFound, revision, $"Lock '{release.Name}' is neither held nor awaited.");
+        if (release.Lease == 0 && release.FencingToken == 0)
+            return CommandResult.Rejected(revision, "A release names the holding lease, the fencing token, or both.");
+        if (release.OnlyIfWaiting && current.Holder?.Lease == release.Lease)
+            return new CommandResult(CommandStatus.Applied, revision, false, [], Lock: current);
+
+        if (current.Holder is { } holder
+            && (release.Lease == 0 || holder.Lease == release.Lease)
+            && (release.FencingToken == 0 || holder.FencingToken == release.FencingToken))
+        {
+            RemoveLockOfLease(holder.Lease, release.Name);
+            var after = ReconcileLock(current with { Holder = null }, index);
+            return new CommandResult(CommandStatus.Applied, revision, true, [], Lock: after);
+        }
+
+        if (release.Lease != 0 && release.FencingToken == 0 && current.Waiters.Any(w => w.Lease == release.Lease))
+        {
+            RemoveLockOfLease(release.Lease, release.Name);
+            var after = ReconcileLock(current with { Waiters = current.Waiters.Where(w => w.Lease != release.Lease).ToArray() }, index);
+            return new CommandResult(CommandStatus.Applied, revision, true, [], Lock: after);
+        }
+
+        return CommandResult.Failed(CommandStatus.Conflict, revision,
+            current.Holder is { } h
+                ? $"Lock '{release.Name}' is held by lease {h.Lease} with fencing token {h.FencingToken}, not by the lease or token given."
+                : $"Lock '{release.Name}' is not held.",
+            lockRecord: current);
+    }
+
+    /// <summary>
+    /// Brings a lock back to a consistent shape after leases left: waiters whose lease is gone leave the queue, a
+    /// holder whose lease is gone loses the lock, and a free lock goes to the first remaining waiter.
+    /// </summary>
+    private LockRecord? ReconcileLock(LockRecord record, long index)
+    {
+        var waiters = record.Waiters.Where(w => leases.ContainsKey(w.Lease)).ToList();
+        var holder = record.Holder is { } h && leases.ContainsKey(h.Lease) ? h : null;
+        if (holder is null && waiters.Count > 0)
+        {
+            var first = waiters[0];
+            waiters.RemoveAt(0);
+            return Grant(new LockRecord(record.Name, null, waiters), first.Lease, first.Owner, index);
+        }
+
+        var after = new LockRecord(record.Name, holder, waiters);
+        StoreLock(after);
+        return holder is null && waiters.Count == 0 ? null : after;
+    }
+
+    private LockRecord Grant(LockRecord free, long lease, string owner, long index)
+    {
+        fencingSequence++;
+        SaveCounters();
+        var granted = free with { Holder = new LockHolder(lease, owner, fencingSequence, index), Waiters = free.Waiters.Where(w => w.Lease != lease).ToArray() };
+        StoreLock(granted);
+        return granted;
+    }
+
+    /// <summary>Stores a lock (or forgets it when free and unqueued) and keeps the lease → locks index in step.</summary>
+    private void StoreLock(LockRecord record)
+    {
+        var name = record.Name;
+        if (record.Holder is null && record.Waiters.Count == 0)
+        {
+            if (locks.Remove(name))
+                store.Delete(StorageKeys.ForLock(name));
+            Notify(() => LockChanged?.Invoke(name, null));
+            return;
+        }
+
+        locks[name] = record;
+        store.Upsert(StorageKeys.ForLock(name), record.Encode());
+        IndexLock(record);
+        Notify(() => LockChanged?.Invoke(name, record));
+    }
+
+    private void IndexLock(LockRecord record)
+    {
+        locks[record.Name] = record;
+        if (record.Holder is { } holder)
+            AddLockOfLease(holder.Lease, record.Name);
+        foreach (var waiter in record.Waiters)
+            AddLockOfLease(waiter.Lease, record.Name);
+    }
+
+    private void AddLockOfLease(long lease, string name)
+    {
+        if (!leaseLocks.TryGetValue(lease, out var names))
+            leaseLocks[lease] = names = new SortedSet<string>(StringComparer.Ordinal);
+        names.Add(name);
+    }
+
+    private void RemoveLockOfLease(long lease, string name)
+    {
+        if (leaseLocks.TryGetValue(lease, out var names) && names.Remove(name) && names.Count == 0)
+            leaseLocks.Remove(lease);
+    }
+
+    private bool FenceHolds(Fence fence, out LockRecord? current)
+    {
+        current = locks.GetValueOrDefault(fence.Lock);
+        return current?.Holder is { } holder && holder.FencingToken == fence.FencingToken && leases.ContainsKey(holder.Lease);
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs GlobalZone's whole test suite: unit tests, real multi-process cluster tests (kill -9, restarts, real
+# iptables partitions), the checker's tests against recorded histories, and short partition-testing harness runs.
+# Works on a fresh Debian machine with the .NET 10 SDK; as root it installs what the partition tests need.
+# Ends with one line of totals: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+if [ "$(id -u)" = 0 ] && ! command -v iptables >/dev/null 2>&1; then
+  echo "Installing iptables (real partitions between members' loopback addresses)..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables) >/dev/null 2>&1 \
+    || echo "warning: could not install iptables; partition tests will fail" >&2
+fi
+
+configuration=${CONFIGURATION:-Release}
+if ! dotnet build GlobalZone.sln -c "$configuration" -nologo -clp:ErrorsOnly; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# One test project at a time: the cluster tests start real processes and the machine may have only 2 cores.
+projects=(
+  tests/GlobalZone.UnitTests
+  jepsen-style/GlobalZone.Jepsen.Checker.Tests
+)
+for p in tests/*/ jepsen-style/*/; do
+  p=${p%/}
+  [ -f "$p/$(basename "$p").csproj" ] || continue
+  case " ${projects[*]} " in *" $p "*) continue ;; esac
+  grep -q 'Microsoft.NET.Test.Sdk' "$p/$(basename "$p").csproj" && projects+=("$p")
+done
+
+passed=0; failed=0; skipped=0; status=0
+log=$(mktemp)
+for p in "${projects[@]}"; do
+  echo "==> $p"
+  dotnet test "$p" -c "$configuration" --no-build -nologo --logger "console;verbosity=normal" \
+    --results-directory tests/TestResults 2>&1 | tee "$log" | grep -E '^\s*(Failed|Skipped) |Error Message|^(Passed|Failed)!' || true
+  summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -1)
+  if [ -z "$summary" ]; then
+    echo "no test summary from $p (crash?)"; tail -20 "$log"; failed=$((failed + 1)); status=1; continue
+  fi
+  f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
+  ps=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
+  s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")
+  passed=$((passed + ps)); failed=$((failed + f)); skipped=$((skipped + s))
+  [ "$f" -eq 0 ] || status=1
+done
+rm -f "$log"
+
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit $status

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace GlobalZone.IntegrationTests.Operations;
+
+/// <summary>Runs the real <c>gz</c> (copied beside the tests) as a process, the way an operator or a script does.</summary>
+internal static class GzTool
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+    }
+
+    public static async Task<Result> RunAsync(IEnumerable<string> endpoints, TimeSpan timeout, params string[] args)
+    {
+        var gz = Path.Combine(AppContext.BaseDirectory, "gz.dll");
+        Assert.True(File.Exists(gz), $"gz.dll is not beside the tests ({AppContext.BaseDirectory})");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(gz);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        info.Environment["GZ_ENDPOINTS"] = string.Join(",", endpoints);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start gz");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"gz {string.Join(' ', args)} did not finish within {timeout}");
+        }
+
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+}

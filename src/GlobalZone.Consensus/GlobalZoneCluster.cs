@@ -174,28 +174,26 @@ public sealed partial class GlobalZoneCluster : IInputChannel
 
     private async Task<(LeaderReply Reply, long Index, CommandResult? Result)> ForwardAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
     {
-        // DotNext's leader router re-sends to the current leader by itself while the leader is unreachable;
-        // bound that, and tell apart "not processed" (safe to retry) from "may have been processed".
+        // Sent straight to the leader we know, once. DotNext's leader router would re-send by itself after a broken
+        // connection, and a proposal that reached the leader before the break would then be applied twice.
+        if (Bus.Leader is not { IsRemote: true } leader)
+            return (LeaderReply.NotLeader, 0, null);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(leaderWait);
         byte[] reply;
         try
         {
-            reply = await Bus.LeaderRouter.SendMessageAsync(new BytesMessage(MessageNames.Propose, payload), ReadAllAsync, timeout.Token).ConfigureAwait(false);
+            reply = await leader.SendMessageAsync(new BytesMessage(MessageNames.Propose, payload), ReadAllAsync, timeout.Token).ConfigureAwait(false);
         }
-        catch (QuorumUnreachableException)
+        catch (Exception e) when (NeverReachedLeader(e))
         {
+            // Nothing was sent (the leader we knew is down or gone): safe to try again once a leader is known.
             return (LeaderReply.NotLeader, 0, null);
         }
-        catch (Exception e) when (IsRefusedUnprocessed(e))
+        catch (Exception e) when (e is OperationCanceledException && !token.IsCancellationRequested || e is DotNext.Net.Cluster.MemberUnavailableException or HttpRequestException or ConsensusProtocolException)
         {
-            // The receiver refused before our handler ran (it does not lead, or has not committed its term's no-op).
-            return (LeaderReply.NotLeader, 0, null);
-        }
-        catch (Exception e) when (e is OperationCanceledException && !token.IsCancellationRequested || e is HttpRequestException or ConsensusProtocolException)
-        {
-            LogForwardFailed(e.GetType().Name, e.Message);
-            throw new OutcomeUnknownException("The write was sent to the leader, but no answer came back in time.", e);
+            LogForwardFailed(e.GetType().Name, e.GetBaseException().Message);
+            throw new OutcomeUnknownException("The write was sent to the leader, but no answer came back.", e);
         }
 
         return reply[0] switch
@@ -205,6 +203,12 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             _ => (LeaderReply.OutcomeUnknown, 0, null),
         };
     }
+
+    /// <summary>The connection to the leader could not even be opened, so the request never left this member.</summary>
+    private static bool NeverReachedLeader(Exception e)
+        => e.GetBaseException() is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
+           || e.GetBaseException() is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
+           || IsRefusedUnprocessed(e);
 
     /// <summary>DotNext answers 503 to a leader-routed message when the receiver does not (yet) lead, before any handler runs.</summary>
     private static bool IsRefusedUnprocessed(Exception e)

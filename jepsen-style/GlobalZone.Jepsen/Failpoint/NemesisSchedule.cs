@@ -16,8 +16,9 @@ internal static class NemesisSchedule
         for (var turn = 0; !abort.IsCancellationRequested; turn++)
         {
             var quiet = interval.TotalSeconds;
-            // Leave at least a second of fault before the end; a fault that would start later is not worth starting.
-            if (clock.Now + quiet + 1 > end)
+            // A fault cut much shorter than asked for by the end of traffic shows little; it must get its full
+            // duration or at least three seconds.
+            if (clock.Now + quiet + Math.Min(duration.TotalSeconds, 3) > end)
                 break;
             await DelayAsync(TimeSpan.FromSeconds(quiet), abort).ConfigureAwait(false);
             if (abort.IsCancellationRequested)

@@ -22,6 +22,7 @@ public sealed partial class PeerProgressMonitor : BackgroundService, IInputChann
     private readonly LeadershipHandoffJournal journal;
     private readonly ILogger<PeerProgressMonitor> logger;
     private readonly ConcurrentDictionary<string, ObservedProgress> latest = new();
+    private readonly ConcurrentDictionary<string, (int Failures, long NextRound)> quiet = new();
     private readonly TimeSpan probeTimeout;
     private IRaftCluster? raft;
 
@@ -87,10 +88,10 @@ public sealed partial class PeerProgressMonitor : BackgroundService, IInputChann
         {
             await Raft.Readiness.WaitAsync(stoppingToken).ConfigureAwait(false);
             Raft.LeaderChanged += OnLeaderChanged;
-            while (!stoppingToken.IsCancellationRequested)
+            for (var round = 0L; !stoppingToken.IsCancellationRequested; round++)
             {
                 var started = Environment.TickCount64;
-                await ProbeAllAsync(stoppingToken).ConfigureAwait(false);
+                await ProbeRoundAsync(round, stoppingToken).ConfigureAwait(false);
                 var rest = Interval.TotalMilliseconds - (Environment.TickCount64 - started);
                 if (rest > 0)
                     await Task.Delay(TimeSpan.FromMilliseconds(rest), stoppingToken).ConfigureAwait(false);
@@ -104,6 +105,29 @@ public sealed partial class PeerProgressMonitor : BackgroundService, IInputChann
         {
             if (raft is not null)
                 raft.LeaderChanged -= OnLeaderChanged;
+        }
+    }
+
+    /// <summary>
+    /// One periodic round. A member that stopped answering is asked less often (every 2nd, 3rd, then 4th round):
+    /// each failed call is also a warning in DotNext's log. On-demand probes (<see cref="ProbeAllAsync"/>) ask everyone.
+    /// </summary>
+    private async Task ProbeRoundAsync(long round, CancellationToken token)
+    {
+        var due = Subscribers().Where(p => !quiet.TryGetValue(p.Member.Id, out var q) || round >= q.NextRound).ToList();
+        var replies = await Task.WhenAll(due.Select(p => ProbeAsync(p.Subscriber, p.Member, token))).ConfigureAwait(false);
+        for (var i = 0; i < due.Count; i++)
+        {
+            var id = due[i].Member.Id;
+            if (replies[i] is not null)
+            {
+                quiet.TryRemove(id, out _);
+            }
+            else
+            {
+                var failures = quiet.TryGetValue(id, out var q) ? q.Failures + 1 : 1;
+                quiet[id] = (failures, round + 1 + Math.Min(failures, 3));
+            }
         }
     }
 

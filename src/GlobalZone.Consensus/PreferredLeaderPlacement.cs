@@ -18,6 +18,8 @@ namespace GlobalZone.Consensus;
 /// </list>
 /// Writes that arrive meanwhile wait inside <see cref="GlobalZoneCluster.ProposeAsync"/> for the new leader.
 /// Each attempt doubles the leader's back-off, so a site that keeps failing cannot make leadership flap.
+/// At start-up, voters outside the preferred site hold off campaigning until a leader is seen (at most
+/// <see cref="LeaderPlacementOptions.Hold"/>), so that a healthy group elects its first leader in the preferred site.
 /// </summary>
 public sealed partial class PreferredLeaderPlacement : BackgroundService
 {
@@ -65,11 +67,17 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
         await Task.Yield();
         if (directory.Self.IsWitness)
             return;
-        if (PreferredSite is { } site && !directory.Members.Any(m => !m.IsWitness && string.Equals(m.Site, site, StringComparison.OrdinalIgnoreCase)))
-            LogNoVoterInPreferredSite(site);
+        var preferredHasVoters = PreferredSite is { } site && directory.Members.Any(m => !m.IsWitness && string.Equals(m.Site, site, StringComparison.OrdinalIgnoreCase));
+        if (PreferredSite is { } named && !preferredHasVoters)
+            LogNoVoterInPreferredSite(named);
         try
         {
             await Raft.Readiness.WaitAsync(stoppingToken).ConfigureAwait(false);
+            // At start-up, voters outside the preferred site let the preferred site win the first election (they
+            // campaign again as soon as any leader is seen, or after the hold), so a healthy group starts where it
+            // should instead of electing anywhere and transferring a few seconds later.
+            if (preferredHasVoters && !string.Equals(directory.Self.Site, PreferredSite, StringComparison.OrdinalIgnoreCase))
+                await hold.HoldAsync(formerLeader: "", holdFor, stoppingToken).ConfigureAwait(false);
             var lastEvaluation = 0L;
             while (!stoppingToken.IsCancellationRequested)
             {

@@ -17,7 +17,7 @@ public sealed class ShortRunTests(ITestOutputHelper output)
         {
             Workload = "register",
             Nemesis = "partition-random-halves,partition-isolate-leader,partition-majorities-ring",
-            Time = TimeSpan.FromSeconds(32),
+            Time = TimeSpan.FromSeconds(30),
             Interval = TimeSpan.FromSeconds(3),
             FaultDuration = TimeSpan.FromSeconds(6),
             Clients = 8,
@@ -48,7 +48,7 @@ public sealed class ShortRunTests(ITestOutputHelper output)
     [RequiresPartitionsFact]
     public async Task LinearizableReadsFromAnIsolatedFollowerStayCorrect()
     {
-        var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("stale-read-control", new RunOptions()), output);
+        var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("stale-read-control", new RunOptions()) with { Time = TimeSpan.FromSeconds(12) }, output);
 
         Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
         // The isolated follower must have refused reads (503) rather than answered them.
@@ -58,11 +58,53 @@ public sealed class ShortRunTests(ITestOutputHelper output)
     [Fact]
     public async Task SetUnderKillNineLosesNothing()
     {
-        var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("set-kill", new RunOptions()) with { Time = TimeSpan.FromSeconds(25) }, output);
+        var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("set-kill", new RunOptions()) with { Time = TimeSpan.FromSeconds(20) }, output);
 
         Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
         Assert.Equal(0, outcome.Validation.Figures["lost"]);
         Assert.True(outcome.Validation.Figures["acknowledged"] > 500, $"only {outcome.Validation.Figures["acknowledged"]} acknowledged");
         Assert.True(outcome.Report.Faults.Count >= 2, $"only {outcome.Report.Faults.Count} faults");
+    }
+
+    [Fact]
+    public async Task LockWithoutFencingLetsAStalledHolderBreakMutualExclusion()
+    {
+        var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("lock-unfenced-pause", new RunOptions()) with { Time = TimeSpan.FromSeconds(15) }, output);
+
+        Assert.Equal(Validity.Invalid, outcome.Validity);
+        Assert.Equal("lock", outcome.Validation.Checker);
+        Assert.True(outcome.Validation.Figures["stalled-holders-accepted"] > 0);
+        Assert.NotEmpty(outcome.Validation.Offending);
+    }
+
+    [Fact]
+    public async Task LockWithFencingRefusesTheStalledHolder()
+    {
+        var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("lock-fenced-pause", new RunOptions()) with { Time = TimeSpan.FromSeconds(15) }, output);
+
+        Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
+        Assert.True(outcome.Validation.Figures["stalled-holders"] > 0, "no holder stalled");
+        Assert.Equal(0, outcome.Validation.Figures["stalled-holders-accepted"]);
+        Assert.True(outcome.Validation.Figures["accepted-writes"] > 5);
+    }
+
+    [RequiresPartitionsFact]
+    public async Task WatchersSeeTheSameEventsAcrossLeaderKillsAndPartitions()
+    {
+        var outcome = await HarnessRun.ExecuteAsync(new RunOptions
+        {
+            Workload = "watch",
+            Nemesis = "kill-leader,partition-isolate-leader",
+            Time = TimeSpan.FromSeconds(20),
+            Interval = TimeSpan.FromSeconds(3),
+            FaultDuration = TimeSpan.FromSeconds(5),
+            Clients = 6,
+            Rate = 60,
+        }, output);
+
+        Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
+        Assert.Equal(4, outcome.Validation.Figures["watchers"]); // one per voter of 2+2+1
+        Assert.True(outcome.Validation.Figures["revisions-watched"] > 300, $"only {outcome.Validation.Figures["revisions-watched"]} revisions");
+        Assert.True(outcome.Report.Faults.Count >= 2);
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using GlobalZone.ClusterRunner;
+using GlobalZone.Contracts;
 
 namespace GlobalZone.Jepsen.Client;
 
@@ -60,6 +61,18 @@ internal sealed class GzHttpClient : IDisposable
     public Task<CallResult> PutAsync(MemberSpec member, string key, string json, long? ifMatchRevision, CancellationToken abort)
         => SendAsync(HttpMethod.Put, $"{member.Url}/v1/kv/{key}", json, ifMatchRevision, abort);
 
+    /// <summary>A fenced <c>PUT /v1/kv/{key}</c>: applied only while <paramref name="fence"/> (<c>{lock}:{token}</c>) is the lock's current grant.</summary>
+    public Task<CallResult> PutFencedAsync(MemberSpec member, string key, string json, string fence, CancellationToken abort)
+        => SendAsync(HttpMethod.Put, $"{member.Url}/v1/kv/{key}", json, null, abort, [new(HeaderNames.FencingToken, fence)]);
+
+    /// <summary>POSTs a JSON body (or none) to a path of the API, e.g. <c>/v1/leases</c>.</summary>
+    public Task<CallResult> PostAsync(MemberSpec member, string path, string? json, CancellationToken abort)
+        => SendAsync(HttpMethod.Post, member.Url + path, json ?? "", null, abort);
+
+    /// <summary>DELETEs a path of the API, e.g. <c>/v1/locks/x?token=3</c>.</summary>
+    public Task<CallResult> DeleteAsync(MemberSpec member, string path, CancellationToken abort)
+        => SendAsync(HttpMethod.Delete, member.Url + path, null, null, abort);
+
     /// <summary>One page of <c>GET /v1/kv/{prefix}?prefix</c> (linearizable).</summary>
     public async Task<ListPage> ListAsync(MemberSpec member, string prefix, string? after, int limit, CancellationToken abort)
     {
@@ -73,9 +86,9 @@ internal sealed class GzHttpClient : IDisposable
         {
             using var document = JsonDocument.Parse(call.Body ?? "");
             var root = document.RootElement;
-            var entries = new List<KeyValuePair<string, string>>();
+            var entries = new List<ListedKey>();
             foreach (var record in root.GetProperty("kvs").EnumerateArray())
-                entries.Add(new(record.GetProperty("key").GetString() ?? "", record.GetProperty("value").GetRawText()));
+                entries.Add(new(record.GetProperty("key").GetString() ?? "", record.GetProperty("value").GetRawText(), record.GetProperty("modRevision").GetInt64()));
             var more = root.TryGetProperty("more", out var moreElement) && moreElement.GetBoolean();
             var next = more ? root.GetProperty("next").GetString() : null;
             return new ListPage(call, entries, next);

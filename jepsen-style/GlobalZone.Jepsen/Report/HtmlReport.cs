@@ -36,6 +36,8 @@ internal static class HtmlReport
         Row(html, "layout", report.Layout);
         Row(html, "clients / target rate", $"{report.Clients} / {report.Rate:0.#} ops/s");
         Row(html, "reads", report.ReadConsistency + (report.ReadsFromIsolatedMember ? " (plain reads go to the member the nemesis isolates)" : ""));
+        if (report.LockFencing is { } fencing)
+            Row(html, "lock", $"fencing {(fencing ? "on" : "off")}, a holder stalls past its lease every {report.ClientPauseEvery} critical sections");
         Row(html, "time / interval / fault duration", $"{report.TimeSeconds:0.#} s / {report.IntervalSeconds:0.#} s / {report.FaultDurationSeconds:0.#} s");
         Row(html, "operation timeout", $"{report.OperationTimeoutMs:0} ms");
         Row(html, "seed", report.Seed.ToString(CultureInfo.InvariantCulture));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using GlobalZone.Jepsen.Checker;
 using GlobalZone.Jepsen.Failpoint;
+using GlobalZone.Jepsen.Traffic;
 
 namespace GlobalZone.Jepsen.Report;
 
@@ -14,7 +15,7 @@ internal static class LatencyChart
     {
         var canvas = new SvgCanvas(1000, 340);
         var frame = new ChartFrame(canvas, 0, endSeconds);
-        var completed = history.Where(o => o.CompleteTime is not null).ToList();
+        var completed = history.Where(o => o.CompleteTime is not null && !ProcessIds.IsObserver(o.Process)).ToList();
         var maxMs = completed.Count == 0 ? 1 : completed.Max(o => clock.Milliseconds(o.InvokeTime, o.CompleteTime!.Value));
         const double minMs = 0.1;
         var topMs = Math.Pow(10, Math.Max(3, Math.Ceiling(Math.Log10(Math.Max(maxMs, 1)))));

@@ -35,6 +35,12 @@ internal sealed record RunReport
 
     public bool ReadsFromIsolatedMember { get; init; }
 
+    /// <summary>Lock workload only: whether protected writes carried the fencing token.</summary>
+    public bool? LockFencing { get; init; }
+
+    /// <summary>Lock workload only: every how many critical sections a holder stalled past its lease (0 = never).</summary>
+    public int? ClientPauseEvery { get; init; }
+
     public required double TimeSeconds { get; init; }
 
     public required double IntervalSeconds { get; init; }

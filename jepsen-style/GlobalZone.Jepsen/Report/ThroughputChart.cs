@@ -1,5 +1,6 @@
 using GlobalZone.Jepsen.Checker;
 using GlobalZone.Jepsen.Failpoint;
+using GlobalZone.Jepsen.Traffic;
 
 namespace GlobalZone.Jepsen.Report;
 
@@ -20,7 +21,7 @@ internal static class ThroughputChart
         };
         foreach (var operation in history)
         {
-            if (operation.CompleteTime is not { } completed)
+            if (operation.CompleteTime is not { } completed || ProcessIds.IsObserver(operation.Process))
                 continue;
             var index = (int)Math.Floor(clock.Seconds(completed) / bin);
             if (index >= 0 && index < bins)

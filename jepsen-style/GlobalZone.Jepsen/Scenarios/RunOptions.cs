@@ -50,6 +50,18 @@ internal sealed record RunOptions
     /// <summary>Operations per register key before a fresh key replaces it.</summary>
     public int OperationsPerKey { get; init; } = 200;
 
+    /// <summary>Lock workload: protected writes carry the fencing token.</summary>
+    public bool LockFencing { get; init; } = true;
+
+    /// <summary>Lock workload: every Nth critical section stalls past its lease (0 = never).</summary>
+    public int ClientPauseEvery { get; init; }
+
+    /// <summary>Lock workload: how long a stalled holder stalls.</summary>
+    public TimeSpan ClientPause { get; init; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>Lock workload: each client's lease TTL.</summary>
+    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Time the checker may spend before answering unknown.</summary>
     public TimeSpan CheckBudget { get; init; } = TimeSpan.FromMinutes(2);
 

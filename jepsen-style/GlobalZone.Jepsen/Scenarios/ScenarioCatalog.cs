@@ -37,6 +37,30 @@ internal static class ScenarioCatalog
             o => o with { Workload = "set", Nemesis = "kill-leader,kill-random", Time = TimeSpan.FromSeconds(40), Interval = TimeSpan.FromSeconds(4), FaultDuration = TimeSpan.FromSeconds(5), Expected = Validity.Valid }),
         ("set-all", "set under every nemesis in turn, five minutes",
             o => o with { Workload = "set", Nemesis = "all", Time = TimeSpan.FromMinutes(5), Expected = Validity.Valid }),
+        ("lock-unfenced-pause", "PROOF: lock holders stall past their lease and write without fencing; expects invalid (a lock alone protects nothing)",
+            o => o with
+            {
+                Workload = "lock", LockFencing = false, ClientPauseEvery = 5, Nemesis = "none", Time = TimeSpan.FromSeconds(20),
+                Clients = 4, Rate = 20, Expected = Validity.Invalid,
+            }),
+        ("lock-fenced-pause", "lock holders stall past their lease but write with the fencing token; expects valid",
+            o => o with
+            {
+                Workload = "lock", LockFencing = true, ClientPauseEvery = 5, Nemesis = "none", Time = TimeSpan.FromSeconds(20),
+                Clients = 4, Rate = 20, Expected = Validity.Valid,
+            }),
+        ("lock-fenced-faults", "fenced lock under partitions and kill -9 of the leader, holders stalling too",
+            o => o with
+            {
+                Workload = "lock", LockFencing = true, ClientPauseEvery = 10, Nemesis = "partition-isolate-leader,kill-leader,partition-random-halves",
+                Time = TimeSpan.FromSeconds(60), Clients = 4, Rate = 20, Expected = Validity.Valid,
+            }),
+        ("watch-faults", "watchers follow a prefix across leader kills and partitions; every watcher must see the same events",
+            o => o with
+            {
+                Workload = "watch", Nemesis = "kill-leader,partition-isolate-leader,kill-random,partition-random-halves",
+                Time = TimeSpan.FromSeconds(40), Interval = TimeSpan.FromSeconds(4), FaultDuration = TimeSpan.FromSeconds(5), Expected = Validity.Valid,
+            }),
     ];
 
     public static IEnumerable<(string Name, string Description)> All => Entries.Select(e => (e.Name, e.Description));

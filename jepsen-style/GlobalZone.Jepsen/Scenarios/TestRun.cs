@@ -20,16 +20,24 @@ internal static class TestRun
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FinalReadPatience = TimeSpan.FromSeconds(30);
 
-    /// <summary>Process ids of final reads: above any client's.</summary>
-    private const int FinalReadProcess = 1_000_000;
-
     public static async Task<RunOutcome> ExecuteAsync(RunOptions options, RunLog log, CancellationToken abort)
     {
         var wall = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
         var nemeses = NemesisCatalog.Parse(options.Nemesis);
-        var settings = new WorkloadSettings { StaleReads = options.StaleReads, Keys = options.Keys, OperationsPerKey = options.OperationsPerKey };
+        var settings = new WorkloadSettings
+        {
+            StaleReads = options.StaleReads,
+            Keys = options.Keys,
+            OperationsPerKey = options.OperationsPerKey,
+            Fenced = options.LockFencing,
+            ClientPauseEvery = options.ClientPauseEvery,
+            ClientPause = options.ClientPause,
+            LeaseTtl = options.LeaseTtl,
+            LockWait = options.OperationTimeout / 2,
+        };
         var workload = WorkloadCatalog.Create(options.Workload, settings);
+        using var disposeWorkload = workload as IDisposable;
         var validator = WorkloadCatalog.Validator(options.Workload);
 
         var runId = string.Create(CultureInfo.InvariantCulture, $"{startedAt:yyyyMMdd-HHmmss}-{options.Scenario ?? options.Workload + "-" + ShortName(options.Nemesis)}");
@@ -37,7 +45,8 @@ internal static class TestRun
         Directory.CreateDirectory(folder);
         log.MirrorTo(Path.Combine(folder, ResultsFolder.HarnessLogFile));
         log.Info($"run {runId}: workload {options.Workload}, nemesis {options.Nemesis}, layout {options.Layout}, {options.Clients} clients at {options.Rate} ops/s, "
-            + $"reads {(options.StaleReads ? "stale" : "linearizable")}, {options.Time.TotalSeconds:0} s, seed {options.Seed}");
+            + $"reads {(options.StaleReads ? "stale" : "linearizable")}, {options.Time.TotalSeconds:0} s, seed {options.Seed}"
+            + (options.Workload == "lock" ? $", fencing {(options.LockFencing ? "on" : "off")}, holders stall every {options.ClientPauseEvery} sections" : ""));
         log.Info($"results: {folder}");
 
         var clusterRoot = Path.Combine(Path.GetTempPath(), "gz-jepsen", runId);
@@ -64,6 +73,8 @@ internal static class TestRun
             var clients = CreateClients(options, cluster, http, recorder, settings);
             var nemesisContext = new NemesisContext(cluster, random, log);
 
+            if (workload is IObservingWorkload observing)
+                observing.StartObservers(cluster.Voters, recorder, log, abort);
             clock = new RunClock();
             log.Info("traffic starts");
             using (var stopIssuing = new CancellationTokenSource(options.Time))
@@ -86,7 +97,7 @@ internal static class TestRun
                 notes.Add($"the cluster did not agree on a leader within {RecoveryTimeout.TotalSeconds:0} s of healing (a liveness failure)");
 
             log.Info("final reads");
-            var finalReads = new FinalReadContext(cluster.Voters, http, recorder, FinalReadProcess, FinalReadPatience, log);
+            var finalReads = new FinalReadContext(cluster.Voters, http, recorder, ProcessIds.FinalReads, FinalReadPatience, log);
             await workload.FinalReadsAsync(finalReads, abort).ConfigureAwait(false);
             history = recorder.Snapshot();
             members = cluster.Members.Select(m => new MemberReport(m.Id, m.Url, m.Site, m.Role, null)).ToList();
@@ -124,6 +135,8 @@ internal static class TestRun
             Rate = options.Rate,
             ReadConsistency = options.StaleReads ? "stale" : "linearizable",
             ReadsFromIsolatedMember = options.ReadFromIsolatedMember,
+            LockFencing = options.Workload == "lock" ? options.LockFencing : null,
+            ClientPauseEvery = options.Workload == "lock" ? options.ClientPauseEvery : null,
             TimeSeconds = options.Time.TotalSeconds,
             IntervalSeconds = options.Interval.TotalSeconds,
             FaultDurationSeconds = options.FaultDuration.TotalSeconds,

@@ -9,6 +9,8 @@ internal static class WorkloadCatalog
     [
         ("register", "reads, writes and compare-and-sets of small integers over rotating keys; checked for linearizability"),
         ("set", "unique additions, then one final listing; checked for lost, unexpected and duplicated elements"),
+        ("lock", "acquire a lock, increment a counter it protects, release; --lock-fencing on|off; --client-pause-every N stalls holders past their lease"),
+        ("watch", "puts under a prefix while watchers (SSE) follow it across faults; every watcher must see the same ordered events, without gaps"),
     ];
 
     /// <exception cref="ArgumentException">An unknown workload.</exception>
@@ -16,6 +18,8 @@ internal static class WorkloadCatalog
     {
         "register" => new RegisterWorkload(new KeyRotation(RegisterWorkload.KeyPrefix, settings.Keys, settings.OperationsPerKey)),
         "set" => new SetWorkload(),
+        "lock" => new LockWorkload(settings),
+        "watch" => new WatchWorkload(settings.Keys),
         _ => throw Unknown(name),
     };
 
@@ -24,6 +28,8 @@ internal static class WorkloadCatalog
     {
         "register" => new RegisterValidator(),
         "set" => new SetChecker(),
+        "lock" => new LockChecker(),
+        "watch" => new WatchChecker(),
         _ => throw Unknown(name),
     };
 

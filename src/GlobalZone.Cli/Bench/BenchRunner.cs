@@ -33,6 +33,7 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target)
 
         var started = Stopwatch.GetTimestamp();
         await ReportProgressUntilAsync(recorder, started, settings.Warmup, "warm-up", token).ConfigureAwait(false);
+        var leadershipBefore = await target.DescribeLeadershipAsync(token).ConfigureAwait(false);
         Volatile.Write(ref measureStart, Stopwatch.GetTimestamp());
         Volatile.Write(ref phase, PhaseMeasure);
         var before = recorder.Totals;
@@ -41,13 +42,18 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target)
         Volatile.Write(ref phase, PhaseDone);
         stop.Cancel();
         await Task.WhenAll(clients).ConfigureAwait(false);
+        var leadershipAfter = await target.DescribeLeadershipAsync(token).ConfigureAwait(false);
         if (settings.Progress)
             Console.Error.WriteLine();
 
         var elapsed = Stopwatch.GetElapsedTime(measureStart, measureEnd);
         var summary = recorder.Summarize();
         var errors = recorder.Errors.ToDictionary(e => e.Key, e => e.Value);
-        return new BenchResult(settings, target.Description, elapsed, summary, errors, summary.Count / elapsed.TotalSeconds);
+        return new BenchResult(settings, target.Description, elapsed, summary, errors, summary.Count / elapsed.TotalSeconds)
+        {
+            LeadershipBefore = leadershipBefore,
+            LeadershipAfter = leadershipAfter,
+        };
     }
 
     private async Task ClientLoopAsync(int client, string runId, LatencyRecorder recorder, CancellationToken stop)
@@ -120,4 +126,12 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target)
 }
 
 /// <summary>The outcome of one run.</summary>
-internal sealed record BenchResult(BenchSettings Settings, string TargetDescription, TimeSpan Measured, LatencySummary Latency, IReadOnlyDictionary<string, long> Errors, double Throughput);
+internal sealed record BenchResult(BenchSettings Settings, string TargetDescription, TimeSpan Measured, LatencySummary Latency, IReadOnlyDictionary<string, long> Errors, double Throughput)
+{
+    /// <summary>Leader and term when measuring began and ended (an election in between skews the figures).</summary>
+    public string? LeadershipBefore { get; init; }
+
+    public string? LeadershipAfter { get; init; }
+
+    public bool LeaderChanged => LeadershipBefore != LeadershipAfter;
+}

@@ -28,6 +28,23 @@ internal sealed class EtcdTarget : IBenchTarget
 
     public string Description { get; }
 
+    public async Task<string?> DescribeLeadershipAsync(CancellationToken token)
+    {
+        // The gateway's status call names the leader by member id, and its header carries the term.
+        try
+        {
+            using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync(new Uri(endpoints[0], "/v3/maintenance/status"), content, token).ConfigureAwait(false);
+            using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(token).ConfigureAwait(false));
+            var root = document.RootElement;
+            return $"leader {root.GetProperty("leader").GetString()} term {root.GetProperty("raftTerm").GetString()}";
+        }
+        catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     public async Task PreloadAsync(int keys, int concurrency, CancellationToken token)
     {
         var next = -1;

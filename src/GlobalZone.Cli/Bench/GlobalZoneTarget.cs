@@ -51,6 +51,18 @@ internal sealed class GlobalZoneTarget : IBenchTarget
             $"round-robin over {voters.Length} voters ({string.Join(", ", status.Members.Where(m => !m.IsWitness).Select(m => m.Id))}), leader {status.LeaderId ?? "none"}");
     }
 
+    public async Task<string?> DescribeLeadershipAsync(CancellationToken token)
+    {
+        using var probe = new GzHttp(members, TimeSpan.FromSeconds(3));
+        foreach (var member in members)
+        {
+            if (await probe.TryGetStatusAsync(member, TimeSpan.FromSeconds(2), token).ConfigureAwait(false) is { } status)
+                return $"leader {status.LeaderId ?? "none"} term {status.Term}";
+        }
+
+        return null;
+    }
+
     public async Task PreloadAsync(int keys, int concurrency, CancellationToken token)
     {
         var next = -1;

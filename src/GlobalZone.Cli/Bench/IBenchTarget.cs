@@ -12,6 +12,9 @@ internal interface IBenchTarget : IDisposable
     /// <summary>One write from client <paramref name="client"/>; null on success, else what went wrong.</summary>
     Task<string?> WriteAsync(int client, string key, CancellationToken token);
 
+    /// <summary>Who leads in which term (null when unknown): compared before and after measuring.</summary>
+    Task<string?> DescribeLeadershipAsync(CancellationToken token);
+
     /// <summary>One read of a preloaded key; null on success.</summary>
     Task<string?> ReadAsync(int client, int keyIndex, bool stale, CancellationToken token);
 }

@@ -95,6 +95,7 @@ internal static class BenchCommand
               requests    {l.Count} ok, {errors} errors{(errors > 0 ? " (" + string.Join(", ", r.Errors.Select(e => $"{e.Key}: {e.Value}")) + ")" : "")}
               throughput  {r.Throughput:F0} req/s
               latency ms  p50 {l.P50:F2}  p90 {l.P90:F2}  p99 {l.P99:F2}  p99.9 {l.P999:F2}  max {l.Max:F2}  mean {l.Mean:F2}
+              leadership  {r.LeadershipBefore ?? "?"}{(r.LeaderChanged ? $" -> {r.LeadershipAfter ?? "?"}  WARNING: the leader changed while measuring" : " (unchanged)")}
             """));
     }
 
@@ -123,6 +124,9 @@ internal static class BenchCommand
             w.WriteNumber("max", Math.Round(r.Latency.Max, 3));
             w.WriteNumber("mean", Math.Round(r.Latency.Mean, 3));
             w.WriteEndObject();
+            w.WriteString("leadershipBefore", r.LeadershipBefore);
+            w.WriteString("leadershipAfter", r.LeadershipAfter);
+            w.WriteBoolean("leaderChanged", r.LeaderChanged);
             w.WriteStartObject("errors");
             foreach (var (kind, count) in r.Errors)
                 w.WriteNumber(kind, count);

@@ -48,7 +48,17 @@ internal static class LocalClusterCommand
         var root = Path.GetFullPath(dataDirectory);
         var settings = new ClusterSettings { RootDirectory = root, LogFormat = jsonLogs ? "json" : null };
         if (wanSpec is not null)
+        {
+            var sites = layout.Members.Select(m => m.Site).Distinct().ToList();
+            var unknown = SimulatedWan.Parse(wanSpec).Keys.Where(pair => !sites.Any(a => sites.Any(b => string.Equals(pair, $"{a}-{b}", StringComparison.OrdinalIgnoreCase)))).ToList();
+            if (unknown.Count > 0)
+            {
+                Console.Error.WriteLine($"--wan names sites this layout does not have: {string.Join(", ", unknown)} (sites: {string.Join(", ", sites)}).");
+                return 2;
+            }
+
             settings = settings.WithWan(wanSpec);
+        }
         var cluster = LocalCluster.Create(layout, settings);
         await using (cluster)
         {

@@ -51,9 +51,10 @@ internal sealed class GzHttp : IDisposable
         Exception? lastError = null;
         foreach (var endpoint in Endpoints)
         {
+            using var request = build(endpoint);
             try
             {
-                var response = await http.SendAsync(build(endpoint), HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+                var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
                 if (response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.MisdirectedRequest && !ReferenceEquals(endpoint, Endpoints[^1]))
                 {
                     last?.Dispose();
@@ -66,12 +67,22 @@ internal sealed class GzHttp : IDisposable
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
             {
+                // A write that may have reached the member is not sent again elsewhere: it could apply twice.
+                if (request.Method != HttpMethod.Get && !NeverReachedServer(e))
+                {
+                    last?.Dispose();
+                    throw new GzException($"{endpoint.Authority} did not answer ({e.Message}); the write may or may not have been applied.", ExitCodes.Unavailable);
+                }
+
                 lastError = e;
             }
         }
 
         return last ?? throw new GzException($"No member answered ({string.Join(", ", Endpoints)}): {lastError?.Message}");
     }
+
+    private static bool NeverReachedServer(Exception e)
+        => e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 
     /// <summary>Sends to one member only.</summary>
     public async Task<HttpResponseMessage> SendToAsync(HttpRequestMessage request, CancellationToken token)

@@ -121,9 +121,9 @@ internal static class WatchEndpoints
                     Detail = e.Message, OldestRevision = e.OldestRevision,
                 }, ContractsJsonContext.Default.ProblemDetailsBody), token);
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (Exception e) when (token.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
         {
-            // The client went away.
+            // The client went away (mid-write that can surface as an I/O error rather than a cancellation).
         }
     }
 

@@ -7,8 +7,8 @@ namespace GlobalZone.Server.Hosting;
 
 /// <summary>
 /// Prometheus metrics at <c>/metrics</c> through OpenTelemetry: ASP.NET Core's request rate and latency per route,
-/// DotNext's Raft and WAL meters (<c>DotNext.*</c>), GlobalZone's own gauges (term, indexes, revision, keys, disk
-/// use, leadership) and the consensus layer's instruments (checkpoint durations).
+/// DotNext's Raft and WAL meters (<c>DotNext.*</c>), GlobalZone's own gauges (term, indexes, revision, keys, leases,
+/// locks, disk use, leadership) and the consensus layer's instruments (checkpoint durations).
 /// </summary>
 /// <remarks>
 /// Replication lag is not a per-member number the leader can see through DotNext's public API; each member exports
@@ -64,6 +64,9 @@ internal sealed class GlobalZoneGauges : IHostedService, IDisposable
         meter.CreateObservableGauge("globalzone.raft.has_leader", () => new Measurement<int>(cluster.Raft.Leader is null ? 0 : 1, self), description: "1 while this member knows a leader");
         meter.CreateObservableGauge("globalzone.revision", () => new Measurement<long>(cluster.State.Revision, self), description: "Cluster revision applied on this member");
         meter.CreateObservableGauge("globalzone.keys", () => new Measurement<long>(cluster.State.KeyCount, self), description: "Live keys");
+        meter.CreateObservableGauge("globalzone.leases", () => new Measurement<long>(cluster.State.ListLeases().Count, self), description: "Live leases");
+        meter.CreateObservableGauge("globalzone.locks.held", () => new Measurement<long>(cluster.State.ListLocks("").Count(l => l.Holder is not null), self), description: "Locks with a holder");
+        meter.CreateObservableGauge("globalzone.locks.waiters", () => new Measurement<long>(cluster.State.ListLocks("").Sum(l => l.Waiters.Count), self), description: "Leases queued for locks");
         meter.CreateObservableGauge("globalzone.wal.size", () => new Measurement<long>(DirectoryBytes(walDirectory), self), unit: "By", description: "Bytes of the Raft write-ahead log on disk");
         meter.CreateObservableGauge("globalzone.state.size", () => new Measurement<long>(DirectoryBytes(stateDirectory), self), unit: "By", description: "Bytes of the FASTER state, checkpoints and history on disk");
     }

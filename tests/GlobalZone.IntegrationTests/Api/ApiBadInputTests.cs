@@ -9,7 +9,7 @@ public sealed class SmallLimitsCluster : IAsyncLifetime
     public TestCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
-        => Cluster = await TestCluster.StartAsync("api-bad-input", "1+0+0", configure: s => s with
+        => Cluster = await SettledCluster.StartAsync("api-bad-input", "1+0+0", configure: s => s with
         {
             SnapshotEveryEntries = 10,
             Extra = new Dictionary<string, string> { ["MaxValueBytes"] = "65536", ["HistoryRetention"] = "20" },
@@ -212,6 +212,29 @@ public sealed class ApiBadInputTests(SmallLimitsCluster fixture, ITestOutputHelp
         }
 
         Assert.Equal(Enumerable.Range(0, (int)(last - oldest + 1)).Select(i => oldest + i), revisions);
+
+        // After a restart nothing is in memory: the same watch is served from the FasterLog history.
+        var member = fixture.Cluster.Members[0];
+        await member.StopAsync(TimeSpan.FromSeconds(10));
+        member.Start();
+        await fixture.Cluster.WaitForLeaderAsync();
+        var oldestAfterRestart = (await Eventually.GetAsync(async () =>
+        {
+            var answer = await ApiHttp.GetAsync(Client, "/v1/watch?key=compact/k&fromRevision=1");
+            return answer.Code == 410 ? answer : null;
+        }, TimeSpan.FromSeconds(10), "the restarted member to answer")).Body.GetProperty("oldestRevision").GetInt64();
+        var (replay, status2, error2) = await SseReader.OpenAsync(streaming, $"/v1/watch?prefix=compact/&fromRevision={oldestAfterRestart}", token: cts.Token);
+        Assert.True(replay is not null, $"{status2} {error2}");
+        await using var __ = replay;
+        var replayed = new List<long>();
+        while (replayed.Count == 0 || replayed[^1] < last)
+        {
+            var e = await replay!.NextAsync(cts.Token) ?? throw new InvalidOperationException("watch ended");
+            if (e.Name == "revision")
+                replayed.Add(e.Data.GetProperty("revision").GetInt64());
+        }
+
+        Assert.Equal(Enumerable.Range(0, (int)(last - oldestAfterRestart + 1)).Select(i => oldestAfterRestart + i), replayed);
 
         // A blocking read that is already satisfied answers at once; one for the future waits for the write.
         var immediate = await ApiHttp.GetAsync(Client, $"/v1/kv/compact/k?waitRevision={last}&wait=30s");

@@ -46,6 +46,26 @@ internal static class ApiHttp
     public static Task<ApiAnswer> GetAsync(HttpClient client, string path, params (string, string)[] headers)
         => SendAsync(client, "GET", path, null, headers);
 
+    /// <summary>A read retried through a leader change (503/504/dead member), for checks that follow a failover.</summary>
+    public static async Task<ApiAnswer> GetThroughFailoverAsync(HttpClient client, string path, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            try
+            {
+                var answer = await GetAsync(client, path);
+                if (answer.Code is not (503 or 504) || DateTime.UtcNow > deadline)
+                    return answer;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public static Task<ApiAnswer> PostAsync(HttpClient client, string path, string json, params (string, string)[] headers)
         => SendAsync(client, "POST", path, json, headers);
 

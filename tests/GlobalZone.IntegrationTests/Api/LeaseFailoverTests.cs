@@ -10,7 +10,7 @@ public sealed class LeaseFailoverTests(ITestOutputHelper output) : IAsyncLifetim
 {
     private TestCluster? cluster;
 
-    public async Task InitializeAsync() => cluster = await TestCluster.StartAsync("lease-failover", "2+1+0", output);
+    public async Task InitializeAsync() => cluster = await SettledCluster.StartAsync("lease-failover", "2+1+0", output);
 
     public async Task DisposeAsync()
     {
@@ -59,12 +59,12 @@ public sealed class LeaseFailoverTests(ITestOutputHelper output) : IAsyncLifetim
             await Task.Delay(400);
         }
 
-        Assert.Equal(200, (await ApiHttp.GetAsync(cluster.Client(live[0]), "/v1/kv/held/key")).Code);
-        Assert.Equal(200, (await ApiHttp.GetAsync(cluster.Client(live[1]), $"/v1/leases/{lease}")).Code);
+        Assert.Equal(200, (await ApiHttp.GetThroughFailoverAsync(cluster.Client(live[0]), "/v1/kv/held/key")).Code);
+        Assert.Equal(200, (await ApiHttp.GetThroughFailoverAsync(cluster.Client(live[1]), $"/v1/leases/{lease}")).Code);
 
         // Abandoned now: it expires, no sooner than the TTL after the last keep-alive was sent.
         var abandonedAt = clock.Elapsed;
-        await Eventually.TrueAsync(async () => (await ApiHttp.GetAsync(cluster.Client(live[0]), "/v1/kv/held/key")).Code == 404,
+        await Eventually.TrueAsync(async () => (await ApiHttp.GetThroughFailoverAsync(cluster.Client(live[0]), "/v1/kv/held/key")).Code == 404,
             TimeSpan.FromSeconds(10), "the abandoned lease to expire");
         var expiredAfter = clock.Elapsed - lastAcknowledgedSentAt;
         output.WriteLine($"expired {expiredAfter.TotalSeconds:F2}s after the last acknowledged keep-alive was sent (TTL {ttl}s); polling began {(clock.Elapsed - abandonedAt).TotalSeconds:F2}s before");

@@ -10,7 +10,7 @@ public sealed class StaleReadTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private TestCluster? cluster;
 
-    public async Task InitializeAsync() => cluster = await TestCluster.StartAsync("stale-reads", "2+1+0", output);
+    public async Task InitializeAsync() => cluster = await SettledCluster.StartAsync("stale-reads", "2+1+0", output);
 
     public async Task DisposeAsync()
     {

@@ -5,7 +5,7 @@ public sealed class ThreeVoterCluster : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Cluster = await TestCluster.StartAsync("api", "2+1+0");
+    public async Task InitializeAsync() => Cluster = await SettledCluster.StartAsync("api", "2+1+0");
 
     public Task DisposeAsync() => Cluster.DisposeAsync().AsTask();
 }

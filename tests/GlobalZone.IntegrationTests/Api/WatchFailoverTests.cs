@@ -10,7 +10,7 @@ public sealed class WatchFailoverTests(ITestOutputHelper output) : IAsyncLifetim
 {
     private TestCluster? cluster;
 
-    public async Task InitializeAsync() => cluster = await TestCluster.StartAsync("watch-failover", "2+1+0", output);
+    public async Task InitializeAsync() => cluster = await SettledCluster.StartAsync("watch-failover", "2+1+0", output);
 
     public async Task DisposeAsync()
     {

@@ -56,6 +56,18 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
                 Assert.Equal("test-backup-src", header.RootElement.GetProperty("clusterName").GetString());
             }
 
+            // A flipped byte or a cut-off file is caught before anything trusts it.
+            var bytes = await File.ReadAllBytesAsync(backupFile);
+            var corrupted = backupFile + ".corrupted";
+            bytes[^10] ^= 0x40;
+            await File.WriteAllBytesAsync(corrupted, bytes);
+            var badVerify = await GzTool.RunAsync(endpoints, Timeout, "backup", "verify", corrupted);
+            Assert.True(badVerify.ExitCode == 1 && badVerify.Stderr.Contains("SHA-256", StringComparison.Ordinal), badVerify.ToString());
+            await File.WriteAllBytesAsync(corrupted, bytes[..^100]);
+            var badRestore = await GzTool.RunAsync(endpoints, Timeout, "backup", "restore", corrupted, "--data-dir", corrupted + ".dir", "--cluster-name", "x");
+            Assert.True(badRestore.ExitCode == 1 && badRestore.Stderr.Contains("body is", StringComparison.Ordinal), badRestore.ToString());
+            Assert.False(Directory.Exists(corrupted + ".dir"));
+
             // What the cluster held at the backup's revision: the data/ keys are no longer written, and the load/
             // keys' records tell which writes came before the backup (modRevision <= its revision).
             atBackup = await ListAsync(client, "data/");

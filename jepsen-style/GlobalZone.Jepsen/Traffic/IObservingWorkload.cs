@@ -1,0 +1,11 @@
+using GlobalZone.ClusterRunner;
+using GlobalZone.Jepsen.Checker;
+
+namespace GlobalZone.Jepsen.Traffic;
+
+/// <summary>A workload with observers that run beside the clients for the whole run (e.g. watchers).</summary>
+internal interface IObservingWorkload : IWorkload
+{
+    /// <summary>Starts the observers before traffic begins; <see cref="IWorkload.FinalReadsAsync"/> lets them catch up and stops them.</summary>
+    void StartObservers(IReadOnlyList<MemberSpec> voters, HistoryRecorder recorder, RunLog log, CancellationToken abort);
+}

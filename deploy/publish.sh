@@ -11,8 +11,9 @@ out=${OUT:-deploy/out}
 rm -rf "$out/server" "$out/gz"
 
 dotnet publish src/GlobalZone.Server/GlobalZone.Server.csproj -c Release -r "$rid" --self-contained -nologo -o "$out/server"
-# gz is also packable as a .NET tool (dotnet pack src/GlobalZone.Cli); here it is published as a program.
-dotnet publish src/GlobalZone.Cli/GlobalZone.Cli.csproj -c Release -r "$rid" --self-contained -nologo -p:PackAsTool=false -o "$out/gz"
+# gz is also packable as a .NET tool (dotnet pack src/GlobalZone.Cli); here it is published as a program. It carries
+# a copy of the server for `gz local` (development only), whose files overlap the RID-specific ones: not an error.
+dotnet publish src/GlobalZone.Cli/GlobalZone.Cli.csproj -c Release -r "$rid" --self-contained -nologo -p:PackAsTool=false -p:ErrorOnDuplicatePublishOutputFiles=false -o "$out/gz"
 
 tar -C "$out" -czf "$out/globalzone-$rid.tar.gz" server gz
 echo "published: $out/server/globalzone-server, $out/gz/gz, $out/globalzone-$rid.tar.gz"

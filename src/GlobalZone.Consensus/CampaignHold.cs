@@ -38,8 +38,9 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
     private IStandbyModeSupport Standby => services.GetRequiredService<IStandbyModeSupport>();
 
     /// <summary>
-    /// Holds this member off campaigning until a leader other than <paramref name="formerLeader"/> appears or
-    /// <paramref name="duration"/> ends. Refused (false) by the witness, which never campaigns anyway, and by a leader.
+    /// Holds this member off campaigning until a leader other than <paramref name="formerLeader"/> appears (any
+    /// leader, for an empty name) or <paramref name="duration"/> ends. Refused (false) by the witness, which never
+    /// campaigns anyway, and by a leader.
     /// </summary>
     public async Task<bool> HoldAsync(string formerLeader, TimeSpan duration, CancellationToken token)
     {
@@ -53,7 +54,10 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
         }
 
         await Standby.EnableStandbyModeAsync(token).ConfigureAwait(false);
-        LogHolding(formerLeader, (long)duration.TotalMilliseconds);
+        if (formerLeader.Length == 0)
+            LogHoldingAtStart((long)duration.TotalMilliseconds);
+        else
+            LogHolding(formerLeader, (long)duration.TotalMilliseconds);
         return true;
     }
 
@@ -124,6 +128,9 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
 
     [LoggerMessage(EventId = 1331, Level = LogLevel.Information, Message = "Holding off campaigning for up to {HoldMs} ms while {FormerLeaderId} hands leadership over")]
     private partial void LogHolding(string formerLeaderId, long holdMs);
+
+    [LoggerMessage(EventId = 1334, Level = LogLevel.Information, Message = "Holding off campaigning for up to {HoldMs} ms at start-up, so that the preferred site wins the first election")]
+    private partial void LogHoldingAtStart(long holdMs);
 
     [LoggerMessage(EventId = 1332, Level = LogLevel.Information, Message = "Campaigning again ({Reason})")]
     private partial void LogReleased(string reason);

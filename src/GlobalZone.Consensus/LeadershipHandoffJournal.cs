@@ -37,8 +37,11 @@ public sealed class LeadershipHandoffJournal
         }
     }
 
-    /// <summary>Notes that the member stepped down (or, with <paramref name="abandoned"/>, that it gave up before).</summary>
-    public void Resigned(string? detail, bool abandoned = false)
+    /// <summary>
+    /// Notes that the member stepped down (or, with <paramref name="abandoned"/>, that it gave up before), and the
+    /// term it led when that is known only now (the witness decides to lead before it has a term of its own).
+    /// </summary>
+    public void Resigned(string? detail, bool abandoned = false, long? ledTerm = null)
     {
         lock (gate)
         {
@@ -46,7 +49,7 @@ public sealed class LeadershipHandoffJournal
                 return;
             last = abandoned
                 ? last with { Detail = detail ?? last.Detail, CompletedAt = DateTimeOffset.UtcNow }
-                : last with { ResignedAt = DateTimeOffset.UtcNow, Detail = detail ?? last.Detail };
+                : last with { ResignedAt = DateTimeOffset.UtcNow, Detail = detail ?? last.Detail, Term = ledTerm ?? last.Term };
         }
     }
 

@@ -159,7 +159,7 @@ public sealed partial class WitnessSupervisor : BackgroundService
             // Step down only while we still lead: DotNext's ResignAsync on a follower asks the remote leader to resign.
             if (raft.Leader is { IsRemote: false })
                 await raft.ResignAsync(token).ConfigureAwait(false);
-            journal.Resigned($"led term {term}; caught up: {(caughtUp.Count == 0 ? "none confirmed" : string.Join(",", caughtUp))}");
+            journal.Resigned($"led term {term}; caught up: {(caughtUp.Count == 0 ? "none confirmed" : string.Join(",", caughtUp))}", ledTerm: term);
             LogHandedOff(term, string.Join(",", caughtUp), Environment.TickCount64 - started);
         }
         finally

@@ -25,7 +25,7 @@ public sealed record LeadershipHandoff
     /// <summary>The member that actually led next (null until the member that handed over saw it).</summary>
     public string? ToMemberId { get; init; }
 
-    /// <summary>The term in which <see cref="FromMemberId"/> led.</summary>
+    /// <summary>The term in which <see cref="FromMemberId"/> led (for the witness, the term before it led until it has stepped down).</summary>
     public required long Term { get; init; }
 
     /// <summary>When the hand-off began (for the witness: when it decided to lead).</summary>

@@ -50,11 +50,18 @@ internal static class DeployFiles
 
     public static string AsString(this JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : node?.ToJsonString() ?? "";
 
-    private static string FindRoot()
+    /// <summary>Above the test binaries, or (built elsewhere, e.g. with --artifacts-path) above this source file.</summary>
+    private static string FindRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "GlobalZone.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("GlobalZone.sln not found above " + AppContext.BaseDirectory);
+        foreach (var start in new[] { AppContext.BaseDirectory, System.IO.Path.GetDirectoryName(sourceFile) ?? "" })
+        {
+            var dir = new DirectoryInfo(start);
+            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "GlobalZone.sln")))
+                dir = dir.Parent;
+            if (dir is not null)
+                return dir.FullName;
+        }
+
+        throw new DirectoryNotFoundException("GlobalZone.sln not found above " + AppContext.BaseDirectory + " or " + sourceFile);
     }
 }

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using GlobalZone.ClusterRunner;
+using GlobalZone.Jepsen.Failpoint;
 using GlobalZone.Jepsen.Scenarios;
+using GlobalZone.Jepsen.Traffic;
 using GlobalZone.Jepsen.Validate;
 
 namespace GlobalZone.Jepsen.Commands;
@@ -52,37 +55,42 @@ internal static class RunCommand
                 options = new RunOptions();
                 if (result.GetValue(scenario) is { } name)
                     options = ScenarioCatalog.Apply(name, options);
-                // Explicit options win over the scenario's preset; defaults never override it.
+                // Explicit options win over the scenario's preset (or the defaults); unspecified ones never override it.
                 bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+                T Pick<T>(Option<T> option, T preset) => Given(option) ? result.GetValue(option)! : preset;
                 options = options with
                 {
-                    Workload = Given(workload) || options.Scenario is null ? result.GetValue(workload)! : options.Workload,
-                    Nemesis = Given(nemesis) || options.Scenario is null ? result.GetValue(nemesis)! : options.Nemesis,
-                    Time = Given(time) || options.Scenario is null ? TimeSpan.FromSeconds(result.GetValue(time)) : options.Time,
-                    Layout = Given(layout) ? result.GetValue(layout)! : options.Layout,
-                    Clients = Given(clients) || options.Scenario is null ? result.GetValue(clients) : options.Clients,
-                    Rate = Given(rate) || options.Scenario is null ? result.GetValue(rate) : options.Rate,
-                    StaleReads = Given(readConsistency) ? result.GetValue(readConsistency) == "stale" : options.StaleReads,
-                    ReadFromIsolatedMember = Given(readFromIsolated) ? result.GetValue(readFromIsolated) : options.ReadFromIsolatedMember,
-                    Interval = Given(interval) || options.Scenario is null ? TimeSpan.FromSeconds(result.GetValue(interval)) : options.Interval,
-                    FaultDuration = Given(faultDuration) || options.Scenario is null ? TimeSpan.FromSeconds(result.GetValue(faultDuration)) : options.FaultDuration,
-                    OperationTimeout = TimeSpan.FromMilliseconds(result.GetValue(opTimeout)),
-                    Keys = Given(keys) || options.Scenario is null ? result.GetValue(keys) : options.Keys,
-                    OperationsPerKey = result.GetValue(opsPerKey),
-                    CheckBudget = TimeSpan.FromSeconds(result.GetValue(checkBudget)),
+                    Workload = Pick(workload, options.Workload),
+                    Nemesis = Pick(nemesis, options.Nemesis),
+                    Time = TimeSpan.FromSeconds(Pick(time, options.Time.TotalSeconds)),
+                    Layout = Pick(layout, options.Layout),
+                    Clients = Pick(clients, options.Clients),
+                    Rate = Pick(rate, options.Rate),
+                    StaleReads = Pick(readConsistency, options.StaleReads ? "stale" : "linearizable") == "stale",
+                    ReadFromIsolatedMember = Pick(readFromIsolated, options.ReadFromIsolatedMember),
+                    Interval = TimeSpan.FromSeconds(Pick(interval, options.Interval.TotalSeconds)),
+                    FaultDuration = TimeSpan.FromSeconds(Pick(faultDuration, options.FaultDuration.TotalSeconds)),
+                    OperationTimeout = TimeSpan.FromMilliseconds(Pick(opTimeout, (int)options.OperationTimeout.TotalMilliseconds)),
+                    Keys = Pick(keys, options.Keys),
+                    OperationsPerKey = Pick(opsPerKey, options.OperationsPerKey),
+                    CheckBudget = TimeSpan.FromSeconds(Pick(checkBudget, options.CheckBudget.TotalSeconds)),
                     Seed = result.GetValue(seed) ?? options.Seed,
-                    OutputRoot = result.GetValue(output)!,
-                    KeepData = result.GetValue(keepData),
-                    LockFencing = Given(lockFencing) ? result.GetValue(lockFencing) == "on" : options.LockFencing,
-                    ClientPauseEvery = Given(clientPauseEvery) ? result.GetValue(clientPauseEvery) : options.ClientPauseEvery,
-                    ClientPause = TimeSpan.FromSeconds(result.GetValue(clientPause)),
-                    LeaseTtl = TimeSpan.FromSeconds(result.GetValue(leaseTtl)),
+                    OutputRoot = Pick(output, options.OutputRoot),
+                    KeepData = Pick(keepData, options.KeepData),
+                    LockFencing = Pick(lockFencing, options.LockFencing ? "on" : "off") == "on",
+                    ClientPauseEvery = Pick(clientPauseEvery, options.ClientPauseEvery),
+                    ClientPause = TimeSpan.FromSeconds(Pick(clientPause, options.ClientPause.TotalSeconds)),
+                    LeaseTtl = TimeSpan.FromSeconds(Pick(leaseTtl, options.LeaseTtl.TotalSeconds)),
                 };
-                // Asking for the option makes the scenario's expectation meaningless if the reads were changed.
+                // Changing what a scenario runs voids what it expects.
                 if (options.Scenario is not null && (Given(readConsistency) || Given(workload) || Given(nemesis) || Given(lockFencing) || Given(clientPauseEvery)))
                     options = options with { Expected = null };
                 if (options.Clients < 1 || options.Rate <= 0 || options.Time <= TimeSpan.Zero)
                     throw new ArgumentException("--clients, --rate and --time must be positive.");
+                // Refuse unknown names before starting anything.
+                _ = NemesisCatalog.Parse(options.Nemesis);
+                _ = WorkloadCatalog.Validator(options.Workload);
+                _ = ClusterLayout.Parse(options.Layout);
             }
             catch (ArgumentException e)
             {

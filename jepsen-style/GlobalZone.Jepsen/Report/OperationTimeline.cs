@@ -10,7 +10,7 @@ namespace GlobalZone.Jepsen.Report;
 /// </summary>
 internal static class OperationTimeline
 {
-    private const double LaneHeight = 30;
+    private const double LaneHeight = 40;
 
     public static string Render(IReadOnlyList<Operation> offending, IReadOnlyList<Operation> context, RunClock clock, string title)
     {
@@ -33,10 +33,12 @@ internal static class OperationTimeline
         for (var lane = 0; lane < processes.Count; lane++)
         {
             var y = frame.Top + lane * LaneHeight;
-            canvas.Text(frame.Left - 8, y + 22, "p" + processes[lane].ToString(CultureInfo.InvariantCulture), 10, "end", "#546e7a");
+            canvas.Text(frame.Left - 8, y + 23, "p" + processes[lane].ToString(CultureInfo.InvariantCulture), 10, "end", "#546e7a");
             canvas.Line(frame.Left, y + LaneHeight, frame.Right, y + LaneHeight, "#eceff1");
         }
 
+        // Labels go above the bar, or below it when the previous label in the lane would overlap.
+        var labelEnds = new Dictionary<int, double>();
         foreach (var operation in all)
         {
             var lane = processes.IndexOf(operation.Process);
@@ -46,7 +48,11 @@ internal static class OperationTimeline
             var x2 = indeterminate ? frame.Right : frame.X(clock.Seconds(operation.CompleteTime!.Value));
             var bad = offendingSet.Contains((operation.Process, operation.InvokeIndex));
             canvas.Rect(x1, y + 14, Math.Max(2, x2 - x1), 11, bad ? "#ffcdd2" : "#eceff1", stroke: bad ? "#c62828" : "#78909c", title: operation.ToString(), dashed: indeterminate);
-            canvas.Text(x1 + 1, y + 11, ShortLabel(operation), 9.5, fill: bad ? "#b71c1c" : "#37474f", bold: bad);
+            var label = ShortLabel(operation);
+            var above = x1 >= labelEnds.GetValueOrDefault(lane * 2, double.MinValue);
+            var row = above ? lane * 2 : lane * 2 + 1;
+            canvas.Text(x1 + 1, above ? y + 11 : y + 36, label, 9.5, fill: bad ? "#b71c1c" : "#37474f", bold: bad);
+            labelEnds[row] = x1 + 4 + label.Length * 5.8;
         }
 
         frame.TimeAxis("seconds since traffic began");
@@ -58,7 +64,12 @@ internal static class OperationTimeline
     {
         var what = operation.Kind switch
         {
+            OperationKind.Read when operation.Output?.StartsWith('{') == true => "watch " + Field(operation.Output, "revision"),
             OperationKind.Read => operation.Status == OperationStatus.Ok ? "r→" + (operation.Output ?? "nil") : "r",
+            // A lock workload's critical section: its token, what it read and wrote, and whether it stalled.
+            OperationKind.Write when operation.Input is null && operation.Output?.StartsWith('{') == true =>
+                $"t{Field(operation.Output, "token")} {Field(operation.Output, "read")}→{Field(operation.Output, "wrote")}"
+                + (Field(operation.Output, "pausedMs") is not ("0" or "") ? " stalled" : ""),
             OperationKind.Write => "w " + operation.Input,
             OperationKind.CompareAndSet => $"cas {operation.Expected ?? "nil"}→{operation.Input}",
             _ => "append " + operation.Input,
@@ -71,5 +82,19 @@ internal static class OperationTimeline
             OperationStatus.Fail => what + " fail",
             _ => what + " ?",
         };
+    }
+
+    // One top-level member of a JSON object, as text ("" when absent or unreadable).
+    private static string Field(string json, string name)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty(name, out var value) ? value.ToString() : "";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return "";
+        }
     }
 }

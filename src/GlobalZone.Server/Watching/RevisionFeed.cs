@@ -47,6 +47,10 @@ internal sealed class RevisionFeed : IDisposable
     public async ValueTask<List<(long Revision, IReadOnlyList<HistoryEvent> Events)>> ReadAsync(long from, int max, CancellationToken token)
     {
         var result = new List<(long, IReadOnlyList<HistoryEvent>)>();
+        // The history's start is the one boundary, whether or not memory still holds older revisions: every
+        // reader (watch, blocking read, any member) gets the same answer for the same revision.
+        if (from <= LatestRevision && from < state.HistoryStart)
+            throw new RevisionCompactedException(from, state.HistoryStart);
         lock (gate)
         {
             if (from > latest)

@@ -39,7 +39,7 @@ public sealed class MemberReplacementTests(ITestOutputHelper output)
         await Eventually.TrueAsync(async () =>
         {
             var status = await KvHttp.ClusterAsync(cluster.Client(writerMember));
-            return status.GetProperty("leaderId").ValueKind == JsonValueKind.String
+            return status.TryGetProperty("leaderId", out var leaderId) && leaderId.ValueKind == JsonValueKind.String
                 && status.GetProperty("members").EnumerateArray().Any(m => m.GetProperty("id").GetString() == victim.Id && m.GetProperty("status").GetString() == "unavailable");
         }, TimeSpan.FromSeconds(20), "the leader to see the member gone");
         var duringOutage = acknowledged.Count;
@@ -51,7 +51,7 @@ public sealed class MemberReplacementTests(ITestOutputHelper output)
         {
             var mine = await fresh.GetFromJsonAsync<JsonElement>("/v1/cluster");
             var theirs = await KvHttp.ClusterAsync(cluster.Client(writerMember));
-            return mine.GetProperty("leaderId").ValueKind == JsonValueKind.String
+            return mine.TryGetProperty("leaderId", out var known) && known.ValueKind == JsonValueKind.String
                 && mine.GetProperty("appliedIndex").GetInt64() + 50 >= theirs.GetProperty("appliedIndex").GetInt64();
         }, TimeSpan.FromSeconds(40), "the fresh member to catch up");
         var afterReplacement = acknowledged.Count;

@@ -190,8 +190,10 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             // Nothing was sent (the leader we knew is down or gone): safe to try again once a leader is known.
             return (LeaderReply.NotLeader, 0, null);
         }
-        catch (Exception e) when (e is OperationCanceledException && !token.IsCancellationRequested || e is DotNext.Net.Cluster.MemberUnavailableException or HttpRequestException or ConsensusProtocolException)
+        catch (Exception e) when (!token.IsCancellationRequested)
         {
+            // Sent, but the answer was lost or garbled (a timeout, a broken or truncated response): whatever went
+            // wrong, the leader may have appended the command.
             LogForwardFailed(e.GetType().Name, e.GetBaseException().Message);
             throw new OutcomeUnknownException("The write was sent to the leader, but no answer came back.", e);
         }

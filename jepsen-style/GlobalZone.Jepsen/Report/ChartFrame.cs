@@ -42,24 +42,48 @@ internal sealed class ChartFrame
 
     public double X(double seconds) => Left + (Math.Clamp(seconds, Start, End) - Start) / (End - Start) * (Right - Left);
 
-    public static string StatusColor(OperationStatus status) => status switch
+    public const string MismatchColor = "#1e88e5";
+
+    /// <summary>The legend of <see cref="Category"/>, in drawing order.</summary>
+    public static readonly (string Label, string Color)[] Categories =
+    [
+        ("ok", OkColor), ("cas saw another value", MismatchColor), ("fail (nothing done)", FailColor), ("info (unknown)", InfoColor),
+    ];
+
+    /// <summary>
+    /// How a call is drawn: ok, a compare-and-set that completed by seeing another value (a normal answer, not an
+    /// error), a failure (nothing was done), or unknown. Indexes <see cref="Categories"/>.
+    /// </summary>
+    public static int Category(Operation operation) => operation.Status switch
     {
-        OperationStatus.Ok => OkColor,
-        OperationStatus.Fail => FailColor,
-        _ => InfoColor,
+        OperationStatus.Ok => 0,
+        OperationStatus.Fail when operation.Kind == OperationKind.CompareAndSet && !Validate.RegisterValidator.IsAbortedCompareAndSet(operation) => 1,
+        OperationStatus.Fail => 2,
+        _ => 3,
     };
 
-    /// <summary>Shades each fault window and writes its nemesis name at the top.</summary>
-    public void FaultWindows(IEnumerable<FaultWindow> windows)
+
+    /// <summary>
+    /// Shades each fault window and labels it at the top with its number (as in the report's fault table) and, room
+    /// permitting, its nemesis; labels alternate between two rows so neighbours do not overwrite each other.
+    /// </summary>
+    public void FaultWindows(IReadOnlyList<FaultWindow> windows)
     {
-        foreach (var window in windows)
+        for (var i = 0; i < windows.Count; i++)
         {
+            var window = windows[i];
             if (window.End < Start || window.Start > End)
                 continue;
             var x = X(window.Start);
             var width = X(window.End) - x;
-            Canvas.Rect(x, Top, width, Bottom - Top, FaultColor, 0.12, title: $"{window.Nemesis}: {window.Description} ({window.Start:F1}–{window.End:F1} s)");
-            Canvas.Text(x + 2, Top + 10, window.Nemesis, 9, fill: "#b71c1c");
+            Canvas.Rect(x, Top, width, Bottom - Top, FaultColor, 0.12, title: $"{i + 1}. {window.Nemesis}: {window.Description} ({window.Start:F1}–{window.End:F1} s)");
+            // Room up to the next label on the same row (two windows on).
+            var room = (i + 2 < windows.Count ? X(windows[i + 2].Start) : Right) - x - 4;
+            var number = (i + 1).ToString(CultureInfo.InvariantCulture);
+            var label = number + " " + window.Nemesis;
+            var fits = (int)(room / 5.2);
+            label = fits >= label.Length ? label : fits > number.Length + 3 ? label[..(fits - 1)] + "…" : number;
+            Canvas.Text(x + 2, Top + (i % 2 == 0 ? 10 : 21), label, 9, fill: "#b71c1c");
         }
     }
 

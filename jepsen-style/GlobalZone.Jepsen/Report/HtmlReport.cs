@@ -66,9 +66,10 @@ internal static class HtmlReport
         }
         else
         {
-            html.Append("<table><tr><th>from (s)</th><th>to (s)</th><th>nemesis</th><th>what</th></tr>");
+            html.Append("<table><tr><th>#</th><th>from (s)</th><th>to (s)</th><th>nemesis</th><th>what</th></tr>");
+            var number = 0;
             foreach (var fault in report.Faults)
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{fault.Start:0.0}</td><td>{fault.End:0.0}</td><td>{E(fault.Nemesis)}</td><td>{E(fault.Description)}</td></tr>");
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{++number}</td><td>{fault.Start:0.0}</td><td>{fault.End:0.0}</td><td>{E(fault.Nemesis)}</td><td>{E(fault.Description)}</td></tr>");
             html.Append("</table>\n");
         }
 

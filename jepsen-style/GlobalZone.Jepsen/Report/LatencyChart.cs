@@ -22,7 +22,7 @@ internal static class LatencyChart
         double Y(double ms) => frame.Bottom - (Math.Log10(Math.Max(ms, minMs)) - Math.Log10(minMs)) / (Math.Log10(topMs) - Math.Log10(minMs)) * (frame.Bottom - frame.Top);
 
         frame.Title("Latency over time");
-        frame.Legend(("ok", ChartFrame.OkColor), ("fail", ChartFrame.FailColor), ("info (unknown)", ChartFrame.InfoColor));
+        frame.Legend(ChartFrame.Categories);
         frame.FaultWindows(faults);
         for (var ms = minMs; ms <= topMs * 1.001; ms *= 10)
         {
@@ -32,10 +32,10 @@ internal static class LatencyChart
         }
 
         // Draw ok first so rarer failures and unknowns stay visible on top.
-        foreach (var operation in completed.OrderBy(o => o.Status == OperationStatus.Ok ? 0 : o.Status == OperationStatus.Fail ? 1 : 2))
+        foreach (var operation in completed.OrderBy(ChartFrame.Category))
         {
             var ms = clock.Milliseconds(operation.InvokeTime, operation.CompleteTime!.Value);
-            canvas.Circle(frame.X(clock.Seconds(operation.InvokeTime)), Y(ms), 1.8, ChartFrame.StatusColor(operation.Status), 0.6,
+            canvas.Circle(frame.X(clock.Seconds(operation.InvokeTime)), Y(ms), 1.8, ChartFrame.Categories[ChartFrame.Category(operation)].Color, 0.6,
                 title: string.Create(CultureInfo.InvariantCulture, $"{operation} {ms:F1} ms"));
         }
 

@@ -13,28 +13,23 @@ internal static class ThroughputChart
         var frame = new ChartFrame(canvas, 0, endSeconds);
         var bin = Math.Max(0.25, endSeconds / 150);
         var bins = (int)Math.Ceiling(endSeconds / bin) + 1;
-        var counts = new Dictionary<OperationStatus, double[]>
-        {
-            [OperationStatus.Ok] = new double[bins],
-            [OperationStatus.Fail] = new double[bins],
-            [OperationStatus.Info] = new double[bins],
-        };
+        var counts = ChartFrame.Categories.Select(_ => new double[bins]).ToArray();
         foreach (var operation in history)
         {
             if (operation.CompleteTime is not { } completed || ProcessIds.IsObserver(operation.Process))
                 continue;
             var index = (int)Math.Floor(clock.Seconds(completed) / bin);
             if (index >= 0 && index < bins)
-                counts[operation.Status][index] += 1 / bin;
+                counts[ChartFrame.Category(operation)][index] += 1 / bin;
         }
 
-        var max = Math.Max(1, counts.Values.Max(series => series.Max()));
+        var max = Math.Max(1, counts.Max(series => series.Max()));
         var step = ChartFrame.NiceStep(max, 5);
         var top = Math.Ceiling(max / step) * step;
         double Y(double rate) => frame.Bottom - rate / top * (frame.Bottom - frame.Top);
 
         frame.Title("Throughput over time (completions per second)");
-        frame.Legend(("ok", ChartFrame.OkColor), ("fail", ChartFrame.FailColor), ("info (unknown)", ChartFrame.InfoColor));
+        frame.Legend(ChartFrame.Categories);
         frame.FaultWindows(faults);
         for (var rate = 0.0; rate <= top + 1e-9; rate += step)
         {
@@ -42,8 +37,8 @@ internal static class ThroughputChart
             canvas.Text(frame.Left - 6, Y(rate) + 4, rate.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture), 10, "end");
         }
 
-        foreach (var (status, series) in counts)
-            canvas.Polyline(series.Select((rate, i) => (frame.X((i + 0.5) * bin), Y(rate))), ChartFrame.StatusColor(status));
+        for (var category = 0; category < counts.Length; category++)
+            canvas.Polyline(counts[category].Select((rate, i) => (frame.X((i + 0.5) * bin), Y(rate))), ChartFrame.Categories[category].Color);
         frame.TimeAxis();
         return canvas.ToString();
     }

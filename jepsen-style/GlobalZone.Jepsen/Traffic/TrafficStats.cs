@@ -1,3 +1,5 @@
+using GlobalZone.Jepsen.Checker;
+
 namespace GlobalZone.Jepsen.Traffic;
 
 /// <summary>Counts of what the clients did (thread-safe).</summary>
@@ -19,14 +21,14 @@ internal sealed class TrafficStats
 
     public long Total => Ok + Failed + Indeterminate;
 
-    public void Count(Checker.OperationStatus status)
+    public void Count(OperationStatus status)
     {
         switch (status)
         {
-            case Checker.OperationStatus.Ok:
+            case OperationStatus.Ok:
                 Interlocked.Increment(ref ok);
                 break;
-            case Checker.OperationStatus.Fail:
+            case OperationStatus.Fail:
                 Interlocked.Increment(ref failed);
                 break;
             default:

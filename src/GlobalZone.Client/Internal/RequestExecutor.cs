@@ -1,0 +1,266 @@
+using System.Net;
+using System.Text.Json;
+using GlobalZone.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace GlobalZone.Client.Internal;
+
+/// <summary>
+/// Sends one logical request to the cluster, attempt after attempt, until a member gives an answer that is not about
+/// availability: connection failures and timeouts move on to the next member, 503 waits what <c>Retry-After</c> says,
+/// 504 (outcome unknown) retries — safe because every write carries one <c>Idempotency-Key</c> for all its attempts —
+/// and 421 (the witness) is never asked again. Keeps the <see cref="ClusterTopology"/> fresh on the way.
+/// </summary>
+internal sealed partial class RequestExecutor
+{
+    private static readonly TimeSpan MinRefreshSpacing = TimeSpan.FromMilliseconds(250);
+
+    private readonly Func<HttpClient> http;
+    private readonly GlobalZoneClientOptions options;
+    private readonly ILogger logger;
+    private readonly TimeProvider time;
+    private readonly SemaphoreSlim discovery = new(1, 1);
+    private readonly CancellationTokenSource stopping = new();
+    private long lastRefreshTicks;
+    private int refreshing;
+
+    public RequestExecutor(Func<HttpClient> http, ClusterTopology topology, GlobalZoneClientOptions options, ILogger logger, TimeProvider time)
+    {
+        this.http = http;
+        Topology = topology;
+        this.options = options;
+        this.logger = logger;
+        this.time = time;
+        DefaultLimits = new RetryLimits(options.MaxAttempts, options.RetryBudget);
+    }
+
+    public ClusterTopology Topology { get; }
+
+    public RetryLimits DefaultLimits { get; }
+
+    /// <summary>
+    /// The first answer that is a result (2xx, or any status the caller interprets such as 404 or 412). Non-streaming
+    /// answers are fully buffered within their attempt, so reading them cannot fail later. The caller disposes it.
+    /// </summary>
+    /// <param name="kind">Read or write: which members to prefer.</param>
+    /// <param name="build">Builds a fresh request for a member's base URL, for each attempt.</param>
+    /// <param name="attemptTimeout">Per-attempt timeout; null: <see cref="GlobalZoneClientOptions.RequestTimeout"/>.</param>
+    /// <param name="streaming">Return once headers arrive (watches), leaving the body to the caller.</param>
+    /// <param name="limits">Attempts and time; null: the client's options.</param>
+    /// <param name="token">Cancels the whole operation.</param>
+    /// <exception cref="GlobalZoneUnavailableException">No member gave a result within the limits.</exception>
+    public async Task<HttpResponseMessage> SendAsync(RequestKind kind, Func<Uri, HttpRequestMessage> build, CancellationToken token,
+        TimeSpan? attemptTimeout = null, bool streaming = false, RetryLimits? limits = null)
+    {
+        limits ??= DefaultLimits;
+        await EnsureDiscoveredAsync(token).ConfigureAwait(false);
+        var started = time.GetTimestamp();
+        var random = Random.Shared;
+        var tried = new HashSet<Uri>();
+        var attempts = 0;
+        var round = 0;
+        var outcomeUnknown = false;
+        Exception? lastError = null;
+        var lastStatus = HttpStatusCode.ServiceUnavailable;
+        ProblemDetailsBody? lastProblem = null;
+        TimeSpan? pause = null;
+        while (true)
+        {
+            token.ThrowIfCancellationRequested();
+            if (pause is { } wait && wait > TimeSpan.Zero)
+            {
+                if (time.GetElapsedTime(started) + wait > limits.Budget)
+                    throw Exhausted();
+                await Task.Delay(wait, time, token).ConfigureAwait(false);
+            }
+
+            pause = null;
+            var candidates = Topology.Candidates(kind);
+            if (candidates.Count == 0)
+                throw new GlobalZoneUnavailableException("Every known member is the witness, which serves no clients; give the client a voter's URL.", attempts, false);
+            var target = candidates.FirstOrDefault(c => !tried.Contains(c));
+            if (target is null)
+            {
+                // Every candidate failed once in this round: pause (growing), then start a new round.
+                round++;
+                tried.Clear();
+                pause = Backoff.Delay(round, options.InitialBackoff, options.MaxBackoff, random);
+                continue;
+            }
+
+            if (attempts >= limits.MaxAttempts || time.GetElapsedTime(started) >= limits.Budget)
+                throw Exhausted();
+            tried.Add(target);
+            attempts++;
+            HttpResponseMessage response;
+            using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(token))
+            {
+                attempt.CancelAfter(attemptTimeout ?? options.RequestTimeout);
+                try
+                {
+                    using var request = build(target);
+                    response = await http().SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, attempt.Token)
+                        .ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+                {
+                    // Refused connections never reached the member; anything else (reset mid-answer, timeout) may have.
+                    var notSent = e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+                    outcomeUnknown |= kind == RequestKind.Write && !notSent;
+                    lastError = e;
+                    Topology.MarkUnreachable(target);
+                    LogAttemptFailed(target, attempts, e is OperationCanceledException ? "timed out" : e.Message);
+                    RequestRefresh();
+                    continue;
+                }
+            }
+
+            Topology.MarkReachable(target);
+            if (response.Headers.TryGetValues(HeaderNames.Leader, out var leaders) && Topology.ObserveLeader(leaders.FirstOrDefault()))
+                RequestRefresh();
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.ServiceUnavailable:
+                {
+                    lastStatus = response.StatusCode;
+                    lastProblem = await ProblemReader.ReadAsync(response, token).ConfigureAwait(false);
+                    var retryAfter = Backoff.RetryAfter(response.Headers.RetryAfter, time.GetUtcNow(), options.MaxRetryAfter);
+                    response.Dispose();
+                    lastError = null;
+                    LogUnavailable(target, attempts, lastProblem?.Type ?? "", retryAfter?.TotalMilliseconds ?? 0);
+                    // Too stale is about that member: ask another now. No leader is about the cluster: wait as told.
+                    var memberSpecific = lastProblem?.Type == ProblemTypes.TooStale && candidates.Any(c => !tried.Contains(c));
+                    pause = memberSpecific ? null : retryAfter ?? Backoff.Delay(Math.Max(1, round), options.InitialBackoff, options.MaxBackoff, random);
+                    if (!memberSpecific)
+                        tried.Clear();
+                    RequestRefresh();
+                    continue;
+                }
+
+                case HttpStatusCode.GatewayTimeout:
+                    lastStatus = response.StatusCode;
+                    lastProblem = await ProblemReader.ReadAsync(response, token).ConfigureAwait(false);
+                    response.Dispose();
+                    lastError = null;
+                    outcomeUnknown |= kind == RequestKind.Write;
+                    LogUnavailable(target, attempts, lastProblem?.Type ?? "", 0);
+                    pause = Backoff.Delay(Math.Max(1, round), options.InitialBackoff, options.MaxBackoff, random);
+                    tried.Clear();
+                    RequestRefresh();
+                    continue;
+                case HttpStatusCode.MisdirectedRequest:
+                    response.Dispose();
+                    Topology.MarkWitness(target);
+                    continue;
+                default:
+                    return response;
+            }
+        }
+
+        GlobalZoneUnavailableException Exhausted()
+        {
+            var what = lastError is not null ? lastError.Message : lastProblem?.Detail ?? lastProblem?.Title ?? ((int)lastStatus).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var message = $"No GlobalZone member gave an answer after {attempts} attempt(s) in {time.GetElapsedTime(started).TotalSeconds:0.0} s; last: {what}"
+                + (outcomeUnknown ? " The write may or may not have been applied; retrying it with the same Idempotency-Key is safe." : "");
+            return new GlobalZoneUnavailableException(message, attempts, outcomeUnknown, lastStatus, lastProblem, lastError);
+        }
+    }
+
+    /// <summary>Learns the members before the first request (once; failures are tolerated: the seeds still work).</summary>
+    public async Task EnsureDiscoveredAsync(CancellationToken token)
+    {
+        if (Topology.LastDiscovery is { } last)
+        {
+            if (time.GetUtcNow() - last > options.DiscoveryInterval)
+                RequestRefresh();
+            return;
+        }
+
+        await discovery.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            if (Topology.LastDiscovery is null)
+                await DiscoverAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            discovery.Release();
+        }
+    }
+
+    /// <summary>Refreshes the topology in the background, at most once per 250 ms and one at a time.</summary>
+    public void RequestRefresh()
+    {
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref lastRefreshTicks);
+        if (last != 0 && time.GetElapsedTime(last, now) < MinRefreshSpacing)
+            return;
+        if (Interlocked.Exchange(ref refreshing, 1) == 1)
+            return;
+        Interlocked.Exchange(ref lastRefreshTicks, now);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await DiscoverAsync(stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                Volatile.Write(ref refreshing, 0);
+            }
+        });
+    }
+
+    /// <summary>Asks members for <c>/v1/cluster</c>, best candidate first, until one answers. True when one did.</summary>
+    public async Task<bool> DiscoverAsync(CancellationToken token)
+    {
+        foreach (var candidate in Topology.Candidates(RequestKind.Read))
+        {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
+            attempt.CancelAfter(options.RequestTimeout);
+            try
+            {
+                using var response = await http().GetAsync(new Uri(candidate, "v1/cluster"), attempt.Token).ConfigureAwait(false);
+                if (response.StatusCode != HttpStatusCode.OK)
+                    continue;
+                var status = await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ClusterStatus, attempt.Token).ConfigureAwait(false);
+                if (status is null)
+                    continue;
+                Topology.MarkReachable(candidate);
+                Topology.Apply(status);
+                if (status.IsWitness)
+                    Topology.MarkWitness(candidate);
+                LogDiscovered(candidate, status.Members.Count, status.LeaderId ?? "(none)");
+                return true;
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or JsonException)
+            {
+                Topology.MarkUnreachable(candidate);
+            }
+        }
+
+        return false;
+    }
+
+    public void Stop() => stopping.Cancel();
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Debug, Message = "GlobalZone attempt {Attempt} to {Member} failed: {Reason}")]
+    private partial void LogAttemptFailed(Uri member, int attempt, string reason);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "GlobalZone attempt {Attempt} to {Member} answered unavailable ({ProblemType}); retry after {RetryAfterMs} ms")]
+    private partial void LogUnavailable(Uri member, int attempt, string problemType, double retryAfterMs);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Debug, Message = "GlobalZone topology from {Member}: {MemberCount} members, leader {Leader}")]
+    private partial void LogDiscovered(Uri member, int memberCount, string leader);
+}

@@ -29,7 +29,11 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
     {
     }
 
-    /// <summary>A client over an <see cref="HttpClient"/> you own (its <c>BaseAddress</c> and <c>Timeout</c> are not used).</summary>
+    /// <summary>
+    /// A client over an <see cref="HttpClient"/> you own. Its <c>BaseAddress</c> is not used; give it an infinite
+    /// <c>Timeout</c> (the client times each attempt itself, and lock waits last up to
+    /// <see cref="GlobalZoneClientOptions.LockWaitSlice"/>).
+    /// </summary>
     /// <exception cref="ArgumentException">The options are not valid.</exception>
     public GlobalZoneClient(GlobalZoneClientOptions options, HttpClient httpClient, ILoggerFactory? loggerFactory = null)
         : this(options, httpClient ?? throw new ArgumentNullException(nameof(httpClient)), null, loggerFactory, TimeProvider.System)

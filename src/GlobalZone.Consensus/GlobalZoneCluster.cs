@@ -261,6 +261,28 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             : throw new NoLeaderException("The member asked is no longer the leader.");
     }
 
+    /// <summary>
+    /// Starts a replication round now instead of at the next heartbeat. A follower learns the commit index only
+    /// from the leader's next message; the member that forwarded a write (or asked for a read index) is waiting
+    /// to apply up to it, and would otherwise wait most of a heartbeat interval. Rounds coalesce in DotNext.
+    /// </summary>
+    private void NudgeReplication()
+    {
+        _ = NudgeAsync(Raft);
+
+        static async Task NudgeAsync(IRaftCluster raft)
+        {
+            try
+            {
+                await raft.ForceReplicationAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NotLeaderException or OperationCanceledException or ObjectDisposedException)
+            {
+                // no longer leading: the new leader's own messages carry the commit index
+            }
+        }
+    }
+
     private static async ValueTask<byte[]> ReadAllAsync(IMessage message, CancellationToken token)
         => await DotNext.IO.DataTransferObject.ToByteArrayAsync(message, token: token).ConfigureAwait(false);
 
@@ -287,6 +309,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
                 var (status, index, result) = outcome;
                 if (status != LeaderReply.Ok)
                     return Reply(status);
+                NudgeReplication();
                 var encoded = CommandResultCodec.Encode(result!);
                 var body = new byte[9 + encoded.Length];
                 body[0] = (byte)LeaderReply.Ok;
@@ -304,6 +327,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
                 try
                 {
                     index = await localReadIndex.GetAsync().WaitAsync(token).ConfigureAwait(false);
+                    NudgeReplication();
                 }
                 catch (NoLeaderException)
                 {

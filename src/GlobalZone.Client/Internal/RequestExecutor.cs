@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using GlobalZone.Contracts;
 using Microsoft.Extensions.Logging;

@@ -81,8 +81,9 @@ public sealed partial class GlobalZoneLease : IAsyncDisposable
         {
             await RevokeAsync().ConfigureAwait(false);
         }
-        catch (GlobalZoneException e)
+        catch (Exception e) when (e is GlobalZoneException or ObjectDisposedException)
         {
+            // Unreachable cluster, or the client was disposed first: the lease expires after its TTL by itself.
             LogRevokeFailed(client.Logger, Id, e.Message);
         }
     }

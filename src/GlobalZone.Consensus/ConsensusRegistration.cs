@@ -69,9 +69,11 @@ public static class ConsensusRegistration
             config.HeartbeatThreshold = options.Raft.HeartbeatThreshold;
             config.ClockDriftBound = options.Raft.ClockDriftBound;
             config.IsLeaderLeaseEnabled = true;
-            // DotNext bounds every Raft call by the RPC timeout, snapshot installs included, so it must leave room
-            // for a snapshot transfer and its FASTER checkpoint on the receiver; the request timeout must not be lower.
-            var rpcTimeout = TimeSpan.FromMilliseconds(options.Raft.RpcTimeoutMs > 0 ? options.Raft.RpcTimeoutMs : 2 * options.Raft.UpperElectionTimeoutMs);
+            // DotNext bounds every Raft call by one RPC timeout. A candidate waits for every vote (a stalled member's
+            // included) but gives up at its election timeout, so the RPC timeout must stay well under the lower
+            // election timeout or one paused member blocks every election. The same timeout bounds snapshot installs:
+            // raise Raft:RpcTimeoutMs together with the election timeouts for states too large to send in it.
+            var rpcTimeout = TimeSpan.FromMilliseconds(options.Raft.RpcTimeoutMs > 0 ? options.Raft.RpcTimeoutMs : options.Raft.LowerElectionTimeoutMs * 3 / 4);
             config.RpcTimeout = rpcTimeout;
             config.RequestTimeout = rpcTimeout + TimeSpan.FromMilliseconds(options.Raft.UpperElectionTimeoutMs);
             config.Metadata["id"] = self.Id;

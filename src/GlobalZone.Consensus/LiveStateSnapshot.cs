@@ -16,7 +16,7 @@ namespace GlobalZone.Consensus;
 /// snapshot has been sent several times in a short while, <see cref="ResentTooOften"/> asks for a new checkpoint,
 /// whose higher index the member accepts.
 /// </remarks>
-internal sealed class LiveStateSnapshot(KeyValueStateMachine state, long index, long term, string scratchDirectory) : ISnapshot
+internal sealed class LiveStateSnapshot(KeyValueStateMachine state, long index, long term, string scratchDirectory, Action? resentTooOften = null) : ISnapshot
 {
     private const int ResendLimit = 3;
     private int transfers;
@@ -41,7 +41,8 @@ internal sealed class LiveStateSnapshot(KeyValueStateMachine state, long index, 
     public async ValueTask WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
         where TWriter : IAsyncBinaryWriter
     {
-        Interlocked.Increment(ref transfers);
+        if (Interlocked.Increment(ref transfers) == ResendLimit + 1)
+            resentTooOften?.Invoke();
         // Dump under the state's read lock into a local file first, so applies are held up only for the local
         // disk write, not for the network transfer.
         Directory.CreateDirectory(scratchDirectory);

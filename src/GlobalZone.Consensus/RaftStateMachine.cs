@@ -36,7 +36,7 @@ public sealed partial class RaftStateMachine : IStateMachine
         }
 
         if (state.SnapshotIndex > 0)
-            snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory);
+            snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory, OnSnapshotResentTooOften);
     }
 
     public KeyValueStateMachine State => state;
@@ -46,6 +46,14 @@ public sealed partial class RaftStateMachine : IStateMachine
     /// checkpoint path ahead of the first snapshot install, which must finish within one Raft RPC timeout.
     /// </summary>
     public Task WarmUpAsync(CancellationToken token) => state.RecheckpointAsync(token);
+
+    /// <summary>
+    /// Raised when the current snapshot has been sent too often: a new checkpoint (taken at the next applied entry)
+    /// is needed, and the leader should make sure an entry comes (see <see cref="LiveStateSnapshot"/>).
+    /// </summary>
+    public event Action? SnapshotResentTooOften;
+
+    private void OnSnapshotResentTooOften() => SnapshotResentTooOften?.Invoke();
 
     /// <summary>Raised after each committed entry is applied (followers apply only what the leader said is committed).</summary>
     public event Action? EntryApplied;
@@ -90,7 +98,7 @@ public sealed partial class RaftStateMachine : IStateMachine
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await state.CheckpointAsync(token).ConfigureAwait(false);
-        snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory);
+        snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory, OnSnapshotResentTooOften);
         ConsensusInstruments.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         LogCheckpoint(state.SnapshotIndex, state.Revision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
@@ -106,7 +114,7 @@ public sealed partial class RaftStateMachine : IStateMachine
 
             await using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
             var reflected = await state.InstallSnapshotAsync(source, entry.Index, entry.Term, token).ConfigureAwait(false);
-            snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory);
+            snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory, OnSnapshotResentTooOften);
             LogInstalled(entry.Index, reflected, state.Revision);
             return entry.Index;
         }

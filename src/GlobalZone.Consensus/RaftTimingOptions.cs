@@ -15,7 +15,7 @@ public sealed record RaftTimingOptions
     public double HeartbeatThreshold { get; init; } = 0.2;
 
     /// <summary>
-    /// Upper bound of one Raft call, snapshot transfers included (0 = twice the upper election timeout). Raise it for
+    /// Upper bound of one Raft call, snapshot transfers included (0 = three quarters of the lower election timeout; it must stay below it). Raise it for
     /// large states: a snapshot that cannot be sent and checkpointed within it is retried forever.
     /// </summary>
     public int RpcTimeoutMs { get; init; } = 0;
@@ -29,6 +29,8 @@ public sealed record RaftTimingOptions
             throw new ArgumentException("Election timeouts must satisfy 10 <= lower < upper.");
         if (HeartbeatThreshold is <= 0 or >= 1)
             throw new ArgumentException("HeartbeatThreshold must be between 0 and 1.");
+        if (RpcTimeoutMs >= LowerElectionTimeoutMs)
+            throw new ArgumentException("RpcTimeoutMs must be below LowerElectionTimeoutMs, or a stalled member blocks every election.");
         if (ClockDriftBound < 1)
             throw new ArgumentException("ClockDriftBound must be at least 1.");
     }

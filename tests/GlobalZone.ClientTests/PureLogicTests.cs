@@ -67,6 +67,9 @@ public sealed class KeyPathTests
         Assert.Equal("app/a%20b/%C3%A9%3F%23", KeyPath.Encode("app/a b/é?#"));
         Assert.Equal("?prefix&limit=5&after=a%2Fb", KeyPath.Query(("prefix", ""), ("limit", "5"), ("none", null), ("after", "a/b")));
         Assert.Equal("1500ms", KeyPath.Duration(TimeSpan.FromSeconds(1.5)));
+        Assert.Equal("a/..b/c.", KeyPath.Encode("a/..b/c."));
+        Assert.Throws<ArgumentException>(() => KeyPath.Encode("a/../b"));
+        Assert.Throws<ArgumentException>(() => KeyPath.Encode("./b"));
     }
 }
 

@@ -34,7 +34,7 @@ internal sealed class StubTransport(Func<HttpRequestMessage, int, Task<HttpRespo
         => Json(status, JsonSerializer.Serialize(new ProblemDetailsBody { Type = type, Title = type, Status = (int)status, Detail = detail }, ContractsJsonContext.Default.ProblemDetailsBody),
             "application/problem+json");
 
-    public static HttpRequestException Refused() => new("Connection refused", null, HttpRequestError.ConnectionError);
+    public static HttpRequestException Refused() => new(HttpRequestError.ConnectionError, "Connection refused");
 
     /// <summary>A <c>/v1/cluster</c> answer: members a (dc1), b (dc2), w (witness, dc3); leader as given.</summary>
     public static HttpResponseMessage Cluster(string? leader)

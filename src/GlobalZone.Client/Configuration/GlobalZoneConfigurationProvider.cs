@@ -1,3 +1,4 @@
+using GlobalZone.Client.Internal;
 using GlobalZone.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;

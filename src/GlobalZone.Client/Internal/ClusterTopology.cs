@@ -101,12 +101,13 @@ internal sealed class ClusterTopology
                 endpoint.IsDiscovered = true;
             }
 
-            leader = status.LeaderUrl is { } leaderUrl && Uri.TryCreate(leaderUrl, UriKind.Absolute, out var parsed) ? Normalize(parsed) : leader;
+            // A member that knows no leader (an election is on) clears the hint: writes then go to any voter.
+            leader = status.LeaderUrl is { } leaderUrl && Uri.TryCreate(leaderUrl, UriKind.Absolute, out var parsed) ? Normalize(parsed) : null;
             LastDiscovery = time.GetUtcNow();
         }
     }
 
-    /// <summary>Takes in a leader hint (the <c>X-GZ-Leader</c> header). True when it is news.</summary>
+    /// <summary>Takes in a leader hint (the <c>X-GZ-Leader</c> header). True when it names a member the client did not know (time to refresh).</summary>
     public bool ObserveLeader(string? leaderUrl)
     {
         if (leaderUrl is null || !Uri.TryCreate(leaderUrl, UriKind.Absolute, out var parsed))
@@ -117,8 +118,9 @@ internal sealed class ClusterTopology
             if (SameUrl(url, leader))
                 return false;
             leader = url;
-            var endpoint = GetOrAdd(url);
-            return !endpoint.IsDiscovered;
+            var unknown = Find(url) is null;
+            GetOrAdd(url);
+            return unknown;
         }
     }
 

@@ -6,8 +6,14 @@ namespace GlobalZone.Client.Internal;
 /// <summary>Request paths and query strings: keys keep their <c>/</c> separators; every segment is percent-encoded.</summary>
 internal static class KeyPath
 {
+    /// <exception cref="ArgumentException">A segment is <c>.</c> or <c>..</c>: URL normalization would address another key.</exception>
     public static string Encode(string key)
-        => string.Join('/', key.Split('/').Select(Uri.EscapeDataString));
+    {
+        var segments = key.Split('/');
+        if (segments.Any(s => s is "." or ".."))
+            throw new ArgumentException($"Key '{key}' has a '.' or '..' segment, which URL paths normalize away (it would address another key); use TxnAsync for such keys.", nameof(key));
+        return string.Join('/', segments.Select(Uri.EscapeDataString));
+    }
 
     public static string Query(params (string Name, string? Value)[] parameters)
     {

@@ -1,4 +1,4 @@
-namespace GlobalZone.Client;
+namespace GlobalZone.Client.Internal;
 
 /// <summary>The synchronous members of the DistributedLock interfaces: run the async path off any synchronization context, then block.</summary>
 internal static class SyncOverAsync

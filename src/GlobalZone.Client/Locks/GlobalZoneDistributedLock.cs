@@ -1,3 +1,4 @@
+using GlobalZone.Client.Internal;
 using Medallion.Threading;
 
 namespace GlobalZone.Client;

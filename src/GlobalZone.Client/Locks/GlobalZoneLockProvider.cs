@@ -25,6 +25,8 @@ public sealed class GlobalZoneLockProvider : IDistributedLockProvider
 
     internal GlobalZoneLockProvider(GlobalZoneClient client) => this.client = client;
 
+    internal TimeProvider Time => client.Time;
+
     /// <summary>A lock object for <paramref name="name"/> (no request is made until it is acquired).</summary>
     public GlobalZoneDistributedLock CreateLock(string name)
     {
@@ -97,7 +99,7 @@ public sealed class GlobalZoneLockProvider : IDistributedLockProvider
                 if (grant is not null)
                 {
                     acquired = true;
-                    return new GlobalZoneLockHandle(name, grant, lease);
+                    return new GlobalZoneLockHandle(this, name, grant, lease, client.Logger);
                 }
 
                 if (timeout is { } total && client.Time.GetElapsedTime(started) >= total)

@@ -46,6 +46,7 @@ public static class NodeHost
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();
         app.MapKeyValueApi();
+        app.MapInternalApi();
         app.MapClientApi();
         app.MapClusterApi();
         app.MapBackupApi();

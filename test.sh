@@ -24,7 +24,10 @@ projects=(
   tests/GlobalZone.UnitTests
   jepsen-style/GlobalZone.Jepsen.Checker.Tests
 )
+# TEST_PROJECTS="tests/GlobalZone.UnitTests ..." runs only those (handy while developing).
+[ -n "${TEST_PROJECTS:-}" ] && read -r -a projects <<<"$TEST_PROJECTS"
 for p in tests/*/ jepsen-style/*/; do
+  [ -n "${TEST_PROJECTS:-}" ] && break
   p=${p%/}
   [ -f "$p/$(basename "$p").csproj" ] || continue
   case " ${projects[*]} " in *" $p "*) continue ;; esac
@@ -36,16 +39,20 @@ log=$(mktemp)
 for p in "${projects[@]}"; do
   echo "==> $p"
   dotnet test "$p" -c "$configuration" --no-build -nologo --logger "console;verbosity=normal" \
-    --results-directory tests/TestResults 2>&1 | tee "$log" | grep -E '^\s*(Failed|Skipped) |Error Message|^(Passed|Failed)!' || true
-  summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -1)
-  if [ -z "$summary" ]; then
+    --results-directory tests/TestResults 2>&1 | tee "$log" | grep -E '^\s*(Failed|Skipped) |Error Message|^Total tests|^\s+(Passed|Failed|Skipped): '
+  rc=${PIPESTATUS[0]}
+  # vstest's closing block: "Total tests: N", then "Passed: N", "Failed: N", "Skipped: N" (zero counts omitted).
+  if ! grep -qE '^Total tests: [0-9]+' "$log"; then
     echo "no test summary from $p (crash?)"; tail -20 "$log"; failed=$((failed + 1)); status=1; continue
   fi
-  f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
-  ps=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
-  s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")
+  count() { sed -n '/^Total tests:/,$p' "$log" | grep -E "^ *$1: *[0-9]+" | tail -1 | sed -E 's/[^0-9]*([0-9]+).*/\1/'; }
+  ps=$(count Passed); f=$(count Failed); s=$(count Skipped)
+  ps=${ps:-0}; f=${f:-0}; s=${s:-0}
   passed=$((passed + ps)); failed=$((failed + f)); skipped=$((skipped + s))
   [ "$f" -eq 0 ] || status=1
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "dotnet test exited $rc for $p with no failed test counted (aborted run?)"; failed=$((failed + 1)); status=1
+  fi
 done
 rm -f "$log"
 

@@ -258,6 +258,6 @@ public sealed partial class GlobalZoneClient
     private static async Task<bool> IsKeyNotFoundAsync(HttpResponseMessage response, CancellationToken token)
     {
         var problem = await ProblemReader.ReadAsync(response, token).ConfigureAwait(false);
-        return problem is null || problem.Detail?.StartsWith("Key ", StringComparison.Ordinal) == true || problem.Title == "No such key.";
+        return problem is null || problem.Type == ProblemTypes.KeyNotFound;
     }
 }

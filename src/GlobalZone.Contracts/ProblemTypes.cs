@@ -10,6 +10,7 @@ public static class ProblemTypes
     public const string InvalidKey = Prefix + "invalid-key";
     public const string ValueTooLarge = Prefix + "value-too-large";
     public const string NotFound = Prefix + "not-found";
+    public const string KeyNotFound = Prefix + "key-not-found";
     public const string PreconditionFailed = Prefix + "precondition-failed";
     public const string NoLeader = Prefix + "no-leader";
     public const string OutcomeUnknown = Prefix + "outcome-unknown";

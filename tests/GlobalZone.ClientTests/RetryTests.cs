@@ -121,7 +121,7 @@ public sealed class RetryTests
                 throw StubTransport.Refused();
             return Task.FromResult(request.RequestUri!.Host == "a.test"
                 ? StubTransport.Problem(HttpStatusCode.MisdirectedRequest, ProblemTypes.WitnessNoClients)
-                : StubTransport.Problem(HttpStatusCode.NotFound, ProblemTypes.NotFound, "Key 'k' does not exist."));
+                : StubTransport.Problem(HttpStatusCode.NotFound, ProblemTypes.KeyNotFound, "Key 'k' does not exist."));
         });
         await using var client = Client(transport);
         Assert.Null(await client.GetAsync("k"));

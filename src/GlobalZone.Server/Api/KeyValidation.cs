@@ -58,6 +58,14 @@ internal static class KeyValidation
                 return "The key is not valid UTF-8.";
         }
 
+        // HTTP clients and servers normalize "." and ".." path segments away, so such a key could be written
+        // (in a transaction) but never addressed by URL: refuse it everywhere.
+        foreach (var segment in key.Split('/'))
+        {
+            if (segment is "." or "..")
+                return "The key has a '.' or '..' segment, which URLs cannot address.";
+        }
+
         int length;
         try
         {

@@ -85,7 +85,7 @@ internal static class KeyValueEndpoints
         var found = cluster.State.Get(key);
         if (found is null)
         {
-            await Problems.WriteAsync(context, StatusCodes.Status404NotFound, ProblemTypes.NotFound, "No such key.", $"Key '{key}' does not exist.", currentRevision: cluster.State.Revision);
+            await Problems.WriteAsync(context, StatusCodes.Status404NotFound, ProblemTypes.KeyNotFound, "No such key.", $"Key '{key}' does not exist.", currentRevision: cluster.State.Revision);
             return;
         }
 

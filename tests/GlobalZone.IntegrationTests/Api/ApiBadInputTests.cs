@@ -44,6 +44,7 @@ public sealed class ApiBadInputTests(SmallLimitsCluster fixture, ITestOutputHelp
         { "POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"a\",\"value\":1,\"base64\":\"AA==\"}]}", "", 400, "bad-request" },
         { "POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"a\",\"base64\":\"***\"}]}", "", 400, "bad-request" },
         { "POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"" + LongKey + "\",\"value\":1}]}", "", 400, "bad-request" },
+        { "POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"a/../b\",\"value\":1}]}", "", 400, "bad-request" },
         { "POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"a\",\"value\":1,\"lease\":-1}]}", "", 400, "bad-request" },
         { "POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"a\",\"value\":1,\"lease\":424242}]}", "", 404, "lease-not-found" },
         { "POST", "/v1/txn", "{\"success\":[{\"op\":\"delete\",\"key\":\"a\",\"prefix\":\"b\"}]}", "", 400, "bad-request" },

@@ -111,7 +111,7 @@ internal static class KeyValueEndpoints
             return;
         }
 
-        if (!TryParseConditions(context, key!, out var compares, out var conditionProblem) || !TryReadIdempotencyKey(context, out var idempotencyKey, out conditionProblem)
+        if (!TryParseConditions(context, key!, out var compares, out var conditionProblem) || !IdempotencyHeader.TryRead(context, out var idempotencyKey, out conditionProblem)
             || !Fencing.TryRead(context, out var fence, out conditionProblem))
         {
             await Problems.BadRequest(context, ProblemTypes.BadRequest, conditionProblem!);
@@ -160,7 +160,7 @@ internal static class KeyValueEndpoints
             return;
         }
 
-        if (!TryParseConditions(context, key, out var compares, out var conditionProblem) || !TryReadIdempotencyKey(context, out var idempotencyKey, out conditionProblem)
+        if (!TryParseConditions(context, key, out var compares, out var conditionProblem) || !IdempotencyHeader.TryRead(context, out var idempotencyKey, out conditionProblem)
             || !Fencing.TryRead(context, out var fence, out conditionProblem))
         {
             await Problems.BadRequest(context, ProblemTypes.BadRequest, conditionProblem!);
@@ -245,23 +245,6 @@ internal static class KeyValueEndpoints
             compares.Add(new Compare(key, CompareTarget.CreateRevision, CompareOperator.Equal, 0));
         }
 
-        return true;
-    }
-
-    private static bool TryReadIdempotencyKey(HttpContext context, out string? idempotencyKey, out string? problem)
-    {
-        problem = null;
-        idempotencyKey = null;
-        if (!context.Request.Headers.TryGetValue(HeaderNames.IdempotencyKey, out StringValues value))
-            return true;
-        var text = value.ToString();
-        if (text.Length is 0 or > Limits.MaxIdempotencyKeyLength || text.Any(char.IsControl))
-        {
-            problem = $"Idempotency-Key must be 1 to {Limits.MaxIdempotencyKeyLength} printable characters.";
-            return false;
-        }
-
-        idempotencyKey = text;
         return true;
     }
 

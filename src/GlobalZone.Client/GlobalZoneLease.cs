@@ -14,8 +14,11 @@ namespace GlobalZone.Client;
 public sealed partial class GlobalZoneLease : IAsyncDisposable
 {
     private readonly GlobalZoneClient client;
-    private readonly CancellationTokenSource lost;
+    private readonly CancellationTokenSource lost = new();
     private readonly CancellationTokenSource stop;
+    // The TTL countdown. A timer of its own (not CancelAfter on the lost token) so that a late tick after a
+    // deliberate stop can see the stop and do nothing, instead of firing the lost token.
+    private readonly ITimer countdown;
     private readonly Task keepAlive;
     private Task? disposal;
 
@@ -26,8 +29,9 @@ public sealed partial class GlobalZoneLease : IAsyncDisposable
         Ttl = TimeSpan.FromSeconds(info.Ttl);
         KeepAliveInterval = options.KeepAliveInterval ?? TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, Ttl.Ticks / 3));
         var remaining = Ttl - client.Time.GetElapsedTime(requestedAt);
-        lost = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, client.Time);
         stop = CancellationTokenSource.CreateLinkedTokenSource(client.Disposing);
+        countdown = client.Time.CreateTimer(static state => ((GlobalZoneLease)state!).OnCountdownExpired(), this,
+            remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         keepAlive = options.KeepAlive ? Task.Run(KeepAliveLoopAsync) : Task.CompletedTask;
     }
 
@@ -90,15 +94,8 @@ public sealed partial class GlobalZoneLease : IAsyncDisposable
 
     private async Task RevokeOnceAsync()
     {
-        // Given up on purpose: the TTL countdown must not report it lost later.
-        try
-        {
-            lost.CancelAfter(Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
+        // Given up on purpose: the TTL countdown must not report it lost later. Stop the keep-alive loop first and
+        // only then disarm the countdown: a renewal finishing meanwhile would otherwise re-arm it.
         await stop.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -107,6 +104,9 @@ public sealed partial class GlobalZoneLease : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+
+        countdown.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        countdown.Dispose();
 
         await client.RevokeLeaseAsync(Id, CancellationToken.None).ConfigureAwait(false);
     }
@@ -158,16 +158,22 @@ public sealed partial class GlobalZoneLease : IAsyncDisposable
 
     private void Renewed(long sentAt)
     {
-        if (lost.IsCancellationRequested)
+        if (lost.IsCancellationRequested || stop.IsCancellationRequested)
             return;
         var remaining = Ttl - client.Time.GetElapsedTime(sentAt);
         try
         {
-            lost.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            countdown.Change(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
         catch (ObjectDisposedException)
         {
         }
+    }
+
+    private void OnCountdownExpired()
+    {
+        if (!stop.IsCancellationRequested)
+            MarkLost($"not renewed within its TTL of {Ttl.TotalSeconds:0.###} s");
     }
 
     private void MarkLost(string reason)

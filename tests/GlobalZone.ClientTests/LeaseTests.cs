@@ -62,10 +62,10 @@ public sealed class LeaseTests
         });
         var lease = await client.GrantLeaseAsync(TimeSpan.FromSeconds(1), new LeaseOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(100) });
         await Task.Delay(TimeSpan.FromSeconds(1.6));
-        Assert.False(lease.IsLost);
+        Assert.False(lease.IsLost, "lost while renewing: " + lease.LostReason);
         Assert.True(Volatile.Read(ref renewals) >= 5, $"{renewals} renewals");
         await lease.DisposeAsync();
         await Task.Delay(TimeSpan.FromSeconds(1.2));
-        Assert.False(lease.IsLost);
+        Assert.False(lease.IsLost, "reported lost after a normal dispose: " + lease.LostReason);
     }
 }

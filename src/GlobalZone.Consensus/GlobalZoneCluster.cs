@@ -326,7 +326,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     /// <summary>
     /// The leader's side of a forwarded write: replicate the encoded command and answer
     /// <c>[reply:1][index:8][result]</c>, or a one-byte <see cref="LeaderReply"/> when it was not done or its outcome
-    /// is unknown. Served at the internal forwarding endpoint (and to DotNext messages of the same name).
+    /// is unknown. Served at the internal forwarding endpoint (<see cref="InternalRoutes.Propose"/>).
     /// </summary>
     public async Task<byte[]> AcceptForwardedProposalAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
     {
@@ -359,9 +359,6 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     {
         switch (message.Name)
         {
-            case MessageNames.Propose:
-                return new BytesMessage(MessageNames.Propose, await AcceptForwardedProposalAsync(await ReadAllAsync(message, token).ConfigureAwait(false), token).ConfigureAwait(false));
-
             case MessageNames.ReadIndex:
             {
                 // A witness that leads briefly to hand over confirms no reads: its members wait for the next leader.
@@ -392,7 +389,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
 
     Task IInputChannel.ReceiveSignal(ISubscriber sender, IMessage signal, object? context, CancellationToken token) => Task.CompletedTask;
 
-    bool IInputChannel.IsSupported(string messageName, bool oneWay) => !oneWay && messageName is MessageNames.Propose or MessageNames.ReadIndex;
+    bool IInputChannel.IsSupported(string messageName, bool oneWay) => !oneWay && messageName is MessageNames.ReadIndex;
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Forwarding a write to the leader failed: {ErrorType}: {Error}")]
     private partial void LogForwardFailed(string errorType, string error);

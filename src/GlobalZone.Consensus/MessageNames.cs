@@ -3,9 +3,6 @@ namespace GlobalZone.Consensus;
 /// <summary>Names of GlobalZone's member-to-member messages (sent over DotNext's Raft HTTP endpoint).</summary>
 internal static class MessageNames
 {
-    /// <summary>A member asks the leader to replicate a command. Body: the encoded command.</summary>
-    public const string Propose = "gz.propose";
-
     /// <summary>A member asks the leader for a confirmed read index. Body: empty.</summary>
     public const string ReadIndex = "gz.read-index";
 
@@ -16,7 +13,7 @@ internal static class MessageNames
     public const string HoldCampaign = "gz.hold-campaign";
 }
 
-/// <summary>First byte of a reply to <see cref="MessageNames.Propose"/> or <see cref="MessageNames.ReadIndex"/>.</summary>
+/// <summary>First byte of a reply to a forwarded proposal (<see cref="InternalRoutes.Propose"/>) or to <see cref="MessageNames.ReadIndex"/>.</summary>
 internal enum LeaderReply : byte
 {
     /// <summary>Followed by the index (and for a proposal, the encoded result).</summary>

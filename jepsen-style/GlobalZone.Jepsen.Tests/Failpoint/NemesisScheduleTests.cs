@@ -22,7 +22,10 @@ public sealed class NemesisScheduleTests
         for (var i = 1; i < windows.Count; i++)
             Assert.True(windows[i].Start >= windows[i - 1].End, "windows overlap");
         Assert.All(windows, w => Assert.True(w.End - w.Start >= 0.25, $"{w} too short"));
-        Assert.True(windows[^1].End <= 3.6, $"last fault ended at {windows[^1].End}");
+        // A fault that starts before the run's end still lasts its full window (3 s + 0.3 s); the rest is slack for
+        // timers slipping while other tests load this 2-core machine. A schedule that ignored the run's end would
+        // keep going for many more turns.
+        Assert.True(windows[^1].End <= 4.5, $"last fault ended at {windows[^1].End}");
     }
 
     [Fact]

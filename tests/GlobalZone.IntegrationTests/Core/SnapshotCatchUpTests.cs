@@ -44,8 +44,9 @@ public sealed partial class SnapshotCatchUpTests(ITestOutputHelper output)
             Assert.Contains($"\"i\":{last},", stale);
         }
 
-        var log = await File.ReadAllTextAsync(lagging.LogPath);
-        Assert.Matches(InstalledSnapshot(), log);
+        // The member logs the install; its log is written by another process, so give the line a moment to land.
+        await Eventually.TrueAsync(async () => InstalledSnapshot().IsMatch(await File.ReadAllTextAsync(lagging.LogPath)),
+            TimeSpan.FromSeconds(10), "the restarted member's log to show the snapshot install");
 
         // And it keeps up with what comes after.
         var revision = await KvHttp.PutAsync(writer, "snap/after", "1");

@@ -39,7 +39,9 @@ internal static class NemesisSchedule
 
             var start = clock.Now;
             context.Log.Info($"fault {nemesis.Name}: {description}");
-            var hold = Math.Min(duration.TotalSeconds, Math.Max(0, end - start));
+            // Cut at the end of traffic, but never below what the check above promised: a late start (timers slip on a
+            // busy machine) must not turn a fault into a blip.
+            var hold = Math.Max(Math.Min(duration.TotalSeconds, end - start), Math.Min(duration.TotalSeconds, 3));
             await DelayAsync(TimeSpan.FromSeconds(hold), abort).ConfigureAwait(false);
             await HealQuietlyAsync(nemesis, context).ConfigureAwait(false);
             windows.Add(new FaultWindow(nemesis.Name, description, start, clock.Now));

@@ -11,20 +11,24 @@ namespace GlobalZone.ClusterRunner;
 public sealed class LocalCluster : IAsyncDisposable
 {
     private readonly HttpClient http;
+    private readonly List<MemberProcess> members;
+    private readonly string serverPath;
 
-    private LocalCluster(ClusterLayout layout, ClusterSettings settings, IReadOnlyList<MemberProcess> members)
+    private LocalCluster(ClusterLayout layout, ClusterSettings settings, List<MemberProcess> members, string serverPath)
     {
         Layout = layout;
         Settings = settings;
-        Members = members;
+        this.members = members;
+        this.serverPath = serverPath;
         http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) }) { Timeout = TimeSpan.FromSeconds(5) };
     }
 
-    public ClusterLayout Layout { get; }
+    public ClusterLayout Layout { get; private set; }
 
     public ClusterSettings Settings { get; }
 
-    public IReadOnlyList<MemberProcess> Members { get; }
+    /// <summary>Every member this cluster has configured, founding and joining ones.</summary>
+    public IReadOnlyList<MemberProcess> Members => members;
 
     public MemberProcess this[string id] => Members.First(m => m.Id == id);
 
@@ -40,14 +44,34 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             var member = new MemberProcess(spec, Path.Combine(settings.RootDirectory, spec.Id), serverPath);
             Directory.CreateDirectory(member.Directory);
-            File.WriteAllText(member.ConfigPath, MemberConfiguration(layout, settings, spec, member.DataDirectory));
+            File.WriteAllText(member.ConfigPath, MemberConfiguration(layout, settings, spec, member.DataDirectory, join: false));
             members.Add(member);
         }
 
-        return new LocalCluster(layout, settings, members);
+        return new LocalCluster(layout, settings, members, serverPath);
     }
 
-    private static string MemberConfiguration(ClusterLayout layout, ClusterSettings settings, MemberSpec self, string dataDirectory)
+    /// <summary>
+    /// Configures (does not start) a new member that joins the running group (<c>GlobalZone:Join=true</c>): a fresh
+    /// id, its own port (and its own loopback address when the cluster's members have distinct ones). It becomes a
+    /// member only once the leader adds it (<c>POST /v1/members</c>, <c>gz member add</c>).
+    /// </summary>
+    public MemberProcess AddJoiningMember(string id, string site, string role = "voter")
+    {
+        if (members.Any(m => m.Id == id))
+            throw new ArgumentException($"A member named {id} is already configured.", nameof(id));
+        var hosts = Layout.Members.Select(m => m.Host).Distinct().ToList();
+        var host = hosts is [var only] ? only : string.Join('.', hosts[0].Split('.')[..3]) + "." + (11 + members.Count);
+        var spec = new MemberSpec(id, site, role, ClusterLayout.FreePort(host), host);
+        Layout = new ClusterLayout([.. Layout.Members, spec]);
+        var member = new MemberProcess(spec, Path.Combine(Settings.RootDirectory, spec.Id), serverPath);
+        Directory.CreateDirectory(member.Directory);
+        File.WriteAllText(member.ConfigPath, MemberConfiguration(Layout, Settings, spec, member.DataDirectory, join: true));
+        members.Add(member);
+        return member;
+    }
+
+    private static string MemberConfiguration(ClusterLayout layout, ClusterSettings settings, MemberSpec self, string dataDirectory, bool join)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -57,6 +81,8 @@ public sealed class LocalCluster : IAsyncDisposable
             json.WriteString("MemberId", self.Id);
             json.WriteString("ClusterName", settings.ClusterName);
             json.WriteString("DataDirectory", dataDirectory);
+            if (join)
+                json.WriteBoolean("Join", true);
             if (settings.PreferredLeaderSite is { } preferred)
                 json.WriteString("PreferredLeaderSite", preferred);
             if (settings.SnapshotEveryEntries is { } every)

@@ -15,7 +15,7 @@ public static class ConsensusRegistration
 {
     /// <summary>
     /// Opens (and recovers) the FASTER state, registers it as DotNext's state machine behind a WAL under the data
-    /// folder, and joins the static member list. The state is recovered here, before the WAL is built, because the
+    /// folder, and joins the group (its membership persisted in the data folder, first seeded from the member list). The state is recovered here, before the WAL is built, because the
     /// WAL asks the state machine for its snapshot index when it opens.
     /// </summary>
     public static void AddGlobalZoneConsensus(this WebApplicationBuilder builder, NodeOptions options, ILoggerFactory bootstrapLoggers)
@@ -40,6 +40,7 @@ public static class ConsensusRegistration
             .AddSingleton<IStateMachine>(raftStateMachine)
             .AddSingleton<MemberDirectory>()
             .AddSingleton<GlobalZoneCluster>()
+            .AddSingleton<MembershipChanges>()
             .AddSingleton<LeaderContactClock>()
             .AddSingleton<LeaseKeeper>()
             .AddHostedService(provider => provider.GetRequiredService<LeaseKeeper>())
@@ -48,11 +49,7 @@ public static class ConsensusRegistration
                 Location = Path.Combine(options.DataDirectory, "raft"),
                 ChunkSize = options.WalChunkKiB << 10,
             })
-            .UseInMemoryConfigurationStorage(members =>
-            {
-                foreach (var member in options.Members)
-                    members.Add(new UriEndPoint(new Uri(member.Url, UriKind.Absolute)));
-            })
+            .AddSingleton(MembershipStorage.Open(options, bootstrapLoggers.CreateLogger(typeof(MembershipStorage).FullName!)))
             .ConfigureCluster<ClusterLifetime>();
         builder.Services.AddPeerConnections(options).AddSimulatedWan(options);
         builder.Services.AddSiteAwareLeadership();
@@ -60,7 +57,8 @@ public static class ConsensusRegistration
         builder.JoinCluster((config, _, _) =>
         {
             config.PublicEndPoint = new Uri(self.Url, UriKind.Absolute);
-            // A static member list: every member knows the group, none bootstraps a group of its own.
+            // Every member of a new group knows the whole group (seeded membership), so none bootstraps a group of
+            // its own; a joining member waits to be added.
             config.ColdStart = false;
             // The witness never campaigns on its own (see the witness hand-off for the one exception).
             config.Standby = self.IsWitness;

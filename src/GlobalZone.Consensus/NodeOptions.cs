@@ -14,10 +14,21 @@ public sealed record NodeOptions
     /// <summary>Name of the cluster (a new name after a restore keeps members of the old one out).</summary>
     public string ClusterName { get; init; } = "globalzone";
 
+    /// <summary>
+    /// This member joins a running group (replacing or adding a member): it does not form a group from
+    /// <see cref="Members"/> but waits until the leader adds it (etcd's <c>--initial-cluster-state existing</c>).
+    /// Ignored once the member has a membership in its data folder.
+    /// </summary>
+    public bool Join { get; init; }
+
     /// <summary>Folder for the Raft WAL and the FASTER state; survives restarts.</summary>
     public string DataDirectory { get; init; } = "data";
 
-    /// <summary>The static member list, identical on every member.</summary>
+    /// <summary>
+    /// The group's members when it first forms, identical on every founding member. After the first start the
+    /// membership lives in the data folder and changes only through <c>gz member add|remove</c>; entries here then
+    /// only describe members (id, site, role). A joining member lists at least itself.
+    /// </summary>
     public List<MemberOptions> Members { get; init; } = [];
 
     /// <summary>Site the leader should live in when healthy (Spanner's default leader region).</summary>

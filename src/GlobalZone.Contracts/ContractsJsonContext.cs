@@ -6,6 +6,8 @@ namespace GlobalZone.Contracts;
 /// <summary>Source-generated JSON for every wire type (no reflection on the hot path).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ClusterStatus))]
+[JsonSerializable(typeof(MemberAddRequest))]
+[JsonSerializable(typeof(MembershipChange))]
 [JsonSerializable(typeof(WriteResult))]
 [JsonSerializable(typeof(ProblemDetailsBody))]
 [JsonSerializable(typeof(KeyValue))]

@@ -28,4 +28,8 @@ public static class ProblemTypes
     public const string RevisionCompacted = Prefix + "revision-compacted";
     public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
     public const string MethodNotAllowed = Prefix + "method-not-allowed";
+    public const string NotLeader = Prefix + "not-leader";
+    public const string MemberNotFound = Prefix + "member-not-found";
+    public const string MembershipConflict = Prefix + "membership-conflict";
+    public const string MemberUnavailable = Prefix + "member-unavailable";
 }

@@ -70,6 +70,9 @@ public sealed partial class KeyValueStateMachine : IDisposable
             case StorageKeys.IdempotencyPrefix:
                 IndexIdempotencyRecord(storageKey, value);
                 break;
+            case StorageKeys.MemberPrefix:
+                IndexMember(value);
+                break;
             default:
                 if (storageKey == StorageKeys.Counters)
                     LoadCounters(value);
@@ -82,6 +85,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
         keyIndex.Clear();
         ClearLeaseAndLockIndexes();
         idempotencyByTime.Clear();
+        memberDescriptions = memberDescriptions.Clear();
     }
 
     /// <summary>Raised on the applier after each revision, outside the lock. Handlers must not block.</summary>
@@ -171,6 +175,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
             LockAcquireCommand acquire => ApplyLockAcquire(index, acquire),
             LockReleaseCommand release => ApplyLockRelease(index, release),
             IdempotencyCompactCommand compact => ApplyIdempotencyCompact(compact),
+            MemberDescribeCommand describe => ApplyMemberDescribe(describe),
             _ => CommandResult.Rejected(revision, "unknown or malformed command"),
         };
     }

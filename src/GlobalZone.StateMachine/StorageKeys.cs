@@ -16,6 +16,9 @@ internal static class StorageKeys
     /// <summary>The remembered outcome of an idempotent write, by its Idempotency-Key.</summary>
     public const char IdempotencyPrefix = 'i';
 
+    /// <summary>A member added after the group formed, by its URL's authority.</summary>
+    public const char MemberPrefix = 'n';
+
     /// <summary>The counters (next lease id, last fencing token). Part of snapshots, unlike the meta record.</summary>
     public const string Counters = "c";
 
@@ -30,6 +33,8 @@ internal static class StorageKeys
     public static string ForLock(string name) => string.Concat("o", name);
 
     public static string ForIdempotencyKey(string key) => string.Concat("i", key);
+
+    public static string ForMember(string authority) => string.Concat("n", authority);
 
     public static char KindOf(string storageKey) => storageKey.Length > 0 ? storageKey[0] : '\0';
 }

@@ -95,4 +95,5 @@ internal static class RequestJson
 [JsonSerializable(typeof(TxnRequest))]
 [JsonSerializable(typeof(LeaseGrantRequest))]
 [JsonSerializable(typeof(LockAcquireRequest))]
+[JsonSerializable(typeof(MemberAddRequest))]
 internal sealed partial class RequestJsonContext : JsonSerializerContext;

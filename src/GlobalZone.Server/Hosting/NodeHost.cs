@@ -51,6 +51,7 @@ public static class NodeHost
         app.MapClusterApi();
         app.MapBackupApi();
         app.MapStandbyApi();
+        app.MapMembershipApi();
         app.MapGlobalZoneMetrics();
         return app;
     }

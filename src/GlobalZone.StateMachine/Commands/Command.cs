@@ -11,6 +11,7 @@ public enum CommandKind : byte
     LockAcquire = 6,
     LockRelease = 7,
     IdempotencyCompact = 8,
+    MemberDescribe = 9,
 }
 
 /// <summary>

@@ -59,6 +59,12 @@ public static class CommandCodec
             case IdempotencyCompactCommand compact:
                 WriteInt64(writer, compact.HorizonMs);
                 break;
+            case MemberDescribeCommand describe:
+                WriteString(writer, describe.Member.Id);
+                WriteString(writer, describe.Member.Url);
+                WriteString(writer, describe.Member.Site);
+                WriteString(writer, describe.Member.Role);
+                break;
             default:
                 throw new ArgumentException($"No encoding for {command.GetType().Name}.", nameof(command));
         }
@@ -96,6 +102,8 @@ public static class CommandCodec
                 CommandKind.LockRelease => new LockReleaseCommand(
                     ReadString(ref reader) ?? throw new FormatException("lock without name"), ReadInt64(ref reader), ReadInt64(ref reader), ReadByte(ref reader) != 0),
                 CommandKind.IdempotencyCompact => new IdempotencyCompactCommand(ReadInt64(ref reader)),
+                CommandKind.MemberDescribe => new MemberDescribeCommand(new MemberDescription(
+                    ReadString(ref reader) ?? "", ReadString(ref reader) ?? "", ReadString(ref reader) ?? "", ReadString(ref reader) ?? "")),
                 _ => null,
             };
             return command is null ? null : command with { LeaderTimeMs = time, IdempotencyKey = idempotencyKey };

@@ -1,0 +1,214 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Http;
+using GlobalZone.StateMachine;
+using GlobalZone.StateMachine.Commands;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GlobalZone.Consensus;
+
+/// <summary>Why a membership change was refused; the API maps each to a status.</summary>
+public enum MembershipRefusal
+{
+    /// <summary>This member does not lead; <see cref="MembershipChangeException.LeaderUrl"/> says who does.</summary>
+    NotLeader,
+
+    /// <summary>The change contradicts the current membership (duplicate id or URL, removing the leader, the last voter).</summary>
+    Conflict,
+
+    /// <summary>No member has that id.</summary>
+    NotFound,
+
+    /// <summary>The member to add cannot be reached, is not who the request says, or did not catch up.</summary>
+    Unavailable,
+}
+
+public sealed class MembershipChangeException(MembershipRefusal refusal, string message, string? leaderUrl = null, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public MembershipRefusal Refusal { get; } = refusal;
+
+    public string? LeaderUrl { get; } = leaderUrl;
+}
+
+/// <summary>
+/// Adds and removes members on the leader, one change at a time, through DotNext's membership protocol: a new
+/// member is first caught up (snapshot and log), then a configuration entry is committed; removal commits a
+/// configuration without the member. Before adding, the new member is asked who it is (id, site, role, cluster
+/// name), and that description is committed so every member can name it.
+/// </summary>
+public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOptions options, IServiceProvider services, ILogger<MembershipChanges> logger)
+{
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
+
+    /// <summary>Adds the member serving at <paramref name="url"/>; <paramref name="expected"/> fields, when given, must match what it reports.</summary>
+    public async Task<MemberOptions> AddAsync(string url, MemberOptions expected, CancellationToken token)
+    {
+        var authority = Normalize(url);
+        await EnterAsync(token).ConfigureAwait(false);
+        try
+        {
+            RequireLeader();
+            var current = cluster.Directory.Members;
+            if (current.Any(m => string.Equals(Normalize(m.Url), authority, StringComparison.OrdinalIgnoreCase)))
+                throw new MembershipChangeException(MembershipRefusal.Conflict, $"{authority} is already a member.");
+
+            var reported = await AskIdentityAsync(authority, token).ConfigureAwait(false);
+            Check(expected.Id, reported.Id, "id");
+            Check(expected.Site, reported.Site, "site");
+            Check(expected.Role, reported.Role, "role");
+            if (current.Any(m => m.Id == reported.Id))
+                throw new MembershipChangeException(MembershipRefusal.Conflict,
+                    $"A member named '{reported.Id}' is already in the group; remove it first (one change at a time).");
+
+            LogAdding(reported.Id, reported.Site, reported.Role, authority);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            // Founding members are described only in configuration files; a joining member's file may not list them
+            // all, so the group records them too before it grows.
+            foreach (var founder in current.Where(m => m.Site.Length > 0 && !cluster.State.MemberDescriptions.ContainsKey(Normalize(m.Url))))
+                await cluster.ProposeAsync(new MemberDescribeCommand(new MemberDescription(founder.Id, Normalize(founder.Url), founder.Site, founder.Role)), token).ConfigureAwait(false);
+            var described = await cluster.ProposeAsync(
+                new MemberDescribeCommand(new MemberDescription(reported.Id, authority, reported.Site, reported.Role)), token).ConfigureAwait(false);
+            if (described.Status != CommandStatus.Applied)
+                throw new MembershipChangeException(MembershipRefusal.Conflict, described.Error ?? "The description was refused.");
+
+            bool added;
+            try
+            {
+                added = await Http.AddMemberAsync(new Uri(authority), token).ConfigureAwait(false);
+            }
+            catch (NotLeaderException e)
+            {
+                throw new MembershipChangeException(MembershipRefusal.NotLeader, "Leadership was lost during the change; check the membership and retry.", cluster.Leader?.Url, e);
+            }
+
+            if (!added)
+                throw new MembershipChangeException(MembershipRefusal.Unavailable,
+                    $"{reported.Id} did not catch up with the leader in time (or is already a member); nothing was changed.");
+            await UntilMembershipShowsAsync(authority, present: true, token).ConfigureAwait(false);
+            LogAdded(reported.Id, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return reported with { Url = authority };
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    /// <summary>Removes the member named <paramref name="id"/> (which may be down).</summary>
+    public async Task<MemberOptions> RemoveAsync(string id, CancellationToken token)
+    {
+        await EnterAsync(token).ConfigureAwait(false);
+        try
+        {
+            RequireLeader();
+            var current = cluster.Directory.Members;
+            var member = current.FirstOrDefault(m => m.Id == id)
+                ?? throw new MembershipChangeException(MembershipRefusal.NotFound, $"No member is named '{id}'.");
+            if (member.Id == cluster.Directory.Self.Id)
+                throw new MembershipChangeException(MembershipRefusal.Conflict,
+                    $"'{id}' is the leader; move leadership first (gz leader transfer --to ...), then remove it.");
+            if (!member.IsWitness && current.Count(m => !m.IsWitness) <= 1)
+                throw new MembershipChangeException(MembershipRefusal.Conflict, $"'{id}' is the last voter.");
+
+            LogRemoving(member.Id, member.Site);
+            bool removed;
+            try
+            {
+                removed = await Http.RemoveMemberAsync(new Uri(Normalize(member.Url)), token).ConfigureAwait(false);
+            }
+            catch (NotLeaderException e)
+            {
+                throw new MembershipChangeException(MembershipRefusal.NotLeader, "Leadership was lost during the change; check the membership and retry.", cluster.Leader?.Url, e);
+            }
+
+            if (!removed)
+                throw new MembershipChangeException(MembershipRefusal.Conflict, $"'{id}' was not removed (no longer a member?).");
+            await UntilMembershipShowsAsync(Normalize(member.Url), present: false, token).ConfigureAwait(false);
+            LogRemoved(member.Id);
+            return member;
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    /// <summary>
+    /// DotNext applies a committed configuration to its member list on a loop of its own, a moment after the commit;
+    /// answer once the list shows it, so that what the caller reads next agrees.
+    /// </summary>
+    private async Task UntilMembershipShowsAsync(string authority, bool present, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < deadline
+               && cluster.Directory.Members.Any(m => string.Equals(Normalize(m.Url), authority, StringComparison.OrdinalIgnoreCase)) != present)
+            await Task.Delay(10, token).ConfigureAwait(false);
+    }
+
+    private IRaftHttpCluster Http => (IRaftHttpCluster)cluster.Raft;
+
+    private async Task EnterAsync(CancellationToken token)
+    {
+        if (!await oneAtATime.WaitAsync(TimeSpan.Zero, token).ConfigureAwait(false))
+            throw new MembershipChangeException(MembershipRefusal.Conflict, "Another membership change is in progress; one change at a time.");
+    }
+
+    private void RequireLeader()
+    {
+        if (!cluster.IsLeader)
+            throw new MembershipChangeException(MembershipRefusal.NotLeader, "Membership changes are made on the leader.", cluster.Leader?.Url);
+    }
+
+    private static void Check(string? expected, string reported, string field)
+    {
+        if (!string.IsNullOrEmpty(expected) && !string.Equals(expected, reported, StringComparison.OrdinalIgnoreCase))
+            throw new MembershipChangeException(MembershipRefusal.Conflict, $"The member reports {field} '{reported}', not '{expected}'.");
+    }
+
+    /// <summary>Asks the new member who it is, over the member-to-member client (so partitions and WAN apply).</summary>
+    private async Task<MemberOptions> AskIdentityAsync(string authority, CancellationToken token)
+    {
+        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(PeerConnections.ClientName);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        JsonElement status;
+        try
+        {
+            status = await client.GetFromJsonAsync<JsonElement>(authority + "/v1/cluster", timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or NotSupportedException && !token.IsCancellationRequested)
+        {
+            throw new MembershipChangeException(MembershipRefusal.Unavailable, $"{authority} did not answer GET /v1/cluster: {e.GetBaseException().Message}", inner: e);
+        }
+
+        string Field(string name) => status.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+        var clusterName = Field("clusterName");
+        if (!string.Equals(clusterName, options.ClusterName, StringComparison.Ordinal))
+            throw new MembershipChangeException(MembershipRefusal.Conflict,
+                $"{authority} belongs to cluster '{clusterName}', not '{options.ClusterName}'.");
+        var reported = new MemberOptions { Id = Field("memberId"), Url = authority, Site = Field("site"), Role = Field("role") };
+        if (reported.Id.Length == 0 || reported.Site.Length == 0)
+            throw new MembershipChangeException(MembershipRefusal.Unavailable, $"{authority} did not say who it is.");
+        return reported;
+    }
+
+    private static string Normalize(string url)
+        => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri.GetLeftPart(UriPartial.Authority)
+            : throw new MembershipChangeException(MembershipRefusal.Conflict, $"'{url}' is not an absolute http(s) URL.");
+
+    [LoggerMessage(EventId = 1220, Level = LogLevel.Information, Message = "Adding member {NewMemberId} ({NewMemberSite}, {NewMemberRole}) at {NewMemberUrl}: catching it up")]
+    private partial void LogAdding(string newMemberId, string newMemberSite, string newMemberRole, string newMemberUrl);
+
+    [LoggerMessage(EventId = 1221, Level = LogLevel.Information, Message = "Member {NewMemberId} added in {ElapsedMs:F0} ms")]
+    private partial void LogAdded(string newMemberId, double elapsedMs);
+
+    [LoggerMessage(EventId = 1222, Level = LogLevel.Information, Message = "Removing member {OldMemberId} of site {OldMemberSite}")]
+    private partial void LogRemoving(string oldMemberId, string oldMemberSite);
+
+    [LoggerMessage(EventId = 1223, Level = LogLevel.Information, Message = "Member {OldMemberId} removed")]
+    private partial void LogRemoved(string oldMemberId);
+}

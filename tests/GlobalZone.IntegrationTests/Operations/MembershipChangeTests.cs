@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using GlobalZone.ClusterRunner;
+
+namespace GlobalZone.IntegrationTests.Operations;
+
+/// <summary>
+/// The runbook's membership change: a member dies with its disk; the operator removes it and adds a fresh member
+/// with a new id and address in the same site, one change at a time, while clients keep writing. Nothing stops,
+/// nothing acknowledged is lost, every member names the newcomer, and the new membership survives a full restart.
+/// </summary>
+public sealed class MembershipChangeTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_dead_member_is_removed_and_a_fresh_one_added_under_write_load_without_losing_anything()
+    {
+        await using var cluster = await TestCluster.StartAsync("membership", "2+1+1", output,
+            configure: s => s with { SnapshotEveryEntries = 200 });
+        var leader = await cluster.WaitForLeaderAsync();
+        var victim = cluster.AnyFollowerOf(leader);
+        var writerMember = leader;
+
+        var acknowledged = new ConcurrentDictionary<string, long>();
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            var client = cluster.Client(writerMember);
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var key = $"load/{n:D6}";
+                acknowledged[key] = await KvHttp.PutAsync(client, key, n.ToString());
+            }
+        });
+
+        async Task WritesContinueAsync(int atLeast, string phase)
+        {
+            var from = acknowledged.Count;
+            await Eventually.TrueAsync(() => Task.FromResult(acknowledged.Count >= from + atLeast || writer.IsCompleted), TimeSpan.FromSeconds(30), phase);
+            if (writer.IsFaulted)
+                await writer; // surfaces the failed write
+        }
+
+        await WritesContinueAsync(300, "writes before the failure");
+        victim.Kill();
+        Directory.Delete(victim.DataDirectory, recursive: true);
+        await Eventually.TrueAsync(async () => (await KvHttp.ClusterAsync(cluster.Client(leader))).GetProperty("members").EnumerateArray()
+            .Any(m => m.GetProperty("id").GetString() == victim.Id && m.GetProperty("status").GetString() == "unavailable"),
+            TimeSpan.FromSeconds(20), "the leader to see the member gone");
+
+        // Step 1: remove the dead member.
+        var removed = await ChangeAsync(cluster, leader, HttpMethod.Delete, "/v1/members/" + victim.Id, null);
+        Assert.Equal("removed", removed.GetProperty("change").GetString());
+        Assert.DoesNotContain(Ids(removed.GetProperty("members")), id => id == victim.Id);
+        await WritesContinueAsync(200, "writes after the removal");
+
+        // Step 2: a fresh member in the same site, new id and address, started to join.
+        var fresh = cluster.Cluster.AddJoiningMember(victim.Spec.Site + "-z", victim.Spec.Site);
+        fresh.Start();
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                return (await cluster.Client(fresh).GetAsync("/healthz")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the fresh member to start");
+        var before = await KvHttp.ClusterAsync(cluster.Client(fresh));
+        Assert.False(before.TryGetProperty("leaderId", out var early) && early.ValueKind == JsonValueKind.String, "a member not yet added follows no leader");
+
+        var added = await ChangeAsync(cluster, leader, HttpMethod.Post, "/v1/members",
+            JsonSerializer.Serialize(new { url = fresh.Url, id = fresh.Id, site = fresh.Spec.Site, role = "voter" }));
+        Assert.Equal("added", added.GetProperty("change").GetString());
+        var newcomer = added.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("id").GetString() == fresh.Id);
+        Assert.Equal(fresh.Spec.Site, newcomer.GetProperty("site").GetString());
+        await WritesContinueAsync(200, "writes after the addition");
+
+        // Every member, the newcomer included, names the same group: founders and newcomer by id and site.
+        var expected = cluster.Members.Where(m => m.Id != victim.Id).Select(m => m.Id).Order().ToList();
+        foreach (var member in cluster.Members.Where(m => m.Id != victim.Id))
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                var status = await KvHttp.ClusterAsync(cluster.Client(member));
+                var members = status.GetProperty("members").EnumerateArray().ToList();
+                return Ids(status.GetProperty("members")).Order().SequenceEqual(expected)
+                    && members.All(m => m.GetProperty("site").GetString() is { Length: > 0 })
+                    && status.TryGetProperty("leaderId", out var l) && l.ValueKind == JsonValueKind.String;
+            }, TimeSpan.FromSeconds(20), $"{member.Id} to see the new membership");
+        }
+
+        await stop.CancelAsync();
+        await writer;
+        output.WriteLine($"{acknowledged.Count} writes acknowledged across the change");
+
+        // The newcomer holds every acknowledged write (a linearizable read first, then its local state).
+        var freshClient = cluster.Client(fresh);
+        Assert.NotNull(await KvHttp.GetValueAsync(freshClient, acknowledged.Keys.Max()!));
+        await AssertHoldsAsync(freshClient, acknowledged);
+
+        // The membership is in every data folder: kill -9 everyone, restart, and the new group elects and serves.
+        foreach (var member in cluster.Members.Where(m => m.IsRunning))
+            member.Kill();
+        foreach (var member in cluster.Members.Where(m => m.Id != victim.Id))
+            member.Start();
+        var newLeader = await cluster.WaitForLeaderAsync(among: cluster.Members.Where(m => m.Id != victim.Id));
+        var after = await KvHttp.ClusterAsync(cluster.Client(newLeader));
+        Assert.Equal(expected, Ids(after.GetProperty("members")).Order().ToList());
+        await KvHttp.PutAsync(cluster.Client(fresh), "after/restart", "1");
+        await AssertHoldsAsync(cluster.Client(fresh), acknowledged);
+    }
+
+    [Fact]
+    public async Task Membership_changes_refuse_what_would_be_wrong_with_clear_problems()
+    {
+        await using var cluster = await TestCluster.StartAsync("membership-refusals", "1+1+1", output);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.AnyFollowerOf(leader);
+        var leaderClient = cluster.Client(leader);
+
+        async Task ExpectAsync(HttpClient client, HttpMethod method, string path, string? json, HttpStatusCode status, string type)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (json is not null)
+                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            using var response = await client.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status, $"{method} {path} {json}: expected {(int)status}, got {(int)response.StatusCode} {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.EndsWith(type, JsonDocument.Parse(body).RootElement.GetProperty("type").GetString());
+        }
+
+        await ExpectAsync(leaderClient, HttpMethod.Delete, "/v1/members/nobody", null, HttpStatusCode.NotFound, "member-not-found");
+        await ExpectAsync(leaderClient, HttpMethod.Delete, "/v1/members/" + leader.Id, null, HttpStatusCode.Conflict, "membership-conflict");
+        await ExpectAsync(cluster.Client(follower), HttpMethod.Delete, "/v1/members/" + leader.Id, null, HttpStatusCode.MisdirectedRequest, "not-leader");
+        await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = follower.Url }), HttpStatusCode.Conflict, "membership-conflict");
+        var nobody = $"http://127.0.0.1:{ClusterLayout.FreePort()}";
+        await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = nobody }), HttpStatusCode.ServiceUnavailable, "member-unavailable");
+        await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", "{\"url\": 5}", HttpStatusCode.BadRequest, "invalid-json");
+        await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", "{\"url\": \"http://x:1\", \"colour\": 1}", HttpStatusCode.BadRequest, "invalid-json");
+        await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", "{\"url\": \"not a url\"}", HttpStatusCode.BadRequest, "bad-request");
+        await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", "{\"url\": \"http://x:1\", \"role\": \"king\"}", HttpStatusCode.BadRequest, "bad-request");
+
+        // A member of another cluster, or one that is not who the request says, is not added.
+        var stranger = cluster.Cluster.AddJoiningMember("dc2-z", "dc2");
+        stranger.Start();
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                return (await cluster.Client(stranger).GetAsync("/healthz")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the joining member to start");
+        await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = stranger.Url, id = "dc2-y" }), HttpStatusCode.Conflict, "membership-conflict");
+        await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = stranger.Url, site = "dc1" }), HttpStatusCode.Conflict, "membership-conflict");
+        var members = await leaderClient.GetFromJsonAsync<JsonElement>("/v1/members");
+        Assert.Equal(3, members.GetArrayLength());
+    }
+
+    /// <summary>Sends a membership change to the leader (following one 421 to a new leader) and returns the 200 body.</summary>
+    private static async Task<JsonElement> ChangeAsync(TestCluster cluster, MemberProcess leader, HttpMethod method, string path, string? json)
+    {
+        var target = leader;
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (json is not null)
+                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            using var response = await cluster.Client(target).SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.MisdirectedRequest && attempt == 0)
+            {
+                target = await cluster.WaitForLeaderAsync(among: cluster.Members.Where(m => m.IsRunning));
+                continue;
+            }
+
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method} {path} answered {(int)response.StatusCode}: {body}");
+            return JsonDocument.Parse(body).RootElement.Clone();
+        }
+    }
+
+    private static IEnumerable<string> Ids(JsonElement members) => members.EnumerateArray().Select(m => m.GetProperty("id").GetString()!);
+
+    private static async Task AssertHoldsAsync(HttpClient client, IReadOnlyDictionary<string, long> acknowledged)
+    {
+        Assert.NotNull(await KvHttp.GetValueAsync(client, acknowledged.Keys.Max()!));
+        var records = new Dictionary<string, long>();
+        string? after = null;
+        while (true)
+        {
+            using var page = JsonDocument.Parse(await client.GetStringAsync("/v1/kv/load/?prefix&consistency=stale&limit=5000" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after))));
+            foreach (var record in page.RootElement.GetProperty("kvs").EnumerateArray())
+                records[record.GetProperty("key").GetString()!] = record.GetProperty("modRevision").GetInt64();
+            if (!page.RootElement.GetProperty("more").GetBoolean())
+                break;
+            after = page.RootElement.GetProperty("next").GetString();
+        }
+
+        var missing = acknowledged.Where(a => records.GetValueOrDefault(a.Key) != a.Value).Select(a => a.Key).Order().Take(5).ToList();
+        Assert.True(missing.Count == 0, $"{client.BaseAddress} lacks or differs on {string.Join(", ", missing)} ({acknowledged.Count} acknowledged)");
+    }
+}

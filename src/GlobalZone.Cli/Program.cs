@@ -11,6 +11,7 @@ var root = new RootCommand("gz: run and operate GlobalZone clusters (members fro
     LeaseCommands.Create(),
     LockCommand.Create(),
     LeaderCommands.Create(),
+    MemberCommands.Create(),
     BenchCommand.Create(),
     BackupCommands.Create(),
     HealthCommand.Create(),

@@ -1,5 +1,6 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GlobalZone.StateMachine;
 using GlobalZone.Storage;
@@ -30,6 +31,9 @@ public static class ConsensusRegistration
                 KeyValueMemoryBytes = (long)options.StorageMemoryMiB << 20,
             },
             options.HistoryRetention);
+        // DotNext carries the membership in snapshots too (InstallSnapshot sends the configuration and its version),
+        // so a member caught up by a snapshot that covers a membership change still learns it.
+        var membership = MembershipStorage.Open(options, bootstrapLoggers.CreateLogger(typeof(MembershipStorage).FullName!));
         var raftStateMachine = new RaftStateMachine(state, options, bootstrapLoggers.CreateLogger<RaftStateMachine>());
         raftStateMachine.WarmUpAsync(CancellationToken.None).GetAwaiter().GetResult();
 
@@ -49,7 +53,7 @@ public static class ConsensusRegistration
                 Location = Path.Combine(options.DataDirectory, "raft"),
                 ChunkSize = options.WalChunkKiB << 10,
             })
-            .AddSingleton(MembershipStorage.Open(options, bootstrapLoggers.CreateLogger(typeof(MembershipStorage).FullName!)))
+            .AddSingleton<IClusterConfigurationStorage<UriEndPoint>>(membership)
             .ConfigureCluster<ClusterLifetime>();
         builder.Services.AddPeerConnections(options).AddSimulatedWan(options);
         builder.Services.AddSiteAwareLeadership();

@@ -15,6 +15,11 @@ internal sealed class SimulatedWanHandler(WanLatencies latencies) : DelegatingHa
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
 
         var oneWay = roundTrip / 2;
+        // DotNext streams log entries into the request body as it is sent: without this, an entry appended while
+        // the request waits here would ride along and arrive sooner than the delay says. Buffering first fixes
+        // what the request carries at the moment it "leaves".
+        if (request.Content is { } content)
+            await content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
         await Task.Delay(oneWay, cancellationToken).ConfigureAwait(false);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         try

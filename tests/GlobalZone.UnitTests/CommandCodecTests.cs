@@ -34,6 +34,7 @@ public sealed class CommandCodecTests
         new LockAcquireCommand("locks/ä", 7, "worker-1", Wait: true),
         new LockReleaseCommand("locks/ä", 7, 42, OnlyIfWaiting: true),
         new IdempotencyCompactCommand(1_700_000_000_000),
+        new MemberDescribeCommand(new MemberDescription("dc1-z", "http://10.0.0.9:7101", "dc1", "voter")),
         TxnCommand.Put("k", [1]) with { Fence = new Fence("L", 5), IdempotencyKey = "x" },
     ];
 

@@ -209,5 +209,36 @@ public sealed class LeaseAndLockStateTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task MemberDescriptionsAreReplicatedStateThatSnapshotsAndCheckpointsCarry()
+    {
+        using var source = new KeyValueStateMachine(Options("members"));
+        var revision = source.Revision;
+        var described = Apply(source, new MemberDescribeCommand(new MemberDescription("dc1-z", "http://127.0.0.9:7109/some/path", "dc1", "voter")));
+        Assert.Equal(CommandStatus.Applied, described.Status);
+        Assert.Equal(revision, source.Revision); // naming a member is not a key revision
+        // Descriptions are keyed by the URL's authority, and a newer one replaces the older.
+        Apply(source, new MemberDescribeCommand(new MemberDescription("dc1-z", "http://127.0.0.9:7109", "dc1", "witness")));
+        Assert.Equal("witness", source.MemberDescriptions["http://127.0.0.9:7109"].Role);
+        Assert.Single(source.MemberDescriptions);
+        // Invalid descriptions are recorded as rejected, not applied.
+        Assert.Equal(CommandStatus.Rejected, Apply(source, new MemberDescribeCommand(new MemberDescription("", "http://x:1", "dc1", "voter"))).Status);
+        Assert.Equal(CommandStatus.Rejected, Apply(source, new MemberDescribeCommand(new MemberDescription("a", "not a url", "dc1", "voter"))).Status);
+        Assert.Equal(CommandStatus.Rejected, Apply(source, new MemberDescribeCommand(new MemberDescription("a\nb", "http://x:1", "dc1", "voter"))).Status);
+        Assert.Single(source.MemberDescriptions);
+
+        using var stream = new MemoryStream();
+        source.WriteSnapshot(stream);
+        stream.Position = 0;
+        using var target = new KeyValueStateMachine(Options("members-copy"));
+        await target.InstallSnapshotAsync(stream, index, 1, CancellationToken.None);
+        Assert.Equal("dc1-z", target.MemberDescriptions["http://127.0.0.9:7109"].Id);
+
+        await source.CheckpointAsync(CancellationToken.None);
+        source.Dispose();
+        using var reopened = new KeyValueStateMachine(Options("members"));
+        Assert.Equal("witness", reopened.MemberDescriptions["http://127.0.0.9:7109"].Role);
+    }
+
     public void Dispose() => dir.Dispose();
 }

@@ -116,6 +116,74 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_member_down_during_a_change_and_caught_up_by_snapshot_adopts_the_new_membership()
+    {
+        // Small WAL chunks and frequent checkpoints: the configuration entries are trimmed from every log long
+        // before the absent member returns, so only a snapshot can bring it up to date.
+        await using var cluster = await TestCluster.StartAsync("membership-snapshot", "2+1+1", output,
+            configure: s => s with { SnapshotEveryEntries = 100, Extra = new Dictionary<string, string> { ["WalChunkKiB"] = "64" } });
+        var leader = await cluster.WaitForLeaderAsync();
+        var absent = cluster.AnyFollowerOf(leader);
+        var removedMember = cluster.Members.First(m => m.Id != leader.Id && m.Id != absent.Id && !m.Spec.IsWitness);
+        var client = cluster.Client(leader);
+        for (var i = 0; i < 50; i++)
+            await KvHttp.PutAsync(client, $"load/{i:D6}", i.ToString());
+
+        await absent.StopAsync(TimeSpan.FromSeconds(10));
+        await ChangeAsync(cluster, leader, HttpMethod.Delete, "/v1/members/" + removedMember.Id, null);
+        removedMember.Kill();
+        var fresh = cluster.Cluster.AddJoiningMember(removedMember.Spec.Site + "-z", removedMember.Spec.Site, removedMember.Spec.Role);
+        fresh.Start();
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                return (await cluster.Client(fresh).GetAsync("/healthz")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the fresh member to start");
+        await ChangeAsync(cluster, leader, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = fresh.Url }));
+
+        var acknowledged = new Dictionary<string, long>();
+        for (var i = 50; i < 1500; i++)
+            acknowledged[$"load/{i:D6}"] = await KvHttp.PutAsync(client, $"load/{i:D6}", i.ToString());
+
+        absent.Start();
+        var expected = cluster.Members.Where(m => m.Id != removedMember.Id).Select(m => m.Id).Order().ToList();
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                var members = await cluster.Client(absent).GetFromJsonAsync<JsonElement>("/v1/members");
+                return Ids(members).Order().SequenceEqual(expected);
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(40), $"{absent.Id} to adopt the membership {string.Join(",", expected)}");
+        // The member's own account of how it learned it (its log is written asynchronously: poll).
+        await Eventually.TrueAsync(async () =>
+        {
+            var log = await File.ReadAllTextAsync(absent.LogPath);
+            return log.Contains("Installed snapshot", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10), $"{absent.Id} to log the snapshot install");
+
+        // The group without its old leader still needs the returning member and the newcomer to agree: it elects,
+        // takes writes, and the returning member holds them all.
+        leader.Kill();
+        var survivors = cluster.Members.Where(m => m.IsRunning).ToList();
+        var newLeader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30), survivors);
+        var voterClient = cluster.Client(survivors.First(m => !m.Spec.IsWitness));
+        acknowledged["after/failover"] = await KvHttp.PutAsync(voterClient, "after/failover", "1");
+        output.WriteLine($"after the old leader's loss {newLeader.Id} leads {string.Join(",", survivors.Select(m => m.Id))}");
+        await AssertHoldsAsync(cluster.Client(absent), acknowledged.Where(a => a.Key.StartsWith("load/", StringComparison.Ordinal)).ToDictionary());
+    }
+
+    [Fact]
     public async Task Membership_changes_refuse_what_would_be_wrong_with_clear_problems()
     {
         await using var cluster = await TestCluster.StartAsync("membership-refusals", "1+1+1", output);

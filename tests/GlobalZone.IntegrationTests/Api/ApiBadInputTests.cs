@@ -167,6 +167,7 @@ public sealed class ApiBadInputTests(SmallLimitsCluster fixture, ITestOutputHelp
             ("/v1/leases", "post"), ("/v1/leases", "get"), ("/v1/leases/{id}", "get"), ("/v1/leases/{id}", "delete"),
             ("/v1/leases/{id}/keepalive", "post"), ("/v1/locks", "get"), ("/v1/locks/{name}", "post"), ("/v1/locks/{name}", "delete"),
             ("/v1/locks/{name}", "get"), ("/v1/cluster", "get"), ("/v1/openapi.json", "get"),
+            ("/v1/members", "get"), ("/v1/members", "post"), ("/v1/members/{id}", "delete"),
         ];
         foreach (var (path, method) in routes)
         {

@@ -184,6 +184,55 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Gz_adds_a_witness_site_to_a_two_site_group_which_then_survives_the_loss_of_a_site()
+    {
+        // The runbook's "adding the witness site": two voters alone cannot lose either; with a witness they can.
+        await using var cluster = await TestCluster.StartAsync("membership-witness", "1+1+0", output);
+        var endpoints = cluster.Members.Select(m => m.Url).ToArray();
+        var witness = cluster.Cluster.AddJoiningMember("dc3-w", "dc3", "witness");
+        witness.Start();
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                return (await cluster.Client(witness).GetAsync("/healthz")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the witness to start");
+
+        var wrongSite = await GzTool.RunAsync(endpoints, TimeSpan.FromSeconds(30), "member", "add", witness.Url, "--site", "dc9");
+        Assert.True(wrongSite.ExitCode != 0 && wrongSite.Stderr.Contains("dc9"), wrongSite.ToString());
+        var add = await GzTool.RunAsync(endpoints, TimeSpan.FromSeconds(60), "member", "add", witness.Url, "--id", "dc3-w", "--site", "dc3", "--role", "witness");
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Contains("added dc3-w (dc3, witness)", add.Stdout);
+
+        var list = await GzTool.RunAsync(endpoints, TimeSpan.FromSeconds(30), "member", "list", "--json");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        using (var json = JsonDocument.Parse(list.Stdout))
+        {
+            var members = json.RootElement.EnumerateArray().ToList();
+            Assert.Equal(3, members.Count);
+            var added = Assert.Single(members, m => m.GetProperty("id").GetString() == "dc3-w");
+            Assert.True(added.GetProperty("isWitness").GetBoolean());
+            Assert.Equal("dc3", added.GetProperty("site").GetString());
+        }
+
+        var leader = await cluster.WaitForLeaderAsync();
+        await KvHttp.PutAsync(cluster.Client(leader), "before/loss", "1");
+        var survivor = cluster.Members.Single(m => m.Id != leader.Id && !m.Spec.IsWitness);
+        leader.Kill();
+        var newLeader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30), [survivor, witness]);
+        // The witness may lead for a moment to hand over; the survivor ends up leading and serving.
+        await Eventually.TrueAsync(async () => (await KvHttp.ClusterAsync(cluster.Client(survivor))).TryGetProperty("leaderId", out var id) && id.GetString() == survivor.Id,
+            TimeSpan.FromSeconds(30), $"{survivor.Id} to lead after {leader.Id} is lost (first leader {newLeader.Id})");
+        await KvHttp.PutAsync(cluster.Client(survivor), "after/loss", "1");
+        Assert.Equal("1", await KvHttp.GetValueAsync(cluster.Client(survivor), "before/loss"));
+    }
+
+    [Fact]
     public async Task Membership_changes_refuse_what_would_be_wrong_with_clear_problems()
     {
         await using var cluster = await TestCluster.StartAsync("membership-refusals", "1+1+1", output);

@@ -26,6 +26,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     private readonly ReadIndexBatcher remoteReadIndex;
     private readonly TimeSpan leaderWait;
     private volatile bool proposalsPaused;
+    private long acknowledgedIndex;
     private IRaftCluster? raft;
     private IMessageBus? bus;
     private HttpClient? forwardingClient;
@@ -94,7 +95,15 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     /// </summary>
     /// <exception cref="NoLeaderException">No leader could be reached; nothing was done.</exception>
     /// <exception cref="OutcomeUnknownException">The command may or may not have been applied.</exception>
-    public async Task<CommandResult> ProposeAsync(Command command, CancellationToken token)
+    public Task<CommandResult> ProposeAsync(Command command, CancellationToken token) => ProposeAsync(command, LocalApply.BeforeAnswer, token);
+
+    /// <summary>
+    /// As <see cref="ProposeAsync(Command, CancellationToken)"/>; with <see cref="LocalApply.BeforeLocalReads"/> a
+    /// forwarded command returns as soon as the leader has applied it, and this member's stale reads wait for it
+    /// instead (see <see cref="WaitForAcknowledgedWritesAsync"/>). For callers that answer from the command's result
+    /// alone: it spares them a wait for the next replication round to bring the commit index here.
+    /// </summary>
+    public async Task<CommandResult> ProposeAsync(Command command, LocalApply localApply, CancellationToken token)
     {
         if (Directory.Self.IsWitness)
             throw new WitnessServesNoClientsException();
@@ -117,7 +126,10 @@ public sealed partial class GlobalZoneCluster : IInputChannel
                 var reply = await ForwardAsync(payload, token).ConfigureAwait(false);
                 if (reply.Reply == LeaderReply.Ok)
                 {
-                    await Raft.AuditTrail.WaitForApplyAsync(reply.Index, token).ConfigureAwait(false);
+                    if (localApply == LocalApply.BeforeAnswer)
+                        await Raft.AuditTrail.WaitForApplyAsync(reply.Index, token).ConfigureAwait(false);
+                    else
+                        NoteAcknowledged(reply.Index);
                     return reply.Result!;
                 }
 
@@ -161,6 +173,40 @@ public sealed partial class GlobalZoneCluster : IInputChannel
 
             await Raft.AuditTrail.WaitForApplyAsync(index, token).ConfigureAwait(false);
             return;
+        }
+    }
+
+    /// <summary>
+    /// Returns once this member has applied every write it has acknowledged (read-your-writes for stale reads
+    /// here). Immediate unless a forwarded write answered before its local apply; bounded by the leader wait, after
+    /// which <see cref="NoLeaderException"/> says this member cannot catch up right now.
+    /// </summary>
+    public async Task WaitForAcknowledgedWritesAsync(CancellationToken token)
+    {
+        var acknowledged = Volatile.Read(ref acknowledgedIndex);
+        if (State.AppliedIndex >= acknowledged)
+            return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(leaderWait);
+        try
+        {
+            await Raft.AuditTrail.WaitForApplyAsync(acknowledged, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            throw new NoLeaderException("This member has not yet applied writes it acknowledged and cannot reach the leader to do so.");
+        }
+    }
+
+    private void NoteAcknowledged(long index)
+    {
+        var current = Volatile.Read(ref acknowledgedIndex);
+        while (index > current)
+        {
+            var seen = Interlocked.CompareExchange(ref acknowledgedIndex, index, current);
+            if (seen == current)
+                return;
+            current = seen;
         }
     }
 

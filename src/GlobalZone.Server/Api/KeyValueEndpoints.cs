@@ -145,7 +145,7 @@ internal static class KeyValueEndpoints
             IdempotencyKey = idempotencyKey,
             Fence = fence,
         };
-        var result = await cluster.ProposeAsync(command, context.RequestAborted);
+        var result = await cluster.ProposeAsync(command, LocalApply.BeforeLocalReads, context.RequestAborted);
         await WriteWriteResultAsync(context, cluster, key!, result, deleted: null);
     }
 
@@ -178,7 +178,7 @@ internal static class KeyValueEndpoints
             IdempotencyKey = idempotencyKey,
             Fence = fence,
         };
-        var result = await cluster.ProposeAsync(command, context.RequestAborted);
+        var result = await cluster.ProposeAsync(command, LocalApply.BeforeLocalReads, context.RequestAborted);
         await WriteWriteResultAsync(context, cluster, key, result, deleted: result.Succeeded ? result.Operations[0].Deleted : null);
     }
 

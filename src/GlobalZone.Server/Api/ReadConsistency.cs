@@ -5,7 +5,8 @@ namespace GlobalZone.Server.Api;
 
 /// <summary>
 /// <c>?consistency=linearizable</c> (default): a read index confirmed by the leader, then a local read.
-/// <c>?consistency=stale</c>: the local state as it is, never waiting; the answer says how old it may be, and with
+/// <c>?consistency=stale</c>: the local state as it is (waiting only for writes this member has already acknowledged,
+/// so a client reads its own writes on the member it wrote through); the answer says how old it may be, and with
 /// <c>maxStaleness=5s</c> the member refuses (503) when it has not heard from the leader for longer than that.
 /// </summary>
 internal static class ReadConsistency
@@ -41,6 +42,8 @@ internal static class ReadConsistency
             case "stale":
                 if (cluster.Directory.Self.IsWitness)
                     throw new WitnessServesNoClientsException();
+                // Stale, but never older than what this member has itself acknowledged to a client.
+                await cluster.WaitForAcknowledgedWritesAsync(context.RequestAborted);
                 if (maxStaleness is { } limit)
                 {
                     var age = context.RequestServices.GetRequiredService<LeaderContactClock>().SinceLastContact;

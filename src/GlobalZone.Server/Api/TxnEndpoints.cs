@@ -36,7 +36,7 @@ internal static class TxnEndpoints
             return;
         }
 
-        var result = await cluster.ProposeAsync(command! with { Fence = fence, IdempotencyKey = idempotencyKey }, context.RequestAborted);
+        var result = await cluster.ProposeAsync(command! with { Fence = fence, IdempotencyKey = idempotencyKey }, LocalApply.BeforeLocalReads, context.RequestAborted);
         if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
             return;
         var branch = result.Succeeded ? request.Success ?? [] : request.Failure ?? [];

@@ -152,6 +152,23 @@ public sealed class WriteTests(ThreeVoterCluster fixture, ITestOutputHelper outp
         }
     }
 
+    [Fact]
+    public async Task StaleReadOnTheFollowerAWriteWentThroughSeesThatWrite()
+    {
+        // A follower answers a forwarded write once the leader applied it, before applying it itself; its stale
+        // reads then wait for what it acknowledged: a client always reads its own writes where it wrote them.
+        var leader = await Cluster.WaitForLeaderAsync();
+        var follower = Cluster.Client(Cluster.Members.First(m => m.Id != leader.Id));
+        for (var i = 0; i < 200; i++)
+        {
+            var written = await ApiHttp.PutAsync(follower, "ryw/x", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(200, written.Code);
+            var read = await ApiHttp.GetAsync(follower, "/v1/kv/ryw/x?consistency=stale");
+            Assert.True(read.Code == 200 && read.Body.GetProperty("value").GetInt32() == i, $"iteration {i}: read {read}");
+            Assert.True(read.Body.GetProperty("modRevision").GetInt64() == written.Revision, $"iteration {i}: {read} after revision {written.Revision}");
+        }
+    }
+
     private static async Task<JsonElement> NextRevisionAsync(SseReader watch, CancellationToken token)
     {
         while (await watch.NextAsync(token) is { } e)

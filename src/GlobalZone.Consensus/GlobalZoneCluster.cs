@@ -30,6 +30,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     private IRaftCluster? raft;
     private IMessageBus? bus;
     private HttpClient? forwardingClient;
+    private readonly ProposalForwarder forwarder;
 
     public GlobalZoneCluster(IServiceProvider services, RaftStateMachine stateMachine, MemberDirectory directory, NodeOptions options, ILogger<GlobalZoneCluster> logger)
     {
@@ -39,6 +40,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         Directory = directory;
         leaderWait = TimeSpan.FromMilliseconds(options.Raft.UpperElectionTimeoutMs * 2);
         ClusterName = options.ClusterName;
+        forwarder = new ProposalForwarder(SendForwardedAsync);
         localReadIndex = new ReadIndexBatcher(ConfirmLeadershipAsync);
         remoteReadIndex = new ReadIndexBatcher(AskLeaderForReadIndexAsync);
         stateMachine.SnapshotResentTooOften += () => _ = AppendEmptyEntryAsync();
@@ -240,51 +242,61 @@ public sealed partial class GlobalZoneCluster : IInputChannel
 
     private async Task<(LeaderReply Reply, long Index, CommandResult? Result)> ForwardAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
     {
-        // A plain POST of the encoded command to the leader's internal endpoint, sent once, over the member-to-member
-        // HTTP client (bound to this member's address, WAN delays included). DotNext's messaging would do, but its
-        // framing costs about half the throughput of forwarded writes, and its leader router re-sends by itself
-        // after a broken connection, which could apply a write twice.
         if (Bus.Leader is not { IsRemote: true } leaderPeer || Directory.Find(leaderPeer.EndPoint) is not { } leader)
             return (LeaderReply.NotLeader, 0, null);
+        var outcome = await forwarder.ForwardAsync(leader.Url.TrimEnd('/'), payload, token).ConfigureAwait(false);
+        return outcome.Reply switch
+        {
+            LeaderReply.Ok => (LeaderReply.Ok, BinaryPrimitives.ReadInt64LittleEndian(outcome.Body.Span[1..]), CommandResultCodec.Decode(outcome.Body.Span[9..])),
+            LeaderReply.NotLeader => (LeaderReply.NotLeader, 0, null),
+            _ => (LeaderReply.OutcomeUnknown, 0, null),
+        };
+    }
+
+    /// <summary>
+    /// One exchange with the leader's internal endpoint for a batch of forwarded commands (see
+    /// <see cref="ProposalForwarder"/>): a plain POST, sent once, over the member-to-member HTTP client (bound to
+    /// this member's address, WAN delays included). DotNext's messaging would do, but its framing costs about half
+    /// the throughput of forwarded writes, and its leader router re-sends by itself after a broken connection,
+    /// which could apply a write twice.
+    /// </summary>
+    private async Task<IReadOnlyList<ForwardOutcome>> SendForwardedAsync(string leaderUrl, IReadOnlyList<ReadOnlyMemory<byte>> commands, CancellationToken token)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(leaderWait);
         byte[] reply;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, leader.Url.TrimEnd('/') + InternalRoutes.Propose)
+            using var request = new HttpRequestMessage(HttpMethod.Post, leaderUrl + InternalRoutes.ProposeBatch)
             {
-                Content = new ReadOnlyMemoryContent(payload),
+                Content = new ByteArrayContent(ForwardedBatch.Encode(commands)),
             };
             using var response = await ForwardingClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 // The endpoint answers 200 for everything it handled; anything else means our handler never ran.
-                return (LeaderReply.NotLeader, 0, null);
+                return [.. commands.Select(_ => ForwardOutcome.NotSent)];
             }
 
             reply = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-            if (reply.Length == 0)
-                throw new HttpRequestException("Empty reply to a forwarded write.");
         }
         catch (Exception e) when (NeverReachedLeader(e))
         {
             // Nothing was sent (the leader we knew is down or gone): safe to try again once a leader is known.
-            return (LeaderReply.NotLeader, 0, null);
+            return [.. commands.Select(_ => ForwardOutcome.NotSent)];
         }
-        catch (Exception e) when (!token.IsCancellationRequested)
+        catch (Exception e)
         {
-            // Sent, but the answer was lost or garbled (a timeout, a broken or truncated response): whatever went
-            // wrong, the leader may have appended the command.
+            // Sent, but the answer was lost (a timeout, a broken or truncated response): whatever went wrong, the
+            // leader may have appended the commands.
             LogForwardFailed(e.GetType().Name, e.GetBaseException().Message);
             throw new OutcomeUnknownException("The write was sent to the leader, but no answer came back.", e);
         }
 
-        return reply[0] switch
-        {
-            (byte)LeaderReply.Ok => (LeaderReply.Ok, BinaryPrimitives.ReadInt64LittleEndian(reply.AsSpan(1)), CommandResultCodec.Decode(reply.AsSpan(9))),
-            (byte)LeaderReply.NotLeader => (LeaderReply.NotLeader, 0, null),
-            _ => (LeaderReply.OutcomeUnknown, 0, null),
-        };
+        var replies = ForwardedBatch.TryDecode(reply, commands.Count);
+        if (replies is null || replies.Count != commands.Count || replies.Any(r => r.Length == 0))
+            throw new OutcomeUnknownException("The leader's answer to a forwarded write was garbled.");
+        return [.. replies.Select(r => new ForwardOutcome((LeaderReply)r.Span[0], r))];
     }
 
     private HttpClient ForwardingClient => forwardingClient ??= services.GetRequiredService<IHttpClientFactory>().CreateClient(PeerConnections.ClientName);
@@ -374,7 +386,23 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     /// <c>[reply:1][index:8][result]</c>, or a one-byte <see cref="LeaderReply"/> when it was not done or its outcome
     /// is unknown. Served at the internal forwarding endpoint (<see cref="InternalRoutes.Propose"/>).
     /// </summary>
-    public async Task<byte[]> AcceptForwardedProposalAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
+    public Task<byte[]> AcceptForwardedProposalAsync(ReadOnlyMemory<byte> payload, CancellationToken token) => AcceptForwardedAsync(payload, nudge: true, token);
+
+    /// <summary>
+    /// The leader's side of a batch of forwarded commands (<see cref="ForwardedBatch"/>): each is replicated as if
+    /// forwarded alone, concurrently, and the replies come back in order. Null when the body is not a batch.
+    /// </summary>
+    public async Task<byte[]?> AcceptForwardedBatchAsync(ReadOnlyMemory<byte> body, CancellationToken token)
+    {
+        if (ForwardedBatch.TryDecode(body, ProposalForwarder.MaxBatch) is not { } commands)
+            return null;
+        var replies = await Task.WhenAll(commands.Select(c => AcceptForwardedAsync(c, nudge: false, token))).ConfigureAwait(false);
+        if (replies.Any(r => r[0] == (byte)LeaderReply.Ok))
+            NudgeReplication();
+        return ForwardedBatch.Encode([.. replies.Select(r => (ReadOnlyMemory<byte>)r)]);
+    }
+
+    private async Task<byte[]> AcceptForwardedAsync(ReadOnlyMemory<byte> payload, bool nudge, CancellationToken token)
     {
         if (!IsLeader)
             return [(byte)LeaderReply.NotLeader];
@@ -392,7 +420,8 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         var (status, index, result) = outcome;
         if (status != LeaderReply.Ok)
             return [(byte)status];
-        NudgeReplication();
+        if (nudge)
+            NudgeReplication();
         var encoded = CommandResultCodec.Encode(result!);
         var body = new byte[9 + encoded.Length];
         body[0] = (byte)LeaderReply.Ok;

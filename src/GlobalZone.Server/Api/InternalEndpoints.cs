@@ -9,7 +9,30 @@ namespace GlobalZone.Server.Api;
 internal static class InternalEndpoints
 {
     public static void MapInternalApi(this IEndpointRouteBuilder app)
-        => app.MapPost(InternalRoutes.Propose, (HttpContext context) => ProposeAsync(context));
+    {
+        app.MapPost(InternalRoutes.Propose, (HttpContext context) => ProposeAsync(context));
+        app.MapPost(InternalRoutes.ProposeBatch, (HttpContext context) => ProposeBatchAsync(context));
+    }
+
+    private static async Task ProposeBatchAsync(HttpContext context)
+    {
+        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
+        var options = context.RequestServices.GetRequiredService<NodeOptions>();
+        // The forwarding member caps a batch at about 1 MiB of commands, or one command (one value plus framing).
+        var payload = await RequestBody.ReadLimitedAsync(context, Math.Max(options.MaxValueBytes, 1 << 20) + (2 << 20));
+        if (payload is null)
+            return;
+        var reply = await cluster.AcceptForwardedBatchAsync(payload, context.RequestAborted);
+        if (reply is null)
+        {
+            await Problems.BadRequest(context, Contracts.ProblemTypes.BadRequest, "Not a batch of forwarded commands.");
+            return;
+        }
+
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = reply.Length;
+        await context.Response.Body.WriteAsync(reply, context.RequestAborted);
+    }
 
     private static async Task ProposeAsync(HttpContext context)
     {

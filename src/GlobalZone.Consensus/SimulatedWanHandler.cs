@@ -20,11 +20,11 @@ internal sealed class SimulatedWanHandler(WanLatencies latencies) : DelegatingHa
         // what the request carries at the moment it "leaves".
         if (request.Content is { } content)
             await content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
-        await Task.Delay(oneWay, cancellationToken).ConfigureAwait(false);
+        await AtLeastAsync(oneWay, cancellationToken).ConfigureAwait(false);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.Delay(roundTrip - oneWay, cancellationToken).ConfigureAwait(false);
+            await AtLeastAsync(roundTrip - oneWay, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -33,5 +33,18 @@ internal sealed class SimulatedWanHandler(WanLatencies latencies) : DelegatingHa
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// Waits <paramref name="delay"/>, less at most half a millisecond. Timers tick in whole milliseconds and may
+    /// fire up to one early, which over two halves would make a simulated round trip measurably shorter than
+    /// configured; a short second wait makes up for it.
+    /// </summary>
+    private static async Task AtLeastAsync(TimeSpan delay, CancellationToken token)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        TimeSpan remaining;
+        while ((remaining = delay - System.Diagnostics.Stopwatch.GetElapsedTime(started)) > TimeSpan.FromMilliseconds(0.5))
+            await Task.Delay(remaining, token).ConfigureAwait(false);
     }
 }

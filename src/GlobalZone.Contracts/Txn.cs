@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace GlobalZone.Contracts;
 
@@ -28,8 +29,12 @@ public sealed record TxnCompare
 
     public required string Op { get; init; }
 
-    /// <summary>A number for the numeric targets; any JSON value for <c>value</c> (compared as minified JSON text).</summary>
-    public JsonElement? Value { get; init; }
+    /// <summary>
+    /// A number for the numeric targets; any JSON value for <c>value</c> (compared as minified JSON text), JSON
+    /// <c>null</c> included. Absent: <see cref="JsonValueKind.Undefined"/>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public JsonElement Value { get; init; }
 
     /// <summary>For <c>value</c> compares against raw values: the bytes, base64.</summary>
     public string? Base64 { get; init; }
@@ -47,7 +52,9 @@ public sealed record TxnOp
     /// <summary>For <c>delete</c>: every key starting with this prefix instead of one key.</summary>
     public string? Prefix { get; init; }
 
-    public JsonElement? Value { get; init; }
+    /// <summary>For a put: any JSON value, JSON <c>null</c> included. Absent: <see cref="JsonValueKind.Undefined"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public JsonElement Value { get; init; }
 
     /// <summary>For a raw put: the bytes, base64 (instead of <see cref="Value"/>).</summary>
     public string? Base64 { get; init; }

@@ -214,7 +214,7 @@ internal static class TxnEndpoints
 
     private static string? Delete(TxnOp op, List<TxnOperation> built)
     {
-        if (op.Value is not null || op.Base64 is not null || op.Lease is not null)
+        if (op.Value.ValueKind != JsonValueKind.Undefined || op.Base64 is not null || op.Lease is not null)
             return "delete takes a key or a prefix, nothing else.";
         if ((op.Key is null) == (op.Prefix is null))
             return "delete takes exactly one of key or prefix.";
@@ -234,7 +234,7 @@ internal static class TxnEndpoints
 
     private static string? Get(TxnOp op, List<TxnOperation> built)
     {
-        if (op.Value is not null || op.Base64 is not null || op.Lease is not null || op.Prefix is not null)
+        if (op.Value.ValueKind != JsonValueKind.Undefined || op.Base64 is not null || op.Lease is not null || op.Prefix is not null)
             return "get takes a key, nothing else.";
         if (KeyValidation.Problem(op.Key) is { } keyProblem)
             return keyProblem;
@@ -243,12 +243,12 @@ internal static class TxnEndpoints
     }
 
     /// <summary>Exactly one of a JSON value (stored minified) or base64 bytes (stored raw), within the size limit.</summary>
-    private static bool TryValueBytes(JsonElement? value, string? base64, int maxValueBytes, out byte[] bytes, out ValueFormat format, out string? problem)
+    private static bool TryValueBytes(JsonElement value, string? base64, int maxValueBytes, out byte[] bytes, out ValueFormat format, out string? problem)
     {
         bytes = [];
         format = ValueFormat.Json;
         problem = null;
-        if ((value is null) == (base64 is null))
+        if ((value.ValueKind == JsonValueKind.Undefined) == (base64 is null))
         {
             problem = "give exactly one of value (any JSON) or base64 (raw bytes).";
             return false;
@@ -268,7 +268,7 @@ internal static class TxnEndpoints
         }
         else
         {
-            bytes = JsonText.Minify(Encoding.UTF8.GetBytes(value!.Value.GetRawText()));
+            bytes = JsonText.Minify(Encoding.UTF8.GetBytes(value.GetRawText()));
         }
 
         if (bytes.Length > maxValueBytes)

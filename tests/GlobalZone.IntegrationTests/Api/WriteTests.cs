@@ -153,6 +153,23 @@ public sealed class WriteTests(ThreeVoterCluster fixture, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task TransactionsPutAndCompareJsonNullAndStillRequireAValue()
+    {
+        // JSON null is a value like any other (as with a plain PUT); a put without any value is still refused.
+        var put = await ApiHttp.PostAsync(Client(0), "/v1/txn", """{"success":[{"op":"put","key":"txnnull/a","value":null}]}""");
+        Assert.Equal(200, put.Code);
+        var read = await ApiHttp.GetAsync(Client(1), "/v1/kv/txnnull/a");
+        Assert.Equal(JsonValueKind.Null, read.Body.GetProperty("value").ValueKind);
+        var compared = await ApiHttp.PostAsync(Client(2), "/v1/txn",
+            """{"compare":[{"key":"txnnull/a","target":"value","op":"==","value":null}],"success":[{"op":"put","key":"txnnull/b","value":1}]}""");
+        Assert.True(compared.Code == 200 && compared.Body.GetProperty("succeeded").GetBoolean(), compared.ToString());
+        var missing = await ApiHttp.PostAsync(Client(0), "/v1/txn", """{"success":[{"op":"put","key":"txnnull/c"}]}""");
+        Assert.Equal(400, missing.Code);
+        var deleteWithNull = await ApiHttp.PostAsync(Client(0), "/v1/txn", """{"success":[{"op":"delete","key":"txnnull/a","value":null}]}""");
+        Assert.Equal(400, deleteWithNull.Code);
+    }
+
+    [Fact]
     public async Task StaleReadOnTheFollowerAWriteWentThroughSeesThatWrite()
     {
         // A follower answers a forwarded write once the leader applied it, before applying it itself; its stale

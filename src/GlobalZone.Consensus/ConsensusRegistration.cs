@@ -55,7 +55,7 @@ public static class ConsensusRegistration
             })
             .AddSingleton<IClusterConfigurationStorage<UriEndPoint>>(membership)
             .ConfigureCluster<ClusterLifetime>();
-        builder.Services.AddPeerConnections(options).AddSimulatedWan(options);
+        builder.Services.AddPeerConnections(options).AddClusterName(options).AddSimulatedWan(options);
         builder.Services.AddSiteAwareLeadership();
 
         builder.JoinCluster((config, _, _) =>

@@ -42,6 +42,7 @@ public static class NodeHost
         builder.AddGlobalZoneMetrics();
 
         var app = builder.Build();
+        app.UseClusterNameGuard();
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();

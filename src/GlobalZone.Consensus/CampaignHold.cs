@@ -22,6 +22,8 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
     private bool holding;
     private long holdUntilMs;
     private string formerLeaderId = "";
+    private long operatorHoldUntilMs;
+    private bool standbyByHold;
 
     /// <summary>True while this member holds off campaigning because of a hand-off.</summary>
     public bool IsHolding
@@ -51,6 +53,7 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
             holding = true;
             formerLeaderId = formerLeader;
             holdUntilMs = Environment.TickCount64 + (long)duration.TotalMilliseconds;
+            standbyByHold = true;
         }
 
         await Standby.EnableStandbyModeAsync(token).ConfigureAwait(false);
@@ -61,25 +64,83 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
         return true;
     }
 
-    /// <summary>Ends the hold once a new leader is seen or the hold has run out. Called often by <see cref="PreferredLeaderPlacement"/>.</summary>
-    public async Task ReleaseIfDueAsync(CancellationToken token)
+    /// <summary>
+    /// The operator's hold (<c>gz leader transfer</c>): no campaigning, and a leader steps down, for
+    /// <paramref name="duration"/> or until <see cref="EndOperatorHoldAsync"/>; a new leader does not end it. It
+    /// shares the standby state with hand-off holds: the member campaigns again only when neither holds it.
+    /// Refused (false) by the witness, whose standby belongs to its own hand-off logic.
+    /// </summary>
+    public async Task<bool> HoldForOperatorAsync(TimeSpan duration, CancellationToken token)
     {
-        string former;
+        if (directory.Self.IsWitness)
+            return false;
         lock (gate)
         {
-            if (!holding)
-                return;
-            former = formerLeaderId;
+            operatorHoldUntilMs = Environment.TickCount64 + (long)duration.TotalMilliseconds;
+            standbyByHold = true;
         }
 
-        var leaderId = directory.Find(Raft.Leader?.EndPoint)?.Id;
-        var newLeader = leaderId is not null && leaderId != former;
-        if (!newLeader && Environment.TickCount64 < Volatile.Read(ref holdUntilMs))
-            return;
+        await Standby.EnableStandbyModeAsync(token).ConfigureAwait(false);
+        LogOperatorHold((long)duration.TotalMilliseconds);
+        _ = ReleaseLaterAsync(duration);
+        return true;
+    }
+
+    /// <summary>Ends the operator's hold early; true when there was one. The member campaigns again unless a hand-off still holds it.</summary>
+    public async Task<bool> EndOperatorHoldAsync(CancellationToken token)
+    {
+        bool had;
         lock (gate)
-            holding = false;
+        {
+            had = operatorHoldUntilMs != 0;
+            operatorHoldUntilMs = 0;
+        }
+
+        if (had)
+            await ReleaseIfDueAsync(token).ConfigureAwait(false);
+        return had;
+    }
+
+    private async Task ReleaseLaterAsync(TimeSpan after)
+    {
+        try
+        {
+            await Task.Delay(after + TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
+            await ReleaseIfDueAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // shutting down
+        }
+    }
+
+    /// <summary>
+    /// Ends the holds that are due: a hand-off hold once a new leader is seen or it has run out, the operator's
+    /// once it has run out; when none is left, reverts the standby mode they set. Called often by
+    /// <see cref="PreferredLeaderPlacement"/>.
+    /// </summary>
+    public async Task ReleaseIfDueAsync(CancellationToken token)
+    {
+        var leaderId = directory.Find(Raft.Leader?.EndPoint)?.Id;
+        string reason;
+        lock (gate)
+        {
+            if (!standbyByHold)
+                return;
+            var now = Environment.TickCount64;
+            var newLeader = leaderId is not null && leaderId != formerLeaderId;
+            reason = newLeader ? $"new leader {leaderId}" : "hold ran out";
+            if (holding && (newLeader || now >= holdUntilMs))
+                holding = false;
+            if (operatorHoldUntilMs != 0 && now >= operatorHoldUntilMs)
+                operatorHoldUntilMs = 0;
+            if (holding || operatorHoldUntilMs != 0)
+                return;
+            standbyByHold = false;
+        }
+
         await Standby.RevertToNormalModeAsync(token).ConfigureAwait(false);
-        LogReleased(newLeader ? $"new leader {leaderId}" : "hold ran out");
+        LogReleased(reason);
     }
 
     /// <summary>Asks another voter to hold; false when it refused or did not answer.</summary>
@@ -131,6 +192,9 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
 
     [LoggerMessage(EventId = 1334, Level = LogLevel.Information, Message = "Holding off campaigning for up to {HoldMs} ms at start-up, so that the preferred site wins the first election")]
     private partial void LogHoldingAtStart(long holdMs);
+
+    [LoggerMessage(EventId = 1335, Level = LogLevel.Information, Message = "Held in standby by the operator for up to {HoldMs} ms (a leader steps down)")]
+    private partial void LogOperatorHold(long holdMs);
 
     [LoggerMessage(EventId = 1332, Level = LogLevel.Information, Message = "Campaigning again ({Reason})")]
     private partial void LogReleased(string reason);

@@ -9,15 +9,14 @@ namespace GlobalZone.Server.Api;
 /// <c>POST /v1/cluster/standby?holdMs=N</c> keeps this voter from campaigning (a leader steps down) for up to N ms;
 /// <c>DELETE /v1/cluster/standby</c> ends that early. A standby member still votes and replicates, so putting every
 /// voter but one in standby hands leadership to that one: this is how <c>gz leader transfer</c> works, since
-/// DotNext has no transfer of its own. The hold always ends by itself, so a transfer that dies half-way cannot
+/// DotNext has no transfer of its own. It is the operator's hold of <see cref="CampaignHold"/>, sharing the standby state with
+/// leadership hand-offs. The hold always ends by itself, so a transfer that dies half-way cannot
 /// leave the group without candidates. The witness is refused: its standby is managed by its hand-off logic.
 /// </summary>
-internal static partial class StandbyEndpoints
+internal static class StandbyEndpoints
 {
     private const int DefaultHoldMs = 5_000;
     private const int MaxHoldMs = 60_000;
-    private static readonly Lock HoldGate = new();
-    private static CancellationTokenSource? currentHold;
 
     public static void MapStandbyApi(this IEndpointRouteBuilder app)
     {
@@ -44,18 +43,8 @@ internal static partial class StandbyEndpoints
         }
 
         var standby = context.RequestServices.GetRequiredService<IStandbyModeSupport>();
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StandbyEndpoints));
         var wasLeader = cluster.IsLeader;
-        var release = new CancellationTokenSource();
-        lock (HoldGate)
-        {
-            currentHold?.Cancel();
-            currentHold = release;
-        }
-
-        await standby.EnableStandbyModeAsync(context.RequestAborted);
-        LogHeld(logger, hold, wasLeader);
-        _ = ReleaseLaterAsync(standby, release, TimeSpan.FromMilliseconds(hold), logger);
+        await context.RequestServices.GetRequiredService<CampaignHold>().HoldForOperatorAsync(TimeSpan.FromMilliseconds(hold), context.RequestAborted);
         await KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -77,16 +66,8 @@ internal static partial class StandbyEndpoints
         }
 
         var standby = context.RequestServices.GetRequiredService<IStandbyModeSupport>();
-        CancellationTokenSource? hold;
-        lock (HoldGate)
-        {
-            hold = currentHold;
-            currentHold = null;
-        }
-
-        // Only a hold this endpoint started is undone here.
-        var reverted = hold is not null && await standby.RevertToNormalModeAsync(context.RequestAborted);
-        hold?.Cancel();
+        // Only the operator's hold is ended here; a hand-off hold in progress keeps the member in standby.
+        var reverted = await context.RequestServices.GetRequiredService<CampaignHold>().EndOperatorHoldAsync(context.RequestAborted);
         await KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -95,39 +76,4 @@ internal static partial class StandbyEndpoints
             w.WriteEndObject();
         });
     }
-
-    private static async Task ReleaseLaterAsync(IStandbyModeSupport standby, CancellationTokenSource hold, TimeSpan after, ILogger logger)
-    {
-        try
-        {
-            await Task.Delay(after, hold.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return; // ended early, or replaced by a newer hold
-        }
-
-        lock (HoldGate)
-        {
-            if (!ReferenceEquals(currentHold, hold))
-                return;
-            currentHold = null;
-        }
-
-        try
-        {
-            await standby.RevertToNormalModeAsync();
-            LogReleased(logger);
-        }
-        catch (ObjectDisposedException)
-        {
-            // shutting down
-        }
-    }
-
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Held in standby for up to {HoldMs} ms (was leader: {WasLeader})")]
-    private static partial void LogHeld(ILogger logger, int holdMs, bool wasLeader);
-
-    [LoggerMessage(EventId = 2202, Level = LogLevel.Information, Message = "Standby hold expired; campaigning again")]
-    private static partial void LogReleased(ILogger logger);
 }

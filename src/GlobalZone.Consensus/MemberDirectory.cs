@@ -34,13 +34,16 @@ public sealed class MemberDirectory
     /// <summary>The member list of this member's configuration file (the group as first formed).</summary>
     public IReadOnlyList<MemberOptions> Configured { get; }
 
-    /// <summary>The members of the current Raft configuration, described. Empty before this member joins one.</summary>
+    /// <summary>
+    /// The members of the current Raft configuration, described; the configured list until DotNext has loaded the
+    /// membership at start (and for a joining member until it is added).
+    /// </summary>
     public IReadOnlyList<MemberOptions> Members
     {
         get
         {
             raft ??= services.GetService<IRaftCluster>();
-            if (raft is null)
+            if (raft is null || raft.Members.Count == 0)
                 return Configured;
             var members = new List<MemberOptions>();
             foreach (var member in raft.Members)

@@ -67,12 +67,13 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
         await Task.Yield();
         if (directory.Self.IsWitness)
             return;
-        var preferredHasVoters = PreferredSite is { } site && directory.Members.Any(m => !m.IsWitness && string.Equals(m.Site, site, StringComparison.OrdinalIgnoreCase));
-        if (PreferredSite is { } named && !preferredHasVoters)
-            LogNoVoterInPreferredSite(named);
         try
         {
             await Raft.Readiness.WaitAsync(stoppingToken).ConfigureAwait(false);
+            // Asked once the member has loaded its membership (it lives in the data folder, not the configuration).
+            var preferredHasVoters = PreferredSite is { } site && directory.Members.Any(m => !m.IsWitness && string.Equals(m.Site, site, StringComparison.OrdinalIgnoreCase));
+            if (PreferredSite is { } named && !preferredHasVoters)
+                LogNoVoterInPreferredSite(named);
             // At start-up, voters outside the preferred site let the preferred site win the first election (they
             // campaign again as soon as any leader is seen, or after the hold), so a healthy group starts where it
             // should instead of electing anywhere and transferring a few seconds later.

@@ -9,7 +9,7 @@ namespace GlobalZone.Consensus;
 internal sealed class ProposalForwarder(Func<string, IReadOnlyList<ReadOnlyMemory<byte>>, CancellationToken, Task<IReadOnlyList<ForwardOutcome>>> send)
 {
     /// <summary>Concurrent requests to the leader before commands start to queue.</summary>
-    public const int MaxInFlight = 4;
+    public const int MaxInFlight = 16;
 
     /// <summary>Most commands in one request (the leader refuses larger batches).</summary>
     public const int MaxBatch = 256;

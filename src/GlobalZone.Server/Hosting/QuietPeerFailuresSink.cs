@@ -1,29 +1,79 @@
+using System.Collections.Concurrent;
 using Serilog.Core;
 using Serilog.Events;
 
 namespace GlobalZone.Server.Hosting;
 
 /// <summary>
-/// DotNext logs every failed call to an unreachable peer as a warning with a full stack trace, several times a
-/// second while a member is down. That buries everything else, so for DotNext's warnings this sink keeps the
-/// event and the exception's type and message, and drops the stack trace. Errors keep theirs.
+/// DotNext logs every failed call to an unreachable peer as a warning with a full stack trace, and some warnings
+/// ("member ... is too far behind", "... is unavailable") many times a second while a member is down or catching
+/// up. That buries everything else, so for DotNext's warnings this sink keeps the event and the exception's type
+/// and message but drops the stack trace, and lets the same warning through once per <see cref="Window"/>, saying
+/// how many it held back. Errors, and everything not from DotNext, pass untouched.
 /// </summary>
 internal sealed class QuietPeerFailuresSink(ILogEventSink inner) : ILogEventSink
 {
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
+    private readonly ConcurrentDictionary<string, Repeats> recent = new(StringComparer.Ordinal);
+
     public void Emit(LogEvent logEvent)
     {
-        if (logEvent is { Exception: { } error, Level: LogEventLevel.Warning or LogEventLevel.Information }
-            && logEvent.Properties.TryGetValue("SourceContext", out var source)
-            && source is ScalarValue { Value: string context }
-            && context.StartsWith("DotNext", StringComparison.Ordinal))
+        if (logEvent.Level is not (LogEventLevel.Warning or LogEventLevel.Information)
+            || !logEvent.Properties.TryGetValue("SourceContext", out var source)
+            || source is not ScalarValue { Value: string context }
+            || !context.StartsWith("DotNext", StringComparison.Ordinal))
         {
-            var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value)).ToList();
-            properties.Add(new LogEventProperty("PeerError", new ScalarValue($"{error.GetType().Name}: {error.GetBaseException().Message}")));
-            var template = new Serilog.Parsing.MessageTemplateParser().Parse(logEvent.MessageTemplate.Text + " ({PeerError})");
-            inner.Emit(new LogEvent(logEvent.Timestamp, logEvent.Level, null, template, properties));
+            inner.Emit(logEvent);
             return;
         }
 
-        inner.Emit(logEvent);
+        var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value)).ToList();
+        var text = logEvent.MessageTemplate.Text;
+        if (logEvent.Exception is { } error)
+        {
+            properties.Add(new LogEventProperty("PeerError", new ScalarValue($"{error.GetType().Name}: {error.GetBaseException().Message}")));
+            text += " ({PeerError})";
+        }
+
+        if (logEvent.Level == LogEventLevel.Warning)
+        {
+            var key = logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture);
+            if (recent.Count > 1000)
+                recent.Clear();
+            var repeats = recent.GetOrAdd(key, _ => new Repeats());
+            var now = Environment.TickCount64;
+            int held;
+            lock (repeats)
+            {
+                if (repeats.LastEmittedMs != 0 && now - repeats.LastEmittedMs < Window.TotalMilliseconds)
+                {
+                    repeats.Held++;
+                    return;
+                }
+
+                held = repeats.Held;
+                repeats.Held = 0;
+                repeats.LastEmittedMs = now;
+            }
+
+            if (held > 0)
+            {
+                properties.Add(new LogEventProperty("Repeated", new ScalarValue(held)));
+                text += " ({Repeated} more like this since the last one)";
+            }
+        }
+        else if (logEvent.Exception is null)
+        {
+            inner.Emit(logEvent);
+            return;
+        }
+
+        inner.Emit(new LogEvent(logEvent.Timestamp, logEvent.Level, null, new Serilog.Parsing.MessageTemplateParser().Parse(text), properties));
+    }
+
+    private sealed class Repeats
+    {
+        public long LastEmittedMs;
+        public int Held;
     }
 }

@@ -67,6 +67,23 @@ public sealed class ShortRunTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task RegisterStaysLinearizableWhileMembersAreReplacedOneAfterAnother()
+    {
+        // The runbook's replacement (kill -9 + wipe, remove, add a fresh member in the same site), repeatedly, under
+        // concurrent register traffic: the history must stay linearizable and the cluster end whole.
+        var register = await HarnessRun.ExecuteAsync(new RunOptions
+        {
+            Workload = "register", Nemesis = "replace-member", Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(2),
+            FaultDuration = TimeSpan.FromSeconds(2), Expected = Validity.Valid,
+        }, output);
+        Assert.True(register.Validity == Validity.Valid, register.Validation.Details);
+        var replaced = register.Report.Faults.Where(f => f.Description.StartsWith("replaced ", StringComparison.Ordinal)).ToList();
+        Assert.True(replaced.Count >= 2, $"only {replaced.Count} replacements: {string.Join("; ", register.Report.Faults.Select(f => f.Description))}");
+        Assert.True(register.Report.Recovery.Recovered);
+        Assert.True(register.Report.Operations.Count(OperationStatus.Ok) > 300, $"only {register.Report.Operations.Count(OperationStatus.Ok)} ok operations");
+    }
+
+    [Fact]
     public async Task LockWithoutFencingLetsAStalledHolderBreakMutualExclusion()
     {
         var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("lock-unfenced-pause", new RunOptions()) with { Time = TimeSpan.FromSeconds(15) }, output);

@@ -10,6 +10,7 @@ namespace GlobalZone.Jepsen.Cluster;
 internal sealed class ClusterUnderTest : IAsyncDisposable
 {
     private readonly RunLog log;
+    private readonly HashSet<string> retired = new(StringComparer.Ordinal);
     private NetworkPartitioner? partitioner;
 
     private ClusterUnderTest(LocalCluster cluster, RunLog log)
@@ -20,7 +21,18 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
 
     public LocalCluster Local { get; }
 
-    public IReadOnlyList<MemberSpec> Members => Local.Layout.Members;
+    /// <summary>The members of the group now: the layout's, plus members added during the run, less those removed.</summary>
+    public IReadOnlyList<MemberSpec> Members => Local.Layout.Members.Where(m => !retired.Contains(m.Id)).ToList();
+
+    /// <summary>
+    /// A member removed from the group (by a membership change): no longer healed, restarted or waited for, and no
+    /// longer a victim. Its process stays down; its log stays in the results.
+    /// </summary>
+    public void Retire(MemberSpec member)
+    {
+        lock (retired)
+            retired.Add(member.Id);
+    }
 
     /// <summary>The members clients may call: every voter (the witness serves no clients).</summary>
     public IReadOnlyList<MemberSpec> Voters => Members.Where(m => !m.IsWitness).ToList();
@@ -87,7 +99,7 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
     public void HealEverything()
     {
         partitioner?.HealAll();
-        foreach (var member in Local.Members)
+        foreach (var member in Local.Members.Where(m => !retired.Contains(m.Id)))
         {
             if (member.IsPaused)
                 member.Resume();
@@ -104,7 +116,7 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
     {
         try
         {
-            var leader = await Local.WaitForLeaderAsync(timeout, token: token).ConfigureAwait(false);
+            var leader = await Local.WaitForLeaderAsync(timeout, Local.Members.Where(m => !retired.Contains(m.Id)), token).ConfigureAwait(false);
             log.Info($"recovered: every member names {leader.Id}");
             return true;
         }

@@ -29,6 +29,7 @@ internal static class NemesisCatalog
         ("pause-leader", "SIGSTOP the leader, SIGCONT when the window ends", () => new PauseNemesis("pause-leader", Victim.Leader)),
         ("pause-random", "SIGSTOP a random member, SIGCONT when the window ends", () => new PauseNemesis("pause-random", Victim.Random)),
         ("crash-cluster", "kill -9 every member, restart them all when the window ends", () => new ClusterCrashNemesis()),
+        ("replace-member", "kill -9 a follower voter and wipe it, remove it from the group, add a fresh member in its site", () => new ReplaceMemberNemesis()),
     ];
 
     /// <summary>Every single nemesis: name and what it does.</summary>

@@ -35,6 +35,8 @@ internal static class ScenarioCatalog
             o => o with { Workload = "register", Nemesis = "all", Time = TimeSpan.FromMinutes(5), Expected = Validity.Valid }),
         ("set-kill", "set (lost-write detection) under kill -9 of the leader and of random members",
             o => o with { Workload = "set", Nemesis = "kill-leader,kill-random", Time = TimeSpan.FromSeconds(40), Interval = TimeSpan.FromSeconds(4), FaultDuration = TimeSpan.FromSeconds(5), Expected = Validity.Valid }),
+        ("set-replace", "set while follower voters are replaced one after another (kill -9 + wipe, remove, add a fresh member)",
+            o => o with { Workload = "set", Nemesis = "replace-member", Time = TimeSpan.FromSeconds(60), Interval = TimeSpan.FromSeconds(3), FaultDuration = TimeSpan.FromSeconds(3), Expected = Validity.Valid }),
         ("set-all", "set under every nemesis in turn, five minutes",
             o => o with { Workload = "set", Nemesis = "all", Time = TimeSpan.FromMinutes(5), Expected = Validity.Valid }),
         ("lock-unfenced-pause", "PROOF: lock holders stall past their lease and write without fencing; expects invalid (a lock alone protects nothing)",

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using GlobalZone.ClusterRunner;
+
+namespace GlobalZone.Jepsen.Failpoint;
+
+/// <summary>
+/// The runbook's replacement of a failed member, under load: <c>kill -9</c> a follower voter and delete its data,
+/// remove it from the group (<c>DELETE /v1/members/{id}</c> on the leader), start a fresh member with a new id in
+/// the same site (<c>GlobalZone:Join=true</c>) and add it (<c>POST /v1/members</c>). Healing has nothing to undo: the
+/// group is whole again, with the newcomer; the removed member is retired from the run.
+/// </summary>
+internal sealed class ReplaceMemberNemesis : INemesis
+{
+    private static readonly TimeSpan StepPatience = TimeSpan.FromSeconds(30);
+    private int replacements;
+
+    public string Name => "replace-member";
+
+    public bool NeedsPartitioner => false;
+
+    public async Task<string> InjectAsync(NemesisContext context, CancellationToken token)
+    {
+        var cluster = context.Cluster;
+        var victim = await VictimChoice.ChooseAsync(Victim.Follower, context, token).ConfigureAwait(false);
+        if (victim.IsWitness)
+            throw new InvalidOperationException("no follower voter to replace");
+        var process = cluster.Process(victim);
+        process.Kill();
+        if (Directory.Exists(process.DataDirectory))
+            Directory.Delete(process.DataDirectory, recursive: true);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Delete, $"{leader.Url}/v1/members/{victim.Id}"), token).ConfigureAwait(false);
+        cluster.Retire(victim);
+        var removedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+        var fresh = cluster.Local.AddJoiningMember($"{victim.Site}-r{++replacements}", victim.Site);
+        context.Log.Info($"member {fresh.Id,-6} {fresh.Spec.Role,-8} {fresh.Url}  log {fresh.LogPath} (joining)");
+        fresh.Start();
+        await UntilHealthyAsync(http, fresh, token).ConfigureAwait(false);
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Post, $"{leader.Url}/v1/members")
+        {
+            Content = JsonContent.Create(new { url = fresh.Url, id = fresh.Id, site = fresh.Spec.Site, role = fresh.Spec.Role }),
+        }, token).ConfigureAwait(false);
+        var addedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return $"replaced {victim.Id} by {fresh.Id} (removed in {removedMs:F0} ms, added in {addedMs:F0} ms)";
+    }
+
+    public Task HealAsync(NemesisContext context, CancellationToken token) => Task.CompletedTask;
+
+    /// <summary>Sends a membership change to whoever leads, again after a leader change (421/503), until it is done.</summary>
+    private static async Task OnLeaderAsync(NemesisContext context, HttpClient http, Func<MemberSpec, HttpRequestMessage> build, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow + StepPatience;
+        string last = "no leader";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await context.Cluster.FindLeaderAsync(token).ConfigureAwait(false) is { IsWitness: false } leader)
+            {
+                try
+                {
+                    using var request = build(leader);
+                    using var response = await http.SendAsync(request, token).ConfigureAwait(false);
+                    if (response.IsSuccessStatusCode)
+                        return;
+                    last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(token).ConfigureAwait(false)}";
+                    // 404 on a removal: a previous attempt that timed out already removed it.
+                    if (request.Method == HttpMethod.Delete && response.StatusCode == HttpStatusCode.NotFound)
+                        return;
+                    if (response.StatusCode is not (HttpStatusCode.MisdirectedRequest or HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict))
+                        throw new InvalidOperationException($"membership change refused: {last}");
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+                {
+                    last = e.Message;
+                }
+            }
+
+            await Task.Delay(200, token).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"membership change not done in {StepPatience.TotalSeconds:0} s: {last}");
+    }
+
+    private static async Task UntilHealthyAsync(HttpClient http, MemberProcess member, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow + StepPatience;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"{member.Url}/healthz", token).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                    return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+            {
+                // still starting
+            }
+
+            await Task.Delay(100, token).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"{member.Id} did not start within {StepPatience.TotalSeconds:0} s; see {member.LogPath}");
+    }
+}

@@ -59,17 +59,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         // Step 2: a fresh member in the same site, new id and address, started to join.
         var fresh = cluster.Cluster.AddJoiningMember(victim.Spec.Site + "-z", victim.Spec.Site);
         fresh.Start();
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                return (await cluster.Client(fresh).GetAsync("/healthz")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(30), "the fresh member to start");
+        await KvHttp.UntilServingAsync(cluster.Client(fresh), "the fresh member to start");
         var before = await KvHttp.ClusterAsync(cluster.Client(fresh));
         Assert.False(before.TryGetProperty("leaderId", out var early) && early.ValueKind == JsonValueKind.String, "a member not yet added follows no leader");
 
@@ -100,8 +90,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
 
         // The newcomer holds every acknowledged write (a linearizable read first, then its local state).
         var freshClient = cluster.Client(fresh);
-        Assert.NotNull(await KvHttp.GetValueAsync(freshClient, acknowledged.Keys.Max()!));
-        await AssertHoldsAsync(freshClient, acknowledged);
+        await KvHttp.AssertHoldsAsync(freshClient, "load/", acknowledged);
 
         // The membership is in every data folder: kill -9 everyone, restart, and the new group elects and serves.
         foreach (var member in cluster.Members.Where(m => m.IsRunning))
@@ -112,7 +101,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         var after = await KvHttp.ClusterAsync(cluster.Client(newLeader));
         Assert.Equal(expected, Ids(after.GetProperty("members")).Order().ToList());
         await KvHttp.PutAsync(cluster.Client(fresh), "after/restart", "1");
-        await AssertHoldsAsync(cluster.Client(fresh), acknowledged);
+        await KvHttp.AssertHoldsAsync(cluster.Client(fresh), "load/", acknowledged);
     }
 
     [Fact]
@@ -134,17 +123,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         removedMember.Kill();
         var fresh = cluster.Cluster.AddJoiningMember(removedMember.Spec.Site + "-z", removedMember.Spec.Site, removedMember.Spec.Role);
         fresh.Start();
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                return (await cluster.Client(fresh).GetAsync("/healthz")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(30), "the fresh member to start");
+        await KvHttp.UntilServingAsync(cluster.Client(fresh), "the fresh member to start");
         await ChangeAsync(cluster, leader, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = fresh.Url }));
 
         var acknowledged = new Dictionary<string, long>();
@@ -180,7 +159,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         var voterClient = cluster.Client(survivors.First(m => !m.Spec.IsWitness));
         acknowledged["after/failover"] = await KvHttp.PutAsync(voterClient, "after/failover", "1");
         output.WriteLine($"after the old leader's loss {newLeader.Id} leads {string.Join(",", survivors.Select(m => m.Id))}");
-        await AssertHoldsAsync(cluster.Client(absent), acknowledged.Where(a => a.Key.StartsWith("load/", StringComparison.Ordinal)).ToDictionary());
+        await KvHttp.AssertHoldsAsync(cluster.Client(absent), "load/", acknowledged.Where(a => a.Key.StartsWith("load/", StringComparison.Ordinal)).ToDictionary());
     }
 
     [Fact]
@@ -191,17 +170,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         var endpoints = cluster.Members.Select(m => m.Url).ToArray();
         var witness = cluster.Cluster.AddJoiningMember("dc3-w", "dc3", "witness");
         witness.Start();
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                return (await cluster.Client(witness).GetAsync("/healthz")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(30), "the witness to start");
+        await KvHttp.UntilServingAsync(cluster.Client(witness), "the witness to start");
 
         var wrongSite = await GzTool.RunAsync(endpoints, TimeSpan.FromSeconds(30), "member", "add", witness.Url, "--site", "dc9");
         Assert.True(wrongSite.ExitCode != 0 && wrongSite.Stderr.Contains("dc9"), wrongSite.ToString());
@@ -266,17 +235,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         // A member of another cluster, or one that is not who the request says, is not added.
         var stranger = cluster.Cluster.AddJoiningMember("dc2-z", "dc2");
         stranger.Start();
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                return (await cluster.Client(stranger).GetAsync("/healthz")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(30), "the joining member to start");
+        await KvHttp.UntilServingAsync(cluster.Client(stranger), "the joining member to start");
         await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = stranger.Url, id = "dc2-y" }), HttpStatusCode.Conflict, "membership-conflict");
         await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = stranger.Url, site = "dc1" }), HttpStatusCode.Conflict, "membership-conflict");
         var members = await leaderClient.GetFromJsonAsync<JsonElement>("/v1/members");
@@ -306,23 +265,4 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
     }
 
     private static IEnumerable<string> Ids(JsonElement members) => members.EnumerateArray().Select(m => m.GetProperty("id").GetString()!);
-
-    private static async Task AssertHoldsAsync(HttpClient client, IReadOnlyDictionary<string, long> acknowledged)
-    {
-        Assert.NotNull(await KvHttp.GetValueAsync(client, acknowledged.Keys.Max()!));
-        var records = new Dictionary<string, long>();
-        string? after = null;
-        while (true)
-        {
-            using var page = JsonDocument.Parse(await client.GetStringAsync("/v1/kv/load/?prefix&consistency=stale&limit=5000" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after))));
-            foreach (var record in page.RootElement.GetProperty("kvs").EnumerateArray())
-                records[record.GetProperty("key").GetString()!] = record.GetProperty("modRevision").GetInt64();
-            if (!page.RootElement.GetProperty("more").GetBoolean())
-                break;
-            after = page.RootElement.GetProperty("next").GetString();
-        }
-
-        var missing = acknowledged.Where(a => records.GetValueOrDefault(a.Key) != a.Value).Select(a => a.Key).Order().Take(5).ToList();
-        Assert.True(missing.Count == 0, $"{client.BaseAddress} lacks or differs on {string.Join(", ", missing)} ({acknowledged.Count} acknowledged)");
-    }
 }

@@ -8,12 +8,12 @@ namespace GlobalZone.Server.Hosting;
 /// DotNext logs every failed call to an unreachable peer as a warning with a full stack trace, and some warnings
 /// ("member ... is too far behind", "... is unavailable") many times a second while a member is down or catching
 /// up. That buries everything else, so for DotNext's warnings this sink keeps the event and the exception's type
-/// and message but drops the stack trace, and lets the same warning through once per <see cref="Window"/>, saying
+/// and message but drops the stack trace, and lets the same warning through once per window (10 s), saying
 /// how many it held back. Errors, and everything not from DotNext, pass untouched.
 /// </summary>
-internal sealed class QuietPeerFailuresSink(ILogEventSink inner) : ILogEventSink
+internal sealed class QuietPeerFailuresSink(ILogEventSink inner, TimeSpan? window = null) : ILogEventSink
 {
-    private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
+    private readonly TimeSpan window = window ?? TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Repeats> recent = new(StringComparer.Ordinal);
 
     public void Emit(LogEvent logEvent)
@@ -45,7 +45,7 @@ internal sealed class QuietPeerFailuresSink(ILogEventSink inner) : ILogEventSink
             int held;
             lock (repeats)
             {
-                if (repeats.LastEmittedMs != 0 && now - repeats.LastEmittedMs < Window.TotalMilliseconds)
+                if (repeats.Emitted && now - repeats.LastEmittedMs < this.window.TotalMilliseconds)
                 {
                     repeats.Held++;
                     return;
@@ -54,6 +54,7 @@ internal sealed class QuietPeerFailuresSink(ILogEventSink inner) : ILogEventSink
                 held = repeats.Held;
                 repeats.Held = 0;
                 repeats.LastEmittedMs = now;
+                repeats.Emitted = true;
             }
 
             if (held > 0)
@@ -74,6 +75,7 @@ internal sealed class QuietPeerFailuresSink(ILogEventSink inner) : ILogEventSink
     private sealed class Repeats
     {
         public long LastEmittedMs;
+        public bool Emitted;
         public int Held;
     }
 }

@@ -382,27 +382,22 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         => await DotNext.IO.DataTransferObject.ToByteArrayAsync(message, token: token).ConfigureAwait(false);
 
     /// <summary>
-    /// The leader's side of a forwarded write: replicate the encoded command and answer
+    /// The leader's side of forwarded commands (<see cref="ForwardedBatch"/>, served at
+    /// <see cref="InternalRoutes.ProposeBatch"/>): each is replicated concurrently and answered, in order, with
     /// <c>[reply:1][index:8][result]</c>, or a one-byte <see cref="LeaderReply"/> when it was not done or its outcome
-    /// is unknown. Served at the internal forwarding endpoint (<see cref="InternalRoutes.Propose"/>).
-    /// </summary>
-    public Task<byte[]> AcceptForwardedProposalAsync(ReadOnlyMemory<byte> payload, CancellationToken token) => AcceptForwardedAsync(payload, nudge: true, token);
-
-    /// <summary>
-    /// The leader's side of a batch of forwarded commands (<see cref="ForwardedBatch"/>): each is replicated as if
-    /// forwarded alone, concurrently, and the replies come back in order. Null when the body is not a batch.
+    /// is unknown. Null when the body is not a batch.
     /// </summary>
     public async Task<byte[]?> AcceptForwardedBatchAsync(ReadOnlyMemory<byte> body, CancellationToken token)
     {
         if (ForwardedBatch.TryDecode(body, ProposalForwarder.MaxBatch) is not { } commands)
             return null;
-        var replies = await Task.WhenAll(commands.Select(c => AcceptForwardedAsync(c, nudge: false, token))).ConfigureAwait(false);
+        var replies = await Task.WhenAll(commands.Select(c => AcceptForwardedAsync(c, token))).ConfigureAwait(false);
         if (replies.Any(r => r[0] == (byte)LeaderReply.Ok))
             NudgeReplication();
         return ForwardedBatch.Encode([.. replies.Select(r => (ReadOnlyMemory<byte>)r)]);
     }
 
-    private async Task<byte[]> AcceptForwardedAsync(ReadOnlyMemory<byte> payload, bool nudge, CancellationToken token)
+    private async Task<byte[]> AcceptForwardedAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
     {
         if (!IsLeader)
             return [(byte)LeaderReply.NotLeader];
@@ -420,8 +415,6 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         var (status, index, result) = outcome;
         if (status != LeaderReply.Ok)
             return [(byte)status];
-        if (nudge)
-            NudgeReplication();
         var encoded = CommandResultCodec.Encode(result!);
         var body = new byte[9 + encoded.Length];
         body[0] = (byte)LeaderReply.Ok;

@@ -13,7 +13,7 @@ internal static class MessageNames
     public const string HoldCampaign = "gz.hold-campaign";
 }
 
-/// <summary>First byte of a reply to a forwarded proposal (<see cref="InternalRoutes.Propose"/>) or to <see cref="MessageNames.ReadIndex"/>.</summary>
+/// <summary>First byte of a reply to a forwarded proposal (<see cref="InternalRoutes.ProposeBatch"/>) or to <see cref="MessageNames.ReadIndex"/>.</summary>
 internal enum LeaderReply : byte
 {
     /// <summary>Followed by the index (and for a proposal, the encoded result).</summary>

@@ -29,6 +29,7 @@ public static class ProblemTypes
     public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
     public const string MethodNotAllowed = Prefix + "method-not-allowed";
     public const string NotLeader = Prefix + "not-leader";
+    public const string ClusterMismatch = Prefix + "cluster-mismatch";
     public const string MemberNotFound = Prefix + "member-not-found";
     public const string MembershipConflict = Prefix + "membership-conflict";
     public const string MemberUnavailable = Prefix + "member-unavailable";

@@ -3,16 +3,13 @@ using GlobalZone.Consensus;
 namespace GlobalZone.Server.Api;
 
 /// <summary>
-/// Member-to-member endpoints: the leader's side of a forwarded write. Always 200 once the handler ran; the first
-/// byte of the body says what happened (see <see cref="GlobalZoneCluster.AcceptForwardedProposalAsync"/>).
+/// Member-to-member endpoints: the leader's side of forwarded writes. Always 200 once the handler ran; each reply
+/// says what happened to its command (see <see cref="GlobalZoneCluster.AcceptForwardedBatchAsync"/>).
 /// </summary>
 internal static class InternalEndpoints
 {
     public static void MapInternalApi(this IEndpointRouteBuilder app)
-    {
-        app.MapPost(InternalRoutes.Propose, (HttpContext context) => ProposeAsync(context));
-        app.MapPost(InternalRoutes.ProposeBatch, (HttpContext context) => ProposeBatchAsync(context));
-    }
+        => app.MapPost(InternalRoutes.ProposeBatch, (HttpContext context) => ProposeBatchAsync(context));
 
     private static async Task ProposeBatchAsync(HttpContext context)
     {
@@ -29,20 +26,6 @@ internal static class InternalEndpoints
             return;
         }
 
-        context.Response.ContentType = "application/octet-stream";
-        context.Response.ContentLength = reply.Length;
-        await context.Response.Body.WriteAsync(reply, context.RequestAborted);
-    }
-
-    private static async Task ProposeAsync(HttpContext context)
-    {
-        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
-        var options = context.RequestServices.GetRequiredService<NodeOptions>();
-        // A command is at most one value plus its key and framing; the sending member already checked the limits.
-        var payload = await RequestBody.ReadLimitedAsync(context, options.MaxValueBytes + (1 << 20));
-        if (payload is null)
-            return;
-        var reply = await cluster.AcceptForwardedProposalAsync(payload, context.RequestAborted);
         context.Response.ContentType = "application/octet-stream";
         context.Response.ContentLength = reply.Length;
         await context.Response.Body.WriteAsync(reply, context.RequestAborted);

@@ -139,6 +139,9 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
             standbyByHold = false;
         }
 
+        // A member whose applier stopped stays in standby for good (see ApplyFaultResponder).
+        if (services.GetService<ApplyHealth>()?.IsFaulted == true)
+            return;
         await Standby.RevertToNormalModeAsync(token).ConfigureAwait(false);
         LogReleased(reason);
     }

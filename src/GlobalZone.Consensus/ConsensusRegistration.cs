@@ -29,18 +29,22 @@ public static class ConsensusRegistration
             {
                 Directory = Path.Combine(options.DataDirectory, "state"),
                 KeyValueMemoryBytes = (long)options.StorageMemoryMiB << 20,
+                TestingFailWritesContaining = options.Testing.FailStorageWritesContaining,
             },
             options.HistoryRetention);
         // DotNext carries the membership in snapshots too (InstallSnapshot sends the configuration and its version),
         // so a member caught up by a snapshot that covers a membership change still learns it.
         var membership = MembershipStorage.Open(options, bootstrapLoggers.CreateLogger(typeof(MembershipStorage).FullName!));
-        var raftStateMachine = new RaftStateMachine(state, options, bootstrapLoggers.CreateLogger<RaftStateMachine>());
+        var applyHealth = new ApplyHealth(TimeProvider.System);
+        var raftStateMachine = new RaftStateMachine(state, options, applyHealth, bootstrapLoggers.CreateLogger<RaftStateMachine>());
         raftStateMachine.WarmUpAsync(CancellationToken.None).GetAwaiter().GetResult();
 
         builder.Services
             .AddSingleton(options)
             .AddSingleton(state)
             .AddSingleton(raftStateMachine)
+            .AddSingleton(applyHealth)
+            .AddHostedService<ApplyFaultResponder>()
             .AddSingleton<IStateMachine>(raftStateMachine)
             .AddSingleton<MemberDirectory>()
             .AddSingleton<GlobalZoneCluster>()

@@ -76,6 +76,9 @@ public sealed record NodeOptions
     /// </summary>
     public int WalChunkKiB { get; init; } = 16 * 1024;
 
+    /// <summary>Fault injection for tests; never set in production (everything off by default).</summary>
+    public TestingOptions Testing { get; init; } = new();
+
     public MemberOptions Self => Members.FirstOrDefault(m => m.Id == MemberId)
         ?? throw new InvalidOperationException($"Member '{MemberId}' is not in the member list.");
 

@@ -23,10 +23,14 @@ public sealed partial class RaftStateMachine : IStateMachine
     private readonly int snapshotEveryEntries;
     private volatile LiveStateSnapshot? snapshot;
 
-    public RaftStateMachine(KeyValueStateMachine state, NodeOptions options, ILogger<RaftStateMachine> logger)
+    private readonly ApplyHealth health;
+
+    public RaftStateMachine(KeyValueStateMachine state, NodeOptions options, ApplyHealth health, ILogger<RaftStateMachine> logger)
     {
         this.state = state;
+        this.health = health;
         this.logger = logger;
+        state.CommandRefused += (index, error) => LogCommandRefused(error, index);
         scratchDirectory = Path.Combine(options.DataDirectory, "snapshots");
         snapshotEveryEntries = options.SnapshotEveryEntries;
         if (Directory.Exists(scratchDirectory))
@@ -70,6 +74,26 @@ public sealed partial class RaftStateMachine : IStateMachine
         if (entry.Index <= state.AppliedIndex)
             return entry.Index;
 
+        try
+        {
+            await ApplyCommittedAsync(entry, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            // Not the command's fault (those are recorded as rejected inside Apply): the local storage failed, and part
+            // of the command may have reached it. Stop here for good. Throwing stops DotNext's applier, and its log
+            // then refuses appends, so this member no longer acknowledges entries it cannot apply; ApplyHealth keeps
+            // it from serving reads, reporting ready or leading, while the others go on.
+            health.Report(entry.Index, e);
+            LogApplyFault(e, entry.Index, entry.Term);
+            throw;
+        }
+
+        return entry.Index;
+    }
+
+    private async Task ApplyCommittedAsync(LogEntry entry, CancellationToken token)
+    {
         if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
         {
             state.MarkApplied(entry.Index, entry.Term);
@@ -91,7 +115,6 @@ public sealed partial class RaftStateMachine : IStateMachine
         if (entry.Index - state.SnapshotIndex >= Math.Max(snapshotEveryEntries, state.KeyCount)
             || (snapshot?.ResentTooOften == true && entry.Index > state.SnapshotIndex))
             await CheckpointAsync(token).ConfigureAwait(false);
-        return entry.Index;
     }
 
     private async Task CheckpointAsync(CancellationToken token)
@@ -123,6 +146,12 @@ public sealed partial class RaftStateMachine : IStateMachine
             File.Delete(path);
         }
     }
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Critical, Message = "Member cannot apply entry {Index} (term {Term}): the local storage failed. It stops applying, answers no reads, reports not ready (/readyz 503) and will not lead; the rest of the group goes on. Mend the disk and restart the member: it recovers from its last checkpoint and replays the log")]
+    private partial void LogApplyFault(Exception error, long index, long term);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Command at index {Index} could not be applied and was recorded as rejected with nothing written (a defect to report; every member does the same)")]
+    private partial void LogCommandRefused(Exception error, long index);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Entry {Index} (term {Term}) holds no command this version understands; recorded as rejected")]
     private partial void LogRejectedEntry(long index, long term);

@@ -108,6 +108,9 @@ public sealed partial class WitnessSupervisor : BackgroundService
         var now = Environment.TickCount64;
         if (now - lastLeaderSeenMs < takeoverAfter.TotalMilliseconds || now < notBeforeMs || !Standby.Standby)
             return false;
+        // A witness whose applier stopped cannot lead, not even briefly (see ApplyFaultResponder).
+        if (services.GetService<ApplyHealth>()?.IsFaulted == true)
+            return false;
         if (now - lastReasonCheckMs < progress.Interval.TotalMilliseconds / 2)
             return false;
         lastReasonCheckMs = now;

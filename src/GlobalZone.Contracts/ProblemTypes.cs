@@ -33,4 +33,7 @@ public static class ProblemTypes
     public const string MemberNotFound = Prefix + "member-not-found";
     public const string MembershipConflict = Prefix + "membership-conflict";
     public const string MemberUnavailable = Prefix + "member-unavailable";
+
+    /// <summary>This member's storage failed while applying; it serves nothing until restarted on a mended disk.</summary>
+    public const string MemberFaulted = Prefix + "member-faulted";
 }

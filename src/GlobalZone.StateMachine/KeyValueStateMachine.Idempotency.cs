@@ -52,7 +52,7 @@ public sealed partial class KeyValueStateMachine
         events = null;
         var digest = SHA256.HashData(CommandCodec.Encode(command with { LeaderTimeMs = 0, IdempotencyKey = null }));
         var storageKey = StorageKeys.ForIdempotencyKey(idempotencyKey);
-        if (store.ReadForWrite(storageKey) is { } stored)
+        if (writes.Read(storageKey) is { } stored)
         {
             if (!stored.AsSpan(8, DigestBytes).SequenceEqual(digest))
             {
@@ -69,7 +69,7 @@ public sealed partial class KeyValueStateMachine
         BinaryPrimitives.WriteInt64LittleEndian(record, command.LeaderTimeMs);
         digest.CopyTo(record, 8);
         encoded.CopyTo(record, 8 + DigestBytes);
-        store.Upsert(storageKey, record);
+        writes.Upsert(storageKey, record);
         idempotencyByTime.Add((command.LeaderTimeMs, idempotencyKey));
         return result;
     }
@@ -81,7 +81,7 @@ public sealed partial class KeyValueStateMachine
         {
             var oldest = idempotencyByTime.Min;
             idempotencyByTime.Remove(oldest);
-            store.Delete(StorageKeys.ForIdempotencyKey(oldest.Key));
+            writes.Delete(StorageKeys.ForIdempotencyKey(oldest.Key));
             forgotten++;
         }
 

@@ -128,7 +128,7 @@ public sealed partial class KeyValueStateMachine
         foreach (var id in ids)
         {
             leases.Remove(id);
-            store.Delete(StorageKeys.ForLease(id));
+            writes.Delete(StorageKeys.ForLease(id));
             if (leaseLocks.Remove(id, out var lockNames))
                 touchedLocks.UnionWith(lockNames);
             var id1 = id;
@@ -162,7 +162,7 @@ public sealed partial class KeyValueStateMachine
     private void StoreLease(LeaseRecord lease)
     {
         leases[lease.Id] = lease;
-        store.Upsert(StorageKeys.ForLease(lease.Id), lease.Encode());
+        writes.Upsert(StorageKeys.ForLease(lease.Id), lease.Encode());
         Notify(() => LeaseRenewed?.Invoke(lease));
     }
 
@@ -196,7 +196,7 @@ public sealed partial class KeyValueStateMachine
         var bytes = new byte[16];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, nextLeaseId);
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), fencingSequence);
-        store.Upsert(StorageKeys.Counters, bytes);
+        writes.Upsert(StorageKeys.Counters, bytes);
     }
 
     private void LoadCounters(ReadOnlySpan<byte> bytes)

@@ -126,13 +126,13 @@ public sealed partial class KeyValueStateMachine
         if (record.Holder is null && record.Waiters.Count == 0)
         {
             if (locks.Remove(name))
-                store.Delete(StorageKeys.ForLock(name));
+                writes.Delete(StorageKeys.ForLock(name));
             Notify(() => LockChanged?.Invoke(name, null));
             return;
         }
 
         locks[name] = record;
-        store.Upsert(StorageKeys.ForLock(name), record.Encode());
+        writes.Upsert(StorageKeys.ForLock(name), record.Encode());
         IndexLock(record);
         Notify(() => LockChanged?.Invoke(name, record));
     }

@@ -23,7 +23,7 @@ public sealed partial class KeyValueStateMachine
             return CommandResult.Rejected(revision, "A member description needs an id, an absolute URL and a site, without line breaks.");
         var authority = url.GetLeftPart(UriPartial.Authority);
         member = member with { Url = authority };
-        store.Upsert(StorageKeys.ForMember(authority), member.Encode());
+        writes.Upsert(StorageKeys.ForMember(authority), member.Encode());
         IndexMember(member.Encode());
         Notify(() => MembersDescribed?.Invoke());
         return new CommandResult(CommandStatus.Applied, revision, true, []);

@@ -19,6 +19,7 @@ namespace GlobalZone.StateMachine;
 public sealed partial class KeyValueStateMachine : IDisposable
 {
     private readonly FasterKeyValueStore store;
+    private readonly StagedWrites writes;
     private readonly RevisionHistory history;
     private readonly SortedSet<string> keyIndex = new(StringComparer.Ordinal);
     private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
@@ -33,6 +34,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
     {
         this.historyRetention = historyRetention;
         store = new FasterKeyValueStore(options);
+        writes = new StagedWrites(store);
         history = new RevisionHistory(options);
         var meta = store.ReadForWrite(StateMeta.StorageKey) is { } bytes ? StateMeta.Decode(bytes) : StateMeta.Empty;
         appliedIndex = meta.AppliedIndex;
@@ -136,18 +138,48 @@ public sealed partial class KeyValueStateMachine : IDisposable
     /// Applies the command at a Raft index. A <paramref name="command"/> of null (bytes no version understands)
     /// is recorded as rejected. Returns null when the index was already applied (replay after recovery).
     /// </summary>
+    /// <remarks>
+    /// All or nothing. The command's logic runs first with its store writes and its history record held back
+    /// (<see cref="StagedWrites"/>); an exception there is the command's (every member meets it on the same
+    /// state), so the in-memory indexes are rebuilt from the untouched store and the command is recorded as
+    /// rejected. Only then are the history and the store written; a failure there is the storage's
+    /// (<see cref="StorageFaultException"/>), escapes, and the member must stop applying and serving.
+    /// </remarks>
     public CommandResult? Apply(long index, long term, Command? command)
     {
         CommandResult result;
         List<HistoryEvent>? events = null;
+        Exception? refused = null;
         gate.EnterWriteLock();
         try
         {
             if (index <= appliedIndex)
                 return null;
-            result = command is { IdempotencyKey: { } idempotencyKey }
-                ? ApplyOnce(index, command, idempotencyKey, out events)
-                : ApplyCommand(index, command, out events);
+            var before = (revision, nextLeaseId, fencingSequence);
+            try
+            {
+                result = command is { IdempotencyKey: { } idempotencyKey }
+                    ? ApplyOnce(index, command, idempotencyKey, out events)
+                    : ApplyCommand(index, command, out events);
+            }
+            catch (Exception e) when (e is not StorageFaultException)
+            {
+                refused = e;
+                writes.Discard();
+                pendingHistory.Clear();
+                pendingNotifications.Clear();
+                (revision, nextLeaseId, fencingSequence) = before;
+                RebuildIndexes();
+                (revision, nextLeaseId, fencingSequence) = before;
+                events = null;
+                result = CommandResult.Rejected(revision, $"The command could not be applied ({e.GetType().Name}: {e.Message}); nothing of it was written.");
+            }
+
+            foreach (var (next, payload) in pendingHistory)
+                history.Append(next, payload);
+            pendingHistory.Clear();
+
+            writes.Flush();
             Volatile.Write(ref appliedIndex, index);
             appliedTerm = term;
         }
@@ -156,10 +188,39 @@ public sealed partial class KeyValueStateMachine : IDisposable
             gate.ExitWriteLock();
         }
 
+        if (refused is not null)
+            CommandRefused?.Invoke(index, refused);
         if (events is { Count: > 0 } && !result.Replayed)
             RevisionApplied?.Invoke(result.Revision, events);
         DispatchNotifications();
         return result;
+    }
+
+    /// <summary>
+    /// Raised (on the applier, outside the lock) when a command's logic threw and it was recorded as rejected with
+    /// nothing written: a defect to report, not a reason to stop.
+    /// </summary>
+    public event Action<long, Exception>? CommandRefused;
+
+    /// <summary>Test-only: a command's Nth staged write throws, as a defect part-way through apply would (0: never).</summary>
+    internal int ThrowAfterStagedWrites
+    {
+        get => writes.ThrowAfter;
+        set => writes.ThrowAfter = value;
+    }
+
+    /// <summary>The history record of the command being applied, written after its logic succeeded.</summary>
+    private readonly List<(long Revision, byte[] Payload)> pendingHistory = new();
+
+    /// <summary>Rebuilds every in-memory index from the store (after a refused command, whose writes never reached it).</summary>
+    private void RebuildIndexes()
+    {
+        ClearIndexes();
+        foreach (var record in store.ScanAll())
+        {
+            if (record.Key != StateMeta.StorageKey)
+                IndexStoredRecord(record.Key, record.Value);
+        }
     }
 
     private CommandResult ApplyCommand(long index, Command? command, out List<HistoryEvent>? events)
@@ -186,7 +247,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
         if (events is not { Count: > 0 })
             return;
         revision = next;
-        history.Append(next, HistoryEvent.EncodeBatch(events));
+        pendingHistory.Add((next, HistoryEvent.EncodeBatch(events)));
     }
 
     /// <summary>Records that an entry without a command (a no-op or configuration entry) was applied.</summary>
@@ -246,7 +307,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
                 {
                     var previous = ReadRecord(op.Key);
                     var record = new KeyRecord(op.Key, previous?.CreateRevision ?? next, next, (previous?.Version ?? 0) + 1, op.Lease, op.Format, op.Value ?? []);
-                    store.Upsert(StorageKeys.ForUserKey(op.Key), record.Encode());
+                    writes.Upsert(StorageKeys.ForUserKey(op.Key), record.Encode());
                     keyIndex.Add(op.Key);
                     if (previous is { Lease: not 0 } && previous.Lease != op.Lease)
                         DetachFromLease(previous.Lease, op.Key);
@@ -298,7 +359,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
 
     private void DeleteRecord(KeyRecord previous, long next, ref List<HistoryEvent>? events)
     {
-        store.Delete(StorageKeys.ForUserKey(previous.Key));
+        writes.Delete(StorageKeys.ForUserKey(previous.Key));
         keyIndex.Remove(previous.Key);
         if (previous.Lease != 0)
             DetachFromLease(previous.Lease, previous.Key);
@@ -338,7 +399,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
     };
 
     private KeyRecord? ReadRecord(string key)
-        => store.ReadForWrite(StorageKeys.ForUserKey(key)) is { } bytes ? KeyRecord.Decode(key, bytes) : null;
+        => writes.Read(StorageKeys.ForUserKey(key)) is { } bytes ? KeyRecord.Decode(key, bytes) : null;
 
     /// <summary>Reads one key from local state. Safe from any thread.</summary>
     public KeyRecord? Get(string key)

@@ -21,6 +21,7 @@ public sealed class FasterKeyValueStore : IDisposable
     private readonly ConcurrentBag<ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>>> readers = new();
     private readonly IDevice logDevice;
     private readonly IDevice objectLogDevice;
+    private readonly string? failWritesContaining;
     private int disposed;
 
     public FasterKeyValueStore(StorageOptions options)
@@ -43,6 +44,7 @@ public sealed class FasterKeyValueStore : IDisposable
             ValueSerializer = static () => new ByteArrayValueSerializer(),
         };
         store = new FasterKV<string, byte[]>(settings);
+        failWritesContaining = options.TestingFailWritesContaining;
         writer = NewSession();
     }
 
@@ -64,22 +66,59 @@ public sealed class FasterKeyValueStore : IDisposable
     }
 
     /// <summary>Reads one record through the writer's session; only for the single writer.</summary>
-    public byte[]? ReadForWrite(string key) => ReadWith(writer, key);
+    public byte[]? ReadForWrite(string key)
+    {
+        try
+        {
+            return ReadWith(writer, key);
+        }
+        catch (Exception e) when (e is not StorageFaultException)
+        {
+            throw new StorageFaultException($"Reading '{key}' from the key/value store failed: {e.Message}", e);
+        }
+    }
 
     /// <summary>Inserts or replaces a record. Single writer only.</summary>
     public void Upsert(string key, byte[] value)
     {
-        var status = writer.Upsert(key, value);
-        if (status.IsPending)
-            writer.CompletePending(wait: true);
+        InjectFault(key);
+        try
+        {
+            var status = writer.Upsert(key, value);
+            if (status.IsPending)
+                writer.CompletePending(wait: true);
+            else if (status.IsFaulted)
+                throw new StorageFaultException($"FASTER refused to write '{key}'.");
+        }
+        catch (Exception e) when (e is not StorageFaultException)
+        {
+            throw new StorageFaultException($"Writing '{key}' to the key/value store failed: {e.Message}", e);
+        }
     }
 
     /// <summary>Removes a record if present. Single writer only.</summary>
     public void Delete(string key)
     {
-        var status = writer.Delete(key);
-        if (status.IsPending)
-            writer.CompletePending(wait: true);
+        InjectFault(key);
+        try
+        {
+            var status = writer.Delete(key);
+            if (status.IsPending)
+                writer.CompletePending(wait: true);
+            else if (status.IsFaulted)
+                throw new StorageFaultException($"FASTER refused to delete '{key}'.");
+        }
+        catch (Exception e) when (e is not StorageFaultException)
+        {
+            throw new StorageFaultException($"Deleting '{key}' from the key/value store failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Test-only: a write to a key containing <see cref="StorageOptions.TestingFailWritesContaining"/> fails as a disk would.</summary>
+    private void InjectFault(string key)
+    {
+        if (failWritesContaining is { Length: > 0 } marker && key.Contains(marker, StringComparison.Ordinal))
+            throw new StorageFaultException($"Injected storage fault writing '{key}' (GlobalZone:Testing:FailStorageWritesContaining).");
     }
 
     /// <summary>Every live record, through a session of its own: callers hold off writes for a consistent view.</summary>

@@ -4,25 +4,51 @@ using FASTER.core;
 namespace GlobalZone.Storage;
 
 /// <summary>
-/// The applied history, one FasterLog entry per revision (<c>[revision:8][payload]</c>), kept for watches
-/// and reads of recent changes, and compacted from the front by revision.
+/// The applied history, one revision per record, kept for watches and reads of recent changes, and compacted from
+/// the front by revision. A revision's payload has no size limit: it is cut into parts that each fit one FasterLog
+/// page (FasterLog refuses an entry larger than its page, and a refusal inside Raft apply would stop the member).
 /// </summary>
 /// <remarks>
-/// Revisions are consecutive (one per committed write), so the address of revision r is
-/// <c>addresses[r - FirstRevision]</c>. After a crash the log may hold entries newer than the key/value
-/// checkpoint; <see cref="Recover"/> drops them from the index, and the Raft WAL replays them again.
+/// <para>Each FasterLog entry is <c>[format:1][revision:8][part:4][parts:4][bytes]</c>; the parts of one revision are
+/// appended back to back by the single writer, so a reader joins consecutive parts and drops a revision whose parts
+/// are not all there (a crash between parts: the Raft log replays the entry and appends it whole again).</para>
+/// <para>Revisions are consecutive (one per committed write), so the address of revision r's first part is
+/// <c>addresses[r - FirstRevision]</c>. After a crash the log may hold entries newer than the key/value checkpoint;
+/// <see cref="Recover"/> drops them from the index, and the Raft log replays them again.</para>
 /// </remarks>
 public sealed class RevisionHistory : IDisposable
 {
+    /// <summary>Format of the records (the folder name carries it too, so an older layout is never misread).</summary>
+    public const byte FormatVersion = 2;
+
+    /// <summary>Folder of this format under the state folder; the layout before parts lived in <c>history</c>.</summary>
+    public const string FolderName = "history-v2";
+
+    private const int HeaderBytes = 1 + 8 + 4 + 4;
+
+    /// <summary>
+    /// Room FasterLog needs around an entry within a page (its length header, an optional checksum, alignment);
+    /// generous so a part never meets the "does not fit on page" refusal.
+    /// </summary>
+    private const int PageReserveBytes = 64;
+
     private readonly FasterLogSettings settings;
     private readonly FasterLog log;
     private readonly IDevice device;
     private readonly List<long> addresses = new();
     private readonly Lock gate = new();
+    private readonly int maxPartBytes;
 
     public RevisionHistory(StorageOptions options)
     {
-        var root = Path.Combine(options.Directory, "history");
+        if (options.HistoryPageBytes < 4096)
+            throw new ArgumentOutOfRangeException(nameof(options), "HistoryPageBytes must be at least 4 KiB.");
+        // The layout before this format (one unsplit entry per revision) is not readable as parts: drop it, and the
+        // history starts again after the checkpoint's revision (watches from older revisions see "compacted").
+        var legacy = Path.Combine(options.Directory, "history");
+        if (Directory.Exists(legacy))
+            Directory.Delete(legacy, recursive: true);
+        var root = Path.Combine(options.Directory, FolderName);
         Directory.CreateDirectory(root);
         device = Devices.CreateLogDevice(Path.Combine(root, "history.log"), recoverDevice: true);
         settings = new FasterLogSettings
@@ -35,7 +61,11 @@ public sealed class RevisionHistory : IDisposable
             TryRecoverLatest = true,
         };
         log = new FasterLog(settings);
+        maxPartBytes = (int)Math.Min(int.MaxValue, options.HistoryPageBytes) - HeaderBytes - PageReserveBytes;
     }
+
+    /// <summary>Largest slice of a payload one record holds (a page less the header and FasterLog's own framing).</summary>
+    public int MaxPartBytes => maxPartBytes;
 
     /// <summary>Oldest revision still readable (0 when nothing is held).</summary>
     public long FirstRevision { get; private set; }
@@ -60,18 +90,14 @@ public sealed class RevisionHistory : IDisposable
         {
             addresses.Clear();
             FirstRevision = minRevision;
-            using var iterator = log.Scan(log.BeginAddress, log.CommittedUntilAddress);
-            while (iterator.GetNext(out byte[] entry, out var length, out var address))
+            foreach (var (revision, address, _) in WholeRevisions(log.BeginAddress, keepPayload: false))
             {
-                if (length < sizeof(long))
-                    continue;
-                var revision = BinaryPrimitives.ReadInt64LittleEndian(entry);
                 if (revision < minRevision || revision > maxRevision)
                     continue;
-                var slot = (int)(revision - minRevision);
+                var slot = revision - minRevision;
                 // A revision seen twice (applied again after a crash) keeps its newest copy; both are equal.
                 if (slot < addresses.Count)
-                    addresses[slot] = address;
+                    addresses[(int)slot] = address;
                 else if (slot == addresses.Count)
                     addresses.Add(address);
                 else
@@ -88,20 +114,49 @@ public sealed class RevisionHistory : IDisposable
         }
     }
 
-    /// <summary>Appends the payload of the next revision. Single writer.</summary>
+    /// <summary>
+    /// Appends the payload of the next revision, in as many parts as it needs. Single writer. The revision is
+    /// indexed only once every part is enqueued, so a failure part-way leaves the index as it was.
+    /// </summary>
     public void Append(long revision, ReadOnlySpan<byte> payload)
     {
-        var buffer = new byte[sizeof(long) + payload.Length];
-        BinaryPrimitives.WriteInt64LittleEndian(buffer, revision);
-        payload.CopyTo(buffer.AsSpan(sizeof(long)));
-        var address = log.Enqueue(buffer);
+        lock (gate)
+        {
+            if (addresses.Count > 0 && revision != FirstRevision + addresses.Count)
+                throw new InvalidOperationException($"History expects revision {FirstRevision + addresses.Count}, got {revision}.");
+        }
+
+        var parts = Math.Max(1, (payload.Length + maxPartBytes - 1) / maxPartBytes);
+        var buffer = new byte[HeaderBytes + Math.Min(payload.Length, maxPartBytes)];
+        long first = 0;
+        for (var part = 0; part < parts; part++)
+        {
+            var slice = payload.Slice(part * maxPartBytes, Math.Min(maxPartBytes, payload.Length - (part * maxPartBytes)));
+            var record = buffer.AsSpan(0, HeaderBytes + slice.Length);
+            record[0] = FormatVersion;
+            BinaryPrimitives.WriteInt64LittleEndian(record[1..], revision);
+            BinaryPrimitives.WriteInt32LittleEndian(record[9..], part);
+            BinaryPrimitives.WriteInt32LittleEndian(record[13..], parts);
+            slice.CopyTo(record[HeaderBytes..]);
+            long address;
+            try
+            {
+                address = log.Enqueue(record);
+            }
+            catch (Exception e)
+            {
+                throw new StorageFaultException($"Appending revision {revision} to the history failed: {e.Message}", e);
+            }
+
+            if (part == 0)
+                first = address;
+        }
+
         lock (gate)
         {
             if (addresses.Count == 0)
                 FirstRevision = revision;
-            else if (revision != FirstRevision + addresses.Count)
-                throw new InvalidOperationException($"History expects revision {FirstRevision + addresses.Count}, got {revision}.");
-            addresses.Add(address);
+            addresses.Add(first);
         }
     }
 
@@ -153,19 +208,68 @@ public sealed class RevisionHistory : IDisposable
 
         var result = new List<(long, byte[])>();
         var expected = fromRevision;
-        using var iterator = log.Scan(start, log.CommittedUntilAddress);
-        while (result.Count < maxCount && expected <= toRevision && iterator.GetNext(out byte[] entry, out var length, out _))
+        foreach (var (revision, _, payload) in WholeRevisions(start, keepPayload: true))
         {
-            // Copies applied twice around a crash sit between the originals; both copies are equal, so
-            // taking each revision once, in order, is enough.
-            var revision = BinaryPrimitives.ReadInt64LittleEndian(entry);
+            if (result.Count >= maxCount || expected > toRevision)
+                break;
+            // Copies applied twice around a crash sit between the originals; both copies are equal, so taking
+            // each revision once, in order, is enough.
             if (revision != expected)
                 continue;
-            result.Add((revision, entry.AsSpan(sizeof(long), length - sizeof(long)).ToArray()));
+            result.Add((revision, payload!));
             expected++;
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The complete revisions in the committed log from <paramref name="from"/>, in log order, with the address of
+    /// each one's first part. Parts that do not join into a whole revision (a crash between parts, a record of
+    /// another format) are passed over.
+    /// </summary>
+    private IEnumerable<(long Revision, long Address, byte[]? Payload)> WholeRevisions(long from, bool keepPayload)
+    {
+        using var iterator = log.Scan(from, log.CommittedUntilAddress);
+        long revision = -1, firstAddress = 0;
+        int expectedPart = 0, parts = 0;
+        MemoryStream? joined = null;
+        while (iterator.GetNext(out byte[] entry, out var length, out var address))
+        {
+            if (length < HeaderBytes || entry[0] != FormatVersion)
+            {
+                expectedPart = 0;
+                continue;
+            }
+
+            var entryRevision = BinaryPrimitives.ReadInt64LittleEndian(entry.AsSpan(1));
+            var part = BinaryPrimitives.ReadInt32LittleEndian(entry.AsSpan(9));
+            var entryParts = BinaryPrimitives.ReadInt32LittleEndian(entry.AsSpan(13));
+            if (part == 0)
+            {
+                revision = entryRevision;
+                firstAddress = address;
+                parts = entryParts;
+                expectedPart = 0;
+                joined = keepPayload ? new MemoryStream() : null;
+            }
+            else if (entryRevision != revision || part != expectedPart || entryParts != parts)
+            {
+                // Not the continuation of the revision being joined: that one is incomplete.
+                expectedPart = -1;
+                continue;
+            }
+
+            if (expectedPart != part)
+                continue;
+            joined?.Write(entry, HeaderBytes, length - HeaderBytes);
+            expectedPart++;
+            if (expectedPart == parts)
+            {
+                yield return (revision, firstAddress, joined?.ToArray());
+                expectedPart = -1;
+            }
+        }
     }
 
     public void Dispose()

@@ -23,4 +23,10 @@ public sealed record StorageOptions
 
     /// <summary>Page size of the revision history log.</summary>
     public long HistoryPageBytes { get; init; } = 1L << 20;
+
+    /// <summary>
+    /// Test-only fault injection: any write of a storage key containing this text fails as an I/O error would.
+    /// Null (the default) injects nothing.
+    /// </summary>
+    public string? TestingFailWritesContaining { get; init; }
 }

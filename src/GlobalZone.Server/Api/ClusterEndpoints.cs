@@ -92,11 +92,18 @@ internal static class ClusterEndpoints
     {
         var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
         var leader = cluster.Leader;
-        var ready = leader is not null;
+        var fault = context.RequestServices.GetService<ApplyHealth>()?.Fault;
+        var ready = leader is not null && fault is null;
         return KeyValueEndpoints.WriteJsonAsync(context, ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, w =>
         {
             w.WriteStartObject();
-            w.WriteString("status"u8, ready ? "ready" : "no-leader");
+            w.WriteString("status"u8, fault is not null ? "apply-fault" : ready ? "ready" : "no-leader");
+            if (fault is not null)
+            {
+                w.WriteNumber("faultIndex"u8, fault.Index);
+                w.WriteString("fault"u8, fault.Reason);
+            }
+
             if (leader is not null)
                 w.WriteString("leader"u8, leader.Id);
             w.WriteNumber("appliedIndex"u8, cluster.State.AppliedIndex);

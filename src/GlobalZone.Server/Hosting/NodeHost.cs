@@ -46,6 +46,7 @@ public static class NodeHost
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();
+        app.UseApplyFaultGuard();
         app.MapKeyValueApi();
         app.MapInternalApi();
         app.MapClientApi();

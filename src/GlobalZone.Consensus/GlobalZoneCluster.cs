@@ -31,6 +31,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     private IMessageBus? bus;
     private HttpClient? forwardingClient;
     private readonly ProposalForwarder forwarder;
+    private readonly ProposalBudget budget;
 
     public GlobalZoneCluster(IServiceProvider services, RaftStateMachine stateMachine, MemberDirectory directory, NodeOptions options, ILogger<GlobalZoneCluster> logger)
     {
@@ -41,6 +42,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         leaderWait = TimeSpan.FromMilliseconds(options.Raft.UpperElectionTimeoutMs * 2);
         ClusterName = options.ClusterName;
         forwarder = new ProposalForwarder(SendForwardedAsync);
+        budget = new ProposalBudget(options.ReplicationBudgetKiB << 10);
         localReadIndex = new ReadIndexBatcher(ConfirmLeadershipAsync);
         remoteReadIndex = new ReadIndexBatcher(AskLeaderForReadIndexAsync);
         stateMachine.SnapshotResentTooOften += () => _ = AppendEmptyEntryAsync();
@@ -224,6 +226,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         // appends client commands (nothing is appended, so the caller may retry with the next leader).
         if (proposalsPaused || Directory.Self.IsWitness)
             return (LeaderReply.NotLeader, 0, null);
+        using var room = await budget.AcquireAsync(payload.Length, token).ConfigureAwait(false);
         var stamped = payload.ToArray();
         CommandCodec.StampLeaderTime(stamped, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var context = new ProposalContext();
@@ -410,6 +413,11 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         {
             // The forwarding member gave up (or leadership ended) after the entry may have been appended.
             return [(byte)LeaderReply.OutcomeUnknown];
+        }
+        catch (ProposalBacklogFullException)
+        {
+            // Nothing was appended: the forwarding member may safely try again (it does, within its leader wait).
+            return [(byte)LeaderReply.NotLeader];
         }
 
         var (status, index, result) = outcome;

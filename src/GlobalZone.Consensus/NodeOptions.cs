@@ -67,6 +67,14 @@ public sealed record NodeOptions
     /// <summary>Largest accepted value in bytes.</summary>
     public int MaxValueBytes { get; init; } = Contracts.Limits.DefaultMaxValueBytes;
 
+    /// <summary>
+    /// Most KiB of commands the leader keeps appended but not yet applied (see <see cref="ProposalBudget"/>): one
+    /// replication round carries about this much, and it must cross to a follower and be written there within the
+    /// RPC timeout. The default (4 MiB) suits loopback and LAN links; over a slow WAN link lower it, or raise the
+    /// election and RPC timeouts. At least <see cref="MaxValueBytes"/> is always let through, one command at a time.
+    /// </summary>
+    public int ReplicationBudgetKiB { get; init; } = 4 * 1024;
+
     /// <summary>FASTER memory budget for the key/value log in MiB.</summary>
     public int StorageMemoryMiB { get; init; } = 64;
 

@@ -32,6 +32,11 @@ internal sealed partial class ApiErrorHandling(RequestDelegate next, GlobalZoneC
             context.Response.Headers.RetryAfter = "1";
             await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.NoLeader, "No leader is available.", e.Message, cluster.Leader?.Url);
         }
+        catch (ProposalBacklogFullException e)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.Unavailable, "The leader's write backlog is full.", e.Message, cluster.Leader?.Url);
+        }
         catch (OutcomeUnknownException e)
         {
             await Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, ProblemTypes.OutcomeUnknown, "The write may or may not have been applied.",

@@ -183,5 +183,31 @@ public sealed class ApplyAtRealSizesTests : IDisposable
         Assert.Equal(1, sm.AppliedIndex);
     }
 
+    [Fact]
+    public void A_lock_with_10000_waiters_queues_them_in_order_and_hands_over_in_order()
+    {
+        const int waiters = 10_000;
+        using var sm = new KeyValueStateMachine(Options());
+        long index = 0;
+        var leases = new long[waiters + 1];
+        for (var i = 0; i <= waiters; i++)
+            leases[i] = sm.Apply(++index, 1, new LeaseGrantCommand(0, 60_000))!.Lease!.Id;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i <= waiters; i++)
+            Assert.Equal(CommandStatus.Applied, sm.Apply(++index, 1, new LockAcquireCommand("busy", leases[i], $"w{i}", Wait: true))!.Status);
+        var queued = sm.GetLock("busy")!;
+        Assert.Equal(leases[0], queued.Holder!.Lease);
+        Assert.Equal(waiters, queued.Waiters.Count);
+
+        // Releases hand the lock to the waiters in the order they queued.
+        clock.Restart();
+        for (var i = 0; i < 100; i++)
+        {
+            var released = sm.Apply(++index, 1, new LockReleaseCommand("busy", leases[i], 0))!;
+            Assert.Equal(leases[i + 1], released.Lock!.Holder!.Lease);
+        }
+
+    }
+
     public void Dispose() => dir.Dispose();
 }

@@ -30,14 +30,18 @@ public sealed record LockGrant
     public required string Fence { get; init; }
 }
 
-/// <summary>A lock as inspected: holder (absent when free) and waiters in queue order.</summary>
+/// <summary>A lock as inspected: holder (absent when free) and waiters in queue order (the first 100 of them).</summary>
 public sealed record LockInfo
 {
     public required string Name { get; init; }
 
     public LockGrant? Holder { get; init; }
 
+    /// <summary>The first waiters in queue order; <see cref="WaiterCount"/> says how many wait in all.</summary>
     public required IReadOnlyList<LockWaiterInfo> Waiters { get; init; }
+
+    /// <summary>How many leases wait for the lock (may exceed the waiters listed).</summary>
+    public int WaiterCount { get; init; }
 }
 
 /// <summary>One waiting lease.</summary>

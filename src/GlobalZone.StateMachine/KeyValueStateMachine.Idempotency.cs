@@ -64,6 +64,8 @@ public sealed partial class KeyValueStateMachine
         }
 
         var result = ApplyCommand(index, command, out events);
+        if (result.Lock is { } lockRecord)
+            result = result with { Lock = lockRecord.ForAnswer() };
         var encoded = CommandResultCodec.Encode(result);
         var record = new byte[8 + DigestBytes + encoded.Length];
         BinaryPrimitives.WriteInt64LittleEndian(record, command.LeaderTimeMs);

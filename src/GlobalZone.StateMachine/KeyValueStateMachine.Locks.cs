@@ -119,10 +119,19 @@ public sealed partial class KeyValueStateMachine
         return granted;
     }
 
-    /// <summary>Stores a lock (or forgets it when free and unqueued) and keeps the lease → locks index in step.</summary>
+    /// <summary>
+    /// Stores a lock (or forgets it when free and unqueued) and keeps the lease → locks index in step. Only what
+    /// changed is written: the header (name and holder) and the waiters that joined or left, each a record of its own.
+    /// </summary>
     private void StoreLock(LockRecord record)
     {
         var name = record.Name;
+        var previous = locks.GetValueOrDefault(name);
+        var previousWaiters = previous?.Waiters ?? [];
+        // A lock read from the older layout kept its waiters inside its header: write them all out once.
+        if (locksWithInlineWaiters.Remove(name))
+            previousWaiters = [];
+        StoreWaiterChanges(name, previousWaiters, record.Waiters);
         if (record.Holder is null && record.Waiters.Count == 0)
         {
             if (locks.Remove(name))
@@ -132,18 +141,81 @@ public sealed partial class KeyValueStateMachine
         }
 
         locks[name] = record;
-        writes.Upsert(StorageKeys.ForLock(name), record.Encode());
-        IndexLock(record);
+        writes.Upsert(StorageKeys.ForLock(name), record.EncodeHeader());
+        if (record.Holder is { } holder)
+            AddLockOfLease(holder.Lease, name);
         Notify(() => LockChanged?.Invoke(name, record));
     }
 
+    /// <summary>
+    /// Writes the waiters that joined and deletes those that left. Queues are ordered by the index each waiter queued
+    /// at (appends only ever add later indexes), so one merge walk finds the difference.
+    /// </summary>
+    private void StoreWaiterChanges(string name, IReadOnlyList<LockWaiter> before, IReadOnlyList<LockWaiter> after)
+    {
+        int i = 0, j = 0;
+        while (i < before.Count || j < after.Count)
+        {
+            var left = i < before.Count ? before[i].QueuedIndex : long.MaxValue;
+            var right = j < after.Count ? after[j].QueuedIndex : long.MaxValue;
+            if (left == right)
+            {
+                i++;
+                j++;
+            }
+            else if (left < right)
+            {
+                writes.Delete(LockWaiterRecord.StorageKey(name, left));
+                i++;
+            }
+            else
+            {
+                writes.Upsert(LockWaiterRecord.StorageKey(name, right), LockWaiterRecord.Encode(after[j]));
+                AddLockOfLease(after[j].Lease, name);
+                j++;
+            }
+        }
+    }
+
+    /// <summary>Locks read from the older layout, whose waiters are still inside the header record.</summary>
+    private readonly HashSet<string> locksWithInlineWaiters = new(StringComparer.Ordinal);
+
+    /// <summary>Waiters read from the store before their lock's queue is put together (the scan returns them in no order).</summary>
+    private readonly Dictionary<string, List<LockWaiter>> scannedWaiters = new(StringComparer.Ordinal);
+
     private void IndexLock(LockRecord record)
     {
+        if (record.Waiters.Count > 0)
+            locksWithInlineWaiters.Add(record.Name);
         locks[record.Name] = record;
         if (record.Holder is { } holder)
             AddLockOfLease(holder.Lease, record.Name);
         foreach (var waiter in record.Waiters)
             AddLockOfLease(waiter.Lease, record.Name);
+    }
+
+    private void IndexLockWaiter(string storageKey, byte[] value)
+    {
+        var (name, waiter) = LockWaiterRecord.Decode(storageKey, value);
+        if (!scannedWaiters.TryGetValue(name, out var list))
+            scannedWaiters[name] = list = [];
+        list.Add(waiter);
+    }
+
+    /// <summary>Puts each lock's queue together from the waiter records a full scan found, in queue order.</summary>
+    private void CompleteLockIndex()
+    {
+        foreach (var (name, waiters) in scannedWaiters)
+        {
+            if (!locks.TryGetValue(name, out var record))
+                continue;
+            var queue = record.Waiters.Concat(waiters).OrderBy(w => w.QueuedIndex).ToArray();
+            locks[name] = record with { Waiters = queue };
+            foreach (var waiter in waiters)
+                AddLockOfLease(waiter.Lease, name);
+        }
+
+        scannedWaiters.Clear();
     }
 
     private void AddLockOfLease(long lease, string name)

@@ -116,6 +116,8 @@ public sealed partial class KeyValueStateMachine
                 IndexStoredRecord(storageKey, value);
             }
 
+            CompleteLockIndex();
+
             revision = newRevision;
             Volatile.Write(ref appliedIndex, index);
             appliedTerm = term;

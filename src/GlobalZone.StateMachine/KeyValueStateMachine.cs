@@ -44,6 +44,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
         revision = meta.Revision;
         foreach (var record in store.ScanAll())
             IndexStoredRecord(record.Key, record.Value);
+        CompleteLockIndex();
 
         history.Recover(meta.HistoryStart, meta.Revision);
     }
@@ -69,6 +70,9 @@ public sealed partial class KeyValueStateMachine : IDisposable
             case StorageKeys.LockPrefix:
                 IndexLock(LockRecord.Decode(value));
                 break;
+            case StorageKeys.LockWaiterPrefix:
+                IndexLockWaiter(storageKey, value);
+                break;
             case StorageKeys.IdempotencyPrefix:
                 IndexIdempotencyRecord(storageKey, value);
                 break;
@@ -86,6 +90,8 @@ public sealed partial class KeyValueStateMachine : IDisposable
     {
         keyIndex.Clear();
         ClearLeaseAndLockIndexes();
+        locksWithInlineWaiters.Clear();
+        scannedWaiters.Clear();
         idempotencyByTime.Clear();
         memberDescriptions = memberDescriptions.Clear();
     }
@@ -175,6 +181,8 @@ public sealed partial class KeyValueStateMachine : IDisposable
                 result = CommandResult.Rejected(revision, $"The command could not be applied ({e.GetType().Name}: {e.Message}); nothing of it was written.");
             }
 
+            if (result.Lock is { } lockRecord)
+                result = result with { Lock = lockRecord.ForAnswer() };
             foreach (var (next, payload) in pendingHistory)
                 history.Append(next, payload);
             pendingHistory.Clear();
@@ -221,6 +229,8 @@ public sealed partial class KeyValueStateMachine : IDisposable
             if (record.Key != StateMeta.StorageKey)
                 IndexStoredRecord(record.Key, record.Value);
         }
+
+        CompleteLockIndex();
     }
 
     private CommandResult ApplyCommand(long index, Command? command, out List<HistoryEvent>? events)

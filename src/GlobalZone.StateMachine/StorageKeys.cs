@@ -13,6 +13,9 @@ internal static class StorageKeys
     /// <summary>A lock, by name.</summary>
     public const char LockPrefix = 'o';
 
+    /// <summary>One waiter of a lock, by lock name and queue position (see <see cref="LockWaiterRecord"/>).</summary>
+    public const char LockWaiterPrefix = 'w';
+
     /// <summary>The remembered outcome of an idempotent write, by its Idempotency-Key.</summary>
     public const char IdempotencyPrefix = 'i';
 

@@ -192,20 +192,55 @@ public sealed class ApplyAtRealSizesTests : IDisposable
         var leases = new long[waiters + 1];
         for (var i = 0; i <= waiters; i++)
             leases[i] = sm.Apply(++index, 1, new LeaseGrantCommand(0, 60_000))!.Lease!.Id;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i <= waiters; i++)
             Assert.Equal(CommandStatus.Applied, sm.Apply(++index, 1, new LockAcquireCommand("busy", leases[i], $"w{i}", Wait: true))!.Status);
         var queued = sm.GetLock("busy")!;
         Assert.Equal(leases[0], queued.Holder!.Lease);
         Assert.Equal(waiters, queued.Waiters.Count);
+        Assert.Equal(leases[1..], queued.Waiters.Select(w => w.Lease));
+
+        // An answer lists the first waiters and the total, however long the queue.
+        var late = sm.Apply(++index, 1, new LeaseGrantCommand(0, 60_000))!.Lease!.Id;
+        var answer = sm.Apply(++index, 1, new LockAcquireCommand("busy", late, "late", Wait: true))!.Lock!;
+        Assert.Equal(LockRecord.WaitersInAnswers, answer.Waiters.Count);
+        Assert.Equal(waiters + 1, answer.WaiterCount);
+        var roundTrip = CommandResultCodec.Decode(CommandResultCodec.Encode(new CommandResult(CommandStatus.Applied, 1, true, [], Lock: answer)));
+        Assert.Equal(waiters + 1, roundTrip.Lock!.WaiterCount);
+        Assert.Equal(answer.Waiters, roundTrip.Lock.Waiters);
 
         // Releases hand the lock to the waiters in the order they queued.
-        clock.Restart();
         for (var i = 0; i < 100; i++)
         {
             var released = sm.Apply(++index, 1, new LockReleaseCommand("busy", leases[i], 0))!;
             Assert.Equal(leases[i + 1], released.Lock!.Holder!.Lease);
         }
+    }
+
+    [Fact]
+    public async Task A_long_lock_queue_survives_a_checkpoint_and_reopen_in_order()
+    {
+        long index = 0;
+        long[] leases;
+        using (var sm = new KeyValueStateMachine(Options()))
+        {
+            leases = Enumerable.Range(0, 500).Select(_ => sm.Apply(++index, 1, new LeaseGrantCommand(0, 60_000))!.Lease!.Id).ToArray();
+            foreach (var lease in leases)
+                sm.Apply(++index, 1, new LockAcquireCommand("q", lease, $"o{lease}", Wait: true));
+            // Leaving from the middle and handing over both rewrite only what changed.
+            sm.Apply(++index, 1, new LockReleaseCommand("q", leases[250], 0, OnlyIfWaiting: true));
+            sm.Apply(++index, 1, new LockReleaseCommand("q", leases[0], 0));
+            await sm.CheckpointAsync(CancellationToken.None);
+        }
+
+        using var reopened = new KeyValueStateMachine(Options());
+        var record = reopened.GetLock("q")!;
+        Assert.Equal(leases[1], record.Holder!.Lease);
+        Assert.Equal(leases.Skip(2).Where(l => l != leases[250]), record.Waiters.Select(w => w.Lease));
+        Assert.Equal($"o{leases[499]}", record.Waiters[^1].Owner);
+        // Handing over after the reopen still follows the queue, and the index of leases to locks is intact.
+        var next = reopened.Apply(++index, 1, new LeaseRevokeCommand(leases[1]))!;
+        Assert.Equal(CommandStatus.Applied, next.Status);
+        Assert.Equal(leases[2], reopened.GetLock("q")!.Holder!.Lease);
 
     }
 

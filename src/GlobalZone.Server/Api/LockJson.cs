@@ -20,7 +20,8 @@ internal static class LockJson
     {
         Name = record.Name,
         Holder = record.Holder is { } holder ? Grant(record.Name, holder) : null,
-        Waiters = record.Waiters.Select(w => new LockWaiterInfo { Lease = w.Lease, Owner = w.Owner.Length == 0 ? null : w.Owner }).ToList(),
+        Waiters = record.ForAnswer().Waiters.Select(w => new LockWaiterInfo { Lease = w.Lease, Owner = w.Owner.Length == 0 ? null : w.Owner }).ToList(),
+        WaiterCount = record.WaiterCount,
     };
 
     public static LockInfo Free(string name) => new() { Name = name, Waiters = [] };

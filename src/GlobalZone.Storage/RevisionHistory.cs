@@ -238,7 +238,7 @@ public sealed class RevisionHistory : IDisposable
         {
             if (length < HeaderBytes || entry[0] != FormatVersion)
             {
-                expectedPart = 0;
+                expectedPart = -1;
                 continue;
             }
 
@@ -260,8 +260,6 @@ public sealed class RevisionHistory : IDisposable
                 continue;
             }
 
-            if (expectedPart != part)
-                continue;
             joined?.Write(entry, HeaderBytes, length - HeaderBytes);
             expectedPart++;
             if (expectedPart == parts)

@@ -77,6 +77,8 @@ internal static class WatchEndpoints
             return;
         }
 
+        // One place per open stream, held until it ends: past the cap, 503 before any byte of the stream.
+        using var place = context.RequestServices.GetRequiredService<Capacity.MemberCapacity>().TakeWatch();
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream";

@@ -1,0 +1,22 @@
+namespace GlobalZone.Consensus;
+
+/// <summary>
+/// Fault switches for tests (<c>GlobalZone:Testing:*</c>). TEST-ONLY: they make a member deliberately worse, and a
+/// member logs a warning at start when any is set. Never set them in production.
+/// </summary>
+public sealed record TestingOptions
+{
+    /// <summary>
+    /// Milliseconds this member sleeps before applying each committed command, so its applied state lags the
+    /// leader's commits (as a slow checkpoint, replay or stuck apply would). 0: off.
+    /// </summary>
+    public int ApplyDelayMs { get; init; }
+
+    public bool AnySet => ApplyDelayMs != 0;
+
+    public void Validate()
+    {
+        if (ApplyDelayMs is < 0 or > 60_000)
+            throw new ArgumentException("GlobalZone:Testing:ApplyDelayMs must be from 0 to 60000.");
+    }
+}

@@ -109,7 +109,10 @@ internal static class WatchEndpoints
                     continue;
                 }
 
-                if (!await feed.WaitAfterAsync(next - 1, ProgressInterval, token))
+                // Wakes only for a revision this watch matches (or to send progress): idle watches cost no work per write.
+                var (matched, readFrom) = await feed.WaitForMatchAsync(filter, next - 1, ProgressInterval, token);
+                next = Math.Max(next, readFrom);
+                if (!matched)
                     await WriteProgressAsync(response, next - 1, token);
             }
         }

@@ -24,7 +24,7 @@ internal sealed class RevisionFeed : IDisposable
     private long recentBytes;
     private long latest;
     private TaskCompletionSource changed = NewSignal();
-    private readonly List<MatchWaiter> matchWaiters = new();
+    private readonly HashSet<MatchWaiter> matchWaiters = new();
 
     public RevisionFeed(KeyValueStateMachine state)
     {
@@ -187,7 +187,7 @@ internal sealed class RevisionFeed : IDisposable
             signal = changed;
             changed = NewSignal();
             if (matchWaiters.Count > 0)
-                matchWaiters.RemoveAll(w => w.Filter.MatchesAny(events) && w.Signal.TrySetResult(revision));
+                matchWaiters.RemoveWhere(w => w.Filter.MatchesAny(events) && w.Signal.TrySetResult(revision));
         }
 
         signal.TrySetResult();

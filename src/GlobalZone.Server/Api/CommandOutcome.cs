@@ -39,7 +39,8 @@ internal static class CommandOutcome
                 return true;
             case CommandStatus.LimitReached:
                 // A cluster-wide quota: nothing was applied, so a retry later is safe; leases or waiters free up.
-                context.Response.Headers.RetryAfter = "5";
+                context.Response.Headers.RetryAfter = context.RequestServices.GetRequiredService<NodeOptions>().Limits.RetryAfterSeconds
+                    .ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests,
                     result.Lock is not null ? ProblemTypes.TooManyLockWaiters : ProblemTypes.TooManyLeases, "A cluster-wide limit was reached.", detail,
                     currentRevision: result.Revision, lockInfo: LockJson.Info(result.Lock));

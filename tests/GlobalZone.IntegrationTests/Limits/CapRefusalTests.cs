@@ -140,6 +140,18 @@ public sealed class CapRefusalTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentLeaseGrantsNeverExceedTheCap()
+    {
+        // All twelve pass the member's quick check at once (no lease exists yet); apply, in log order, admits three.
+        var client = cluster!.Client(cluster.Members[0]);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => ApiHttp.PostAsync(client, "/v1/leases", """{"ttl":60}""")));
+        Assert.Equal(3, answers.Count(a => a.Code == 201));
+        Assert.All(answers.Where(a => a.Code != 201), a => AssertRefused(a, 429, "too-many-leases"));
+        Assert.All(answers.Where(a => a.Code == 429), a => Assert.Equal("7", a.Header("Retry-After")));
+        Assert.Equal(3, (await ApiHttp.GetAsync(client, "/v1/leases")).Body.GetProperty("leases").GetArrayLength());
+    }
+
+    [Fact]
     public async Task IdempotentWritesBeyondTheRecordCapAre503ButRetriesOfRememberedOnesAreAnswered()
     {
         var client = cluster!.Client(cluster.Members[0]);

@@ -23,7 +23,6 @@ internal sealed class RevisionFeed : IDisposable
     private readonly LinkedList<(long Revision, IReadOnlyList<HistoryEvent> Events, long Bytes)> recent = new();
     private long recentBytes;
     private long latest;
-    private TaskCompletionSource changed = NewSignal();
     private readonly HashSet<MatchWaiter> matchWaiters = new();
 
     public RevisionFeed(KeyValueStateMachine state)
@@ -97,28 +96,6 @@ internal sealed class RevisionFeed : IDisposable
         return result;
     }
 
-    /// <summary>Completes when a revision after <paramref name="revision"/> is readable, or the timeout passes (then false).</summary>
-    public async Task<bool> WaitAfterAsync(long revision, TimeSpan timeout, CancellationToken token)
-    {
-        Task signal;
-        lock (gate)
-        {
-            if (latest > revision)
-                return true;
-            signal = changed.Task;
-        }
-
-        try
-        {
-            await signal.WaitAsync(timeout, token).ConfigureAwait(false);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>
     /// Waits for a revision after <paramref name="after"/> with a change <paramref name="filter"/> matches. Returns
     /// where to read from: the first matching revision (<c>Matched</c>), or, when the timeout passed with none, the
@@ -166,7 +143,6 @@ internal sealed class RevisionFeed : IDisposable
 
     private void OnRevisionApplied(long revision, IReadOnlyList<HistoryEvent> events)
     {
-        TaskCompletionSource signal;
         lock (gate)
         {
             // A gap (e.g. right after a snapshot install) means memory no longer holds a consecutive run.
@@ -184,31 +160,22 @@ internal sealed class RevisionFeed : IDisposable
             }
 
             latest = Math.Max(latest, revision);
-            signal = changed;
-            changed = NewSignal();
             if (matchWaiters.Count > 0)
                 matchWaiters.RemoveWhere(w => w.Filter.MatchesAny(events) && w.Signal.TrySetResult(revision));
         }
-
-        signal.TrySetResult();
     }
 
     private void OnStateReplaced()
     {
-        TaskCompletionSource signal;
         lock (gate)
         {
             ClearRecent();
             latest = state.Revision;
-            signal = changed;
-            changed = NewSignal();
             // The history restarted: every waiter reads again from where it was (and learns if it fell behind).
             foreach (var waiter in matchWaiters)
                 waiter.Signal.TrySetResult(waiter.After + 1);
             matchWaiters.Clear();
         }
-
-        signal.TrySetResult();
     }
 
     private void ClearRecent()
@@ -225,8 +192,6 @@ internal sealed class RevisionFeed : IDisposable
 
         public TaskCompletionSource<long> Signal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Dispose()
     {

@@ -72,6 +72,10 @@ public sealed partial class KeyValueStateMachine
         }
 
         var result = ApplyCommand(index, command, out events);
+        // A cap refusal changed nothing and says "retry later": remembering it would answer every retry with the same
+        // refusal, even once there is room.
+        if (result.Status == CommandStatus.LimitReached)
+            return result;
         var encoded = CommandResultCodec.Encode(result);
         var record = new byte[8 + DigestBytes + encoded.Length];
         BinaryPrimitives.WriteInt64LittleEndian(record, command.LeaderTimeMs);

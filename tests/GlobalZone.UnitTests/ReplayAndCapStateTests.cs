@@ -168,6 +168,21 @@ public sealed class ReplayAndCapStateTests : IDisposable
     }
 
     [Fact]
+    public void ARefusalForACapIsNotRememberedSoTheRetryAppliesOnceThereIsRoom()
+    {
+        using var sm = new KeyValueStateMachine(Options());
+        var first = Apply(sm, new LeaseGrantCommand(0, 10_000) { MaxLeases = 1 });
+        var grant = new LeaseGrantCommand(0, 10_000) { MaxLeases = 1, IdempotencyKey = "later" };
+        Assert.Equal(CommandStatus.LimitReached, Apply(sm, grant).Status);
+        Assert.Equal(0, sm.IdempotencyRecordCount);
+        Apply(sm, new LeaseRevokeCommand(first.Lease!.Id));
+        var retry = Apply(sm, grant);
+        Assert.Equal(CommandStatus.Applied, retry.Status);
+        Assert.False(retry.Replayed);
+        Assert.True(Apply(sm, grant).Replayed);
+    }
+
+    [Fact]
     public void RetryThroughAMemberWithOtherCapsIsTheSameRequest()
     {
         using var sm = new KeyValueStateMachine(Options());

@@ -9,9 +9,10 @@ namespace GlobalZone.Server.Capacity;
 /// the command so that apply enforces the cluster-wide ones deterministically (the check here reads this member's
 /// state, which may lag; apply is the authority).
 /// </summary>
-internal sealed class ProposalQuotas(NodeOptions options, GlobalZoneCluster cluster)
+internal sealed class ProposalQuotas(NodeOptions options, GlobalZoneCluster cluster, TimeProvider? time = null)
 {
     private readonly ResourceLimits limits = options.Limits;
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
 
     /// <summary>The grant with the lease cap stamped in.</summary>
     /// <exception cref="CapacityExceededException">The cluster already holds as many leases as it may.</exception>
@@ -66,7 +67,7 @@ internal sealed class ProposalQuotas(NodeOptions options, GlobalZoneCluster clus
         var retryAfter = limits.RetryAfterSeconds;
         if (cluster.State.OldestIdempotencyRecordMs is { } oldestMs)
         {
-            var leaves = DateTimeOffset.FromUnixTimeMilliseconds(oldestMs) + TimeSpan.FromSeconds(options.IdempotencyWindowSeconds) - DateTimeOffset.UtcNow;
+            var leaves = DateTimeOffset.FromUnixTimeMilliseconds(oldestMs) + TimeSpan.FromSeconds(options.IdempotencyWindowSeconds) - clock.GetUtcNow();
             retryAfter = (int)Math.Clamp(Math.Ceiling(leaves.TotalSeconds), 1, 3600);
         }
 

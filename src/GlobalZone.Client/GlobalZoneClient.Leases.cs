@@ -80,6 +80,15 @@ public sealed partial class GlobalZoneClient
         }, cancellationToken, limits: limits).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
             return null;
+        // A retry of this keep-alive whose first attempt renewed the lease, which has ended since: the lease is gone.
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var problem = await ProblemReader.ReadAsync(response, cancellationToken).ConfigureAwait(false);
+            if (problem?.Type == ProblemTypes.ReplaySuperseded)
+                return null;
+            throw ProblemReader.ToException(response, problem);
+        }
+
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         return await ReadJsonAsync(response, ContractsJsonContext.Default.LeaseInfo, cancellationToken).ConfigureAwait(false);
     }

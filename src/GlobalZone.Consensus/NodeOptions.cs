@@ -84,7 +84,10 @@ public sealed record NodeOptions
     /// </summary>
     public int WalChunkKiB { get; init; } = 16 * 1024;
 
-    /// <summary>Fault injection for tests; never set in production (everything off by default).</summary>
+    /// <summary>Caps on watches, blocking reads, leases, lock waiters and idempotency records (README "Limits").</summary>
+    public ResourceLimits Limits { get; init; } = new();
+
+    /// <summary>TEST-ONLY fault switches (<c>GlobalZone:Testing:*</c>); see <see cref="TestingOptions"/>.</summary>
     public TestingOptions Testing { get; init; } = new();
 
     public MemberOptions Self => Members.FirstOrDefault(m => m.Id == MemberId)
@@ -110,6 +113,8 @@ public sealed record NodeOptions
         if (IdempotencyWindowSeconds < 1)
             throw new ArgumentException("IdempotencyWindowSeconds must be at least 1.");
         Raft.Validate();
+        Limits.Validate();
+        Testing.Validate();
         Witness.Validate();
         LeaderPlacement.Validate();
         _ = WanLatencies.From(this);

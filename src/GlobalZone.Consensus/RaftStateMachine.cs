@@ -21,6 +21,7 @@ public sealed partial class RaftStateMachine : IStateMachine
     private readonly ILogger<RaftStateMachine> logger;
     private readonly string scratchDirectory;
     private readonly int snapshotEveryEntries;
+    private readonly int testingApplyDelayMs;
     private volatile LiveStateSnapshot? snapshot;
 
     private readonly ApplyHealth health;
@@ -33,6 +34,9 @@ public sealed partial class RaftStateMachine : IStateMachine
         state.CommandRefused += (index, error) => LogCommandRefused(error, index);
         scratchDirectory = Path.Combine(options.DataDirectory, "snapshots");
         snapshotEveryEntries = options.SnapshotEveryEntries;
+        testingApplyDelayMs = options.Testing.ApplyDelayMs;
+        if (testingApplyDelayMs > 0)
+            LogTestingApplyDelay(testingApplyDelayMs);
         if (Directory.Exists(scratchDirectory))
         {
             foreach (var leftover in Directory.EnumerateFiles(scratchDirectory))
@@ -100,6 +104,9 @@ public sealed partial class RaftStateMachine : IStateMachine
         }
         else
         {
+            // TEST-ONLY (GlobalZone:Testing:ApplyDelayMs): a member whose apply lags what the leader committed.
+            if (testingApplyDelayMs > 0)
+                await Task.Delay(testingApplyDelayMs, token).ConfigureAwait(false);
             var command = CommandCodec.TryDecode(payload);
             if (command is null)
                 LogRejectedEntry(entry.Index, entry.Term);
@@ -158,6 +165,9 @@ public sealed partial class RaftStateMachine : IStateMachine
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Checkpoint at index {Index}, revision {Revision}, took {ElapsedMs:F1} ms")]
     private partial void LogCheckpoint(long index, long revision, double elapsedMs);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "TEST-ONLY GlobalZone:Testing:ApplyDelayMs = {DelayMs}: every committed command is applied that much later")]
+    private partial void LogTestingApplyDelay(int delayMs);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Installed snapshot sent as index {Index}; state reflects index {ReflectedIndex}, revision {Revision}")]
     private partial void LogInstalled(long index, long reflectedIndex, long revision);

@@ -1,11 +1,26 @@
 namespace GlobalZone.Consensus;
 
 /// <summary>
-/// Test-only fault injection (<c>GlobalZone:Testing:*</c>), so tests can prove a failure path is handled by causing it
-/// for real in one member. Everything is off by default; nothing here belongs in a production configuration.
+/// Fault switches for tests (<c>GlobalZone:Testing:*</c>), so tests can prove a failure path is handled by causing it
+/// for real in one member. TEST-ONLY: they make a member deliberately worse, and a member logs a warning at start when
+/// any is set. Never set them in production.
 /// </summary>
 public sealed record TestingOptions
 {
+    /// <summary>
+    /// Milliseconds this member sleeps before applying each committed command, so its applied state lags the
+    /// leader's commits (as a slow checkpoint, replay or stuck apply would). 0: off.
+    /// </summary>
+    public int ApplyDelayMs { get; init; }
+
     /// <summary>Every store write of a storage key containing this text fails as an I/O error would (null: none).</summary>
     public string? FailStorageWritesContaining { get; init; }
+
+    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null;
+
+    public void Validate()
+    {
+        if (ApplyDelayMs is < 0 or > 60_000)
+            throw new ArgumentException("GlobalZone:Testing:ApplyDelayMs must be from 0 to 60000.");
+    }
 }

@@ -18,6 +18,12 @@ public static class HeaderNames
     /// <summary>Milliseconds since this member last heard from the leader (stale reads on followers).</summary>
     public const string LeaderContactAge = "X-GZ-Leader-Contact-Age-Ms";
 
+    /// <summary>
+    /// How old the member's data may be, in milliseconds: the time since the latest leader contact whose commit index
+    /// the member had applied (what <c>maxStaleness</c> bounds). Absent when unknown.
+    /// </summary>
+    public const string DataAge = "X-GZ-Data-Age-Ms";
+
     /// <summary>A client-chosen key that makes a write apply at most once.</summary>
     public const string IdempotencyKey = "Idempotency-Key";
 

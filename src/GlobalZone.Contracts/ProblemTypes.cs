@@ -36,4 +36,19 @@ public static class ProblemTypes
 
     /// <summary>This member's storage failed while applying; it serves nothing until restarted on a mended disk.</summary>
     public const string MemberFaulted = Prefix + "member-faulted";
+
+    // Bounded resources (README "Limits"). A member's own capacity (watches, blocking reads, idempotency records it
+    // holds) answers 503 + Retry-After: another member, or the same one later, can serve. A cluster-wide quota
+    // (leases, lock waiters) answers 429 + Retry-After: nothing is applied, so retrying later is always safe.
+    public const string TooManyWatches = Prefix + "too-many-watches";
+    public const string TooManyBlockingReads = Prefix + "too-many-blocking-reads";
+    public const string TooManyIdempotencyRecords = Prefix + "too-many-idempotency-records";
+    public const string TooManyLeases = Prefix + "too-many-leases";
+    public const string TooManyLockWaiters = Prefix + "too-many-lock-waiters";
+
+    /// <summary>
+    /// An idempotent retry of a lock acquisition or lease keep-alive whose first outcome is no longer true (the
+    /// grant passed to another lease, the lease ended): answered 409 instead of repeating the old success.
+    /// </summary>
+    public const string ReplaySuperseded = Prefix + "replay-superseded";
 }

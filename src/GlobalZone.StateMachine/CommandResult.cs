@@ -26,6 +26,17 @@ public enum CommandStatus : byte
 
     /// <summary>The Idempotency-Key was first used for a different request.</summary>
     IdempotencyKeyReused = 6,
+
+    /// <summary>
+    /// A cluster-wide cap the proposer put in the command (leases, lock waiters) was reached; nothing changed.
+    /// </summary>
+    LimitReached = 7,
+
+    /// <summary>
+    /// An idempotent retry whose first outcome (a lock grant, a lease renewal) is no longer true; never stored,
+    /// only answered in place of the stale first outcome.
+    /// </summary>
+    Superseded = 8,
 }
 
 /// <summary>What one operation of a transaction did.</summary>

@@ -8,6 +8,11 @@ namespace GlobalZone.StateMachine;
 // so a retry (on any member, under any leader) gets the first outcome back instead of applying twice. A digest of
 // the command catches a key reused for a different request. Records are forgotten only by an
 // IdempotencyCompactCommand the leader proposes, so the window is the same on every member.
+//
+// A replay repeats the first outcome, except where that outcome was a claim about the present that may have
+// stopped being true: a lock grant (the lease may have lost the lock since) and a lease renewal (the lease may
+// have ended). Those are checked against the state at the replay's position in the log (deterministic, like any
+// apply) and answered as Superseded when no longer true, so a retry never tells a client it holds what it does not.
 public sealed partial class KeyValueStateMachine
 {
     private const int DigestBytes = 32;
@@ -47,10 +52,13 @@ public sealed partial class KeyValueStateMachine
         }
     }
 
+    /// <summary>True when an outcome is remembered under this Idempotency-Key. Safe from any thread.</summary>
+    public bool RemembersIdempotencyKey(string idempotencyKey) => store.Read(StorageKeys.ForIdempotencyKey(idempotencyKey)) is not null;
+
     private CommandResult ApplyOnce(long index, Command command, string idempotencyKey, out List<HistoryEvent>? events)
     {
         events = null;
-        var digest = SHA256.HashData(CommandCodec.Encode(command with { LeaderTimeMs = 0, IdempotencyKey = null }));
+        var digest = SHA256.HashData(CommandCodec.Encode(command.WithoutCaps() with { LeaderTimeMs = 0, IdempotencyKey = null }));
         var storageKey = StorageKeys.ForIdempotencyKey(idempotencyKey);
         if (writes.Read(storageKey) is { } stored)
         {
@@ -60,10 +68,14 @@ public sealed partial class KeyValueStateMachine
                     $"Idempotency-Key '{idempotencyKey}' was first used for a different request; use a new key for a new request.");
             }
 
-            return CommandResultCodec.Decode(stored.AsSpan(8 + DigestBytes)) with { Replayed = true };
+            return Revalidate(command, CommandResultCodec.Decode(stored.AsSpan(8 + DigestBytes))) with { Replayed = true };
         }
 
         var result = ApplyCommand(index, command, out events);
+        // A cap refusal changed nothing and says "retry later": remembering it would answer every retry with the same
+        // refusal, even once there is room.
+        if (result.Status == CommandStatus.LimitReached)
+            return result;
         if (result.Lock is { } lockRecord)
             result = result with { Lock = lockRecord.ForAnswer() };
         var encoded = CommandResultCodec.Encode(result);
@@ -74,6 +86,58 @@ public sealed partial class KeyValueStateMachine
         writes.Upsert(storageKey, record);
         idempotencyByTime.Add((command.LeaderTimeMs, idempotencyKey));
         return result;
+    }
+
+    /// <summary>The first outcome of a replayed command, or Superseded when it claimed something no longer true.</summary>
+    private CommandResult Revalidate(Command command, CommandResult first)
+    {
+        if (first.Status != CommandStatus.Applied)
+            return first;
+        switch (command)
+        {
+            case LockAcquireCommand acquire:
+            {
+                var current = locks.GetValueOrDefault(acquire.Name);
+                var now = current ?? new LockRecord(acquire.Name, null, []);
+                if (first.Lock?.Holder is { } granted && granted.Lease == acquire.Lease)
+                {
+                    if (current?.Holder is { } holder && holder.Lease == granted.Lease && holder.FencingToken == granted.FencingToken)
+                        return first;
+                    return CommandResult.Failed(CommandStatus.Superseded, revision,
+                        $"This Idempotency-Key first granted lock '{acquire.Name}' to lease {granted.Lease} with fencing token {granted.FencingToken}, "
+                        + "but that grant is no longer current: " + DescribeLockNow(now, acquire.Lease) + ".",
+                        lockRecord: now);
+                }
+
+                // First outcome: queued or refused. If the lease holds the lock now, that is the truth to tell;
+                // if its lease is gone, the queued place is gone too.
+                if (current?.Holder is { } nowHolder && nowHolder.Lease == acquire.Lease)
+                    return first with { Revision = revision, Succeeded = true, Lock = current };
+                if (!leases.ContainsKey(acquire.Lease))
+                {
+                    return CommandResult.Failed(CommandStatus.Superseded, revision,
+                        $"This Idempotency-Key first queued lease {acquire.Lease} for lock '{acquire.Name}', but " + DescribeLockNow(now, acquire.Lease) + ".",
+                        lockRecord: now);
+                }
+
+                return first;
+            }
+
+            case LeaseKeepAliveCommand keepAlive when !leases.ContainsKey(keepAlive.Id):
+                return CommandResult.Failed(CommandStatus.Superseded, revision,
+                    $"This Idempotency-Key first renewed lease {keepAlive.Id}, but the lease has since ended (expired or revoked); grant a new lease.",
+                    lease: first.Lease);
+            default:
+                return first;
+        }
+    }
+
+    private string DescribeLockNow(LockRecord now, long lease)
+    {
+        var leaseState = leases.ContainsKey(lease) ? "" : $"lease {lease} no longer exists, and ";
+        return leaseState + (now.Holder is { } holder
+            ? $"the lock is now held by lease {holder.Lease}{(holder.Owner.Length > 0 ? $" ({holder.Owner})" : "")} with fencing token {holder.FencingToken}"
+            : "the lock is now free");
     }
 
     private CommandResult ApplyIdempotencyCompact(IdempotencyCompactCommand compact)

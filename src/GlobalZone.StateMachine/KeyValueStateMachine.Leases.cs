@@ -44,6 +44,23 @@ public sealed partial class KeyValueStateMachine
         }
     }
 
+    /// <summary>Number of live leases (for the cap check before proposing). Safe from any thread.</summary>
+    public int LeaseCount
+    {
+        get
+        {
+            gate.EnterReadLock();
+            try
+            {
+                return leases.Count;
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+    }
+
     /// <summary>The keys attached to a lease, in key order. Safe from any thread.</summary>
     public List<string> LeaseKeys(long id)
     {
@@ -65,6 +82,12 @@ public sealed partial class KeyValueStateMachine
         var id = grant.RequestedId;
         if (id != 0 && leases.ContainsKey(id))
             return CommandResult.Failed(CommandStatus.Conflict, revision, $"Lease {id} already exists.", lease: leases[id]);
+        // The cap comes from the entry, not from this member's configuration, so every member refuses the same grant.
+        if (grant.MaxLeases > 0 && leases.Count >= grant.MaxLeases)
+        {
+            return CommandResult.Failed(CommandStatus.LimitReached, revision,
+                $"The cluster holds {leases.Count} leases, its cap (GlobalZone:Limits:MaxLeases = {grant.MaxLeases}); revoke unused leases or retry later.");
+        }
         if (id == 0)
         {
             while (leases.ContainsKey(nextLeaseId))
@@ -187,6 +210,7 @@ public sealed partial class KeyValueStateMachine
         leaseKeys.Clear();
         leaseLocks.Clear();
         locks.Clear();
+        lockWaiterCount = 0;
         nextLeaseId = 1;
         fencingSequence = 0;
     }

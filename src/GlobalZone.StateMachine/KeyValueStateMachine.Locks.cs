@@ -9,6 +9,12 @@ public sealed partial class KeyValueStateMachine
 {
     private readonly SortedDictionary<string, LockRecord> locks = new(StringComparer.Ordinal);
 
+    // Waiters of every lock together, kept in step by IndexLock/StoreLock, for the cluster-wide waiter cap.
+    private long lockWaiterCount;
+
+    /// <summary>Waiters queued on all locks together. Safe from any thread.</summary>
+    public long LockWaiterCount => Interlocked.Read(ref lockWaiterCount);
+
     /// <summary>One lock, or null when it is free and nobody waits. Safe from any thread.</summary>
     public LockRecord? GetLock(string name)
     {
@@ -52,6 +58,20 @@ public sealed partial class KeyValueStateMachine
             return new CommandResult(CommandStatus.Applied, revision, true, [], Lock: current);
         if (current.Waiters.Any(w => w.Lease == acquire.Lease) || !acquire.Wait)
             return new CommandResult(CommandStatus.Applied, revision, false, [], Lock: current);
+        // Caps from the entry: every member refuses the same waiter, and a queue cannot grow without bound.
+        if (acquire.MaxWaitersPerLock > 0 && current.Waiters.Count >= acquire.MaxWaitersPerLock)
+        {
+            return CommandResult.Failed(CommandStatus.LimitReached, revision,
+                $"Lock '{acquire.Name}' already has {current.Waiters.Count} waiters, its cap (GlobalZone:Limits:MaxLockWaitersPerLock = {acquire.MaxWaitersPerLock}); retry later.",
+                lockRecord: current);
+        }
+
+        if (acquire.MaxWaitersTotal > 0 && lockWaiterCount >= acquire.MaxWaitersTotal)
+        {
+            return CommandResult.Failed(CommandStatus.LimitReached, revision,
+                $"The cluster's locks have {lockWaiterCount} waiters, the cap (GlobalZone:Limits:MaxLockWaiters = {acquire.MaxWaitersTotal}); retry later.",
+                lockRecord: current);
+        }
 
         var queued = current with { Waiters = [.. current.Waiters, new LockWaiter(acquire.Lease, acquire.Owner, index)] };
         StoreLock(queued);
@@ -134,12 +154,17 @@ public sealed partial class KeyValueStateMachine
         StoreWaiterChanges(name, previousWaiters, record.Waiters);
         if (record.Holder is null && record.Waiters.Count == 0)
         {
-            if (locks.Remove(name))
+            if (locks.Remove(name, out var removed))
+            {
+                lockWaiterCount -= removed.Waiters.Count;
                 writes.Delete(StorageKeys.ForLock(name));
+            }
+
             Notify(() => LockChanged?.Invoke(name, null));
             return;
         }
 
+        lockWaiterCount += record.Waiters.Count - (previous?.Waiters.Count ?? 0);
         locks[name] = record;
         writes.Upsert(StorageKeys.ForLock(name), record.EncodeHeader());
         if (record.Holder is { } holder)
@@ -187,6 +212,7 @@ public sealed partial class KeyValueStateMachine
     {
         if (record.Waiters.Count > 0)
             locksWithInlineWaiters.Add(record.Name);
+        lockWaiterCount += record.Waiters.Count - (locks.GetValueOrDefault(record.Name)?.Waiters.Count ?? 0);
         locks[record.Name] = record;
         if (record.Holder is { } holder)
             AddLockOfLease(holder.Lease, record.Name);
@@ -211,6 +237,7 @@ public sealed partial class KeyValueStateMachine
                 continue;
             var queue = record.Waiters.Concat(waiters).OrderBy(w => w.QueuedIndex).ToArray();
             locks[name] = record with { Waiters = queue };
+            lockWaiterCount += waiters.Count;
             foreach (var waiter in waiters)
                 AddLockOfLease(waiter.Lease, name);
         }

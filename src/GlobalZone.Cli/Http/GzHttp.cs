@@ -145,6 +145,9 @@ internal sealed class GzHttp : IDisposable
         var message = problem is null
             ? $"HTTP {status}: {Truncate(text)}"
             : $"HTTP {status}: {problem.Title}{(problem.Detail is { Length: > 0 } detail ? " " + detail : "")}";
+        // A cap reached (429/503) says when to come back.
+        if (response.Headers.RetryAfter?.Delta is { } retryAfter)
+            message += $" (retry after {retryAfter.TotalSeconds:0} s)";
         return new GzException(message, ExitCodes.ForStatus(status)) { Status = status };
     }
 

@@ -10,7 +10,9 @@ namespace GlobalZone.Client.Internal;
 /// Sends one logical request to the cluster, attempt after attempt, until a member gives an answer that is not about
 /// availability: connection failures and timeouts move on to the next member, 503 waits what <c>Retry-After</c> says,
 /// 504 (outcome unknown) retries — safe because every write carries one <c>Idempotency-Key</c> for all its attempts —
-/// and 421 (the witness) is never asked again. Keeps the <see cref="ClusterTopology"/> fresh on the way.
+/// and 421 (the witness) is never asked again. 429 (a cluster-wide cap) waits what <c>Retry-After</c> says while that
+/// fits in the budget — safe for every request, since a refusal applied nothing — and then throws
+/// <see cref="GlobalZoneLimitExceededException"/>. Keeps the <see cref="ClusterTopology"/> fresh on the way.
 /// </summary>
 internal sealed partial class RequestExecutor
 {
@@ -50,6 +52,7 @@ internal sealed partial class RequestExecutor
     /// <param name="limits">Attempts and time; null: the client's options.</param>
     /// <param name="token">Cancels the whole operation.</param>
     /// <exception cref="GlobalZoneUnavailableException">No member gave a result within the limits.</exception>
+    /// <exception cref="GlobalZoneLimitExceededException">A cap was reached and waiting for room would not fit in the limits.</exception>
     public async Task<HttpResponseMessage> SendAsync(RequestKind kind, Func<Uri, HttpRequestMessage> build, CancellationToken token,
         TimeSpan? attemptTimeout = null, bool streaming = false, RetryLimits? limits = null)
     {
@@ -133,12 +136,31 @@ internal sealed partial class RequestExecutor
                     response.Dispose();
                     lastError = null;
                     LogUnavailable(target, attempts, lastProblem?.Type ?? "", retryAfter?.TotalMilliseconds ?? 0);
-                    // Too stale is about that member: ask another now. No leader is about the cluster: wait as told.
-                    var memberSpecific = lastProblem?.Type == ProblemTypes.TooStale && candidates.Any(c => !tried.Contains(c));
+                    // Too stale or full (watches, blocking reads) is about that member: ask another now. No leader is about
+                    // the cluster: wait as told.
+                    var memberSpecific = lastProblem?.Type is ProblemTypes.TooStale or ProblemTypes.TooManyWatches or ProblemTypes.TooManyBlockingReads
+                        && candidates.Any(c => !tried.Contains(c));
                     pause = memberSpecific ? null : retryAfter ?? Backoff.Delay(Math.Max(1, round), options.InitialBackoff, options.MaxBackoff, random);
                     if (!memberSpecific)
                         tried.Clear();
                     RequestRefresh();
+                    continue;
+                }
+
+                case HttpStatusCode.TooManyRequests:
+                {
+                    lastStatus = response.StatusCode;
+                    lastProblem = await ProblemReader.ReadAsync(response, token).ConfigureAwait(false);
+                    var retryAfter = Backoff.RetryAfter(response.Headers.RetryAfter, time.GetUtcNow(), options.MaxRetryAfter);
+                    response.Dispose();
+                    lastError = null;
+                    LogUnavailable(target, attempts, lastProblem?.Type ?? "", retryAfter?.TotalMilliseconds ?? 0);
+                    // The cap is the cluster's, not this member's: another member would say the same. Wait if it fits.
+                    var quotaWait = retryAfter ?? Backoff.Delay(Math.Max(1, round), options.InitialBackoff, options.MaxBackoff, random);
+                    if (attempts >= limits.MaxAttempts || time.GetElapsedTime(started) + quotaWait > limits.Budget)
+                        throw new GlobalZoneLimitExceededException(lastStatus, lastProblem, retryAfter, attempts);
+                    pause = quotaWait;
+                    tried.Clear();
                     continue;
                 }
 
@@ -162,11 +184,14 @@ internal sealed partial class RequestExecutor
             }
         }
 
-        GlobalZoneUnavailableException Exhausted()
+        GlobalZoneException Exhausted()
         {
             var what = lastError is not null ? lastError.Message : lastProblem?.Detail ?? lastProblem?.Title ?? ((int)lastStatus).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var message = $"No GlobalZone member gave an answer after {attempts} attempt(s) in {time.GetElapsedTime(started).TotalSeconds:0.0} s; last: {what}"
                 + (outcomeUnknown ? " The write may or may not have been applied; retrying it with the same Idempotency-Key is safe." : "");
+            // Every member full (watches, blocking reads, idempotency records) is a limit, not an outage.
+            if (!outcomeUnknown && lastError is null && lastProblem?.Type is ProblemTypes.TooManyWatches or ProblemTypes.TooManyBlockingReads or ProblemTypes.TooManyIdempotencyRecords)
+                return new GlobalZoneLimitExceededException(lastStatus, lastProblem, null, attempts);
             return new GlobalZoneUnavailableException(message, attempts, outcomeUnknown, lastStatus, lastProblem, lastError);
         }
     }

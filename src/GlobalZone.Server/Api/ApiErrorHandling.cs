@@ -6,7 +6,8 @@ namespace GlobalZone.Server.Api;
 
 /// <summary>
 /// Turns the failures every endpoint shares into problem responses: no leader (503, retry), an outcome that is
-/// unknown (504), the witness (421), a body the client sent wrong (400/413). Anything else is our bug: 500,
+/// unknown (504), the witness (421), a body the client sent wrong (400/413), a cap reached (503/429 + Retry-After).
+/// Anything else is our bug: 500,
 /// logged, never a crash.
 /// </summary>
 internal sealed partial class ApiErrorHandling(RequestDelegate next, GlobalZoneCluster cluster, ILogger<ApiErrorHandling> logger)
@@ -50,6 +51,11 @@ internal sealed partial class ApiErrorHandling(RequestDelegate next, GlobalZoneC
         {
             await Problems.WriteAsync(context, StatusCodes.Status410Gone, ProblemTypes.RevisionCompacted, "That revision is compacted.", e.Message,
                 currentRevision: cluster.State.Revision, oldestRevision: e.OldestRevision);
+        }
+        catch (Capacity.CapacityExceededException e)
+        {
+            context.Response.Headers.RetryAfter = e.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.WriteAsync(context, e.Status, e.ProblemType, e.Title, e.Message, cluster.Leader?.Url, cluster.State.Revision);
         }
         catch (BadHttpRequestException e)
         {

@@ -6,7 +6,9 @@ namespace GlobalZone.Server.Api;
 internal static class ClientApi
 {
     public static IServiceCollection AddClientApi(this IServiceCollection services)
-        => services.AddSingleton<RevisionFeed>();
+        => services.AddSingleton<RevisionFeed>()
+            .AddSingleton<Capacity.MemberCapacity>()
+            .AddSingleton<Capacity.ProposalQuotas>();
 
     public static void MapClientApi(this IEndpointRouteBuilder app)
     {

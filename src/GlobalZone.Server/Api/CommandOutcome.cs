@@ -37,6 +37,19 @@ internal static class CommandOutcome
                     result.Lock is not null ? ProblemTypes.LockNotHeld : ProblemTypes.LeaseExists, "The request conflicts with the current state.", detail,
                     currentRevision: result.Revision, lockInfo: LockJson.Info(result.Lock));
                 return true;
+            case CommandStatus.LimitReached:
+                // A cluster-wide quota: nothing was applied, so a retry later is safe; leases or waiters free up.
+                context.Response.Headers.RetryAfter = context.RequestServices.GetRequiredService<NodeOptions>().Limits.RetryAfterSeconds
+                    .ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests,
+                    result.Lock is not null ? ProblemTypes.TooManyLockWaiters : ProblemTypes.TooManyLeases, "A cluster-wide limit was reached.", detail,
+                    currentRevision: result.Revision, lockInfo: LockJson.Info(result.Lock));
+                return true;
+            case CommandStatus.Superseded:
+                await Problems.WriteAsync(context, StatusCodes.Status409Conflict, ProblemTypes.ReplaySuperseded,
+                    "The first outcome of this Idempotency-Key is no longer true.", detail,
+                    currentRevision: result.Revision, lockInfo: LockJson.Info(result.Lock));
+                return true;
             case CommandStatus.IdempotencyKeyReused:
                 await Problems.WriteAsync(context, StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyReused, "Idempotency-Key reused.", detail);
                 return true;

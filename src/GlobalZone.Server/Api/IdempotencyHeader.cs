@@ -23,6 +23,8 @@ internal static class IdempotencyHeader
         }
 
         idempotencyKey = text;
+        // Every idempotent write adds a record every member keeps in memory for the window: refuse past the cap.
+        context.RequestServices.GetService<Capacity.ProposalQuotas>()?.CheckIdempotencyKey(text);
         return true;
     }
 }

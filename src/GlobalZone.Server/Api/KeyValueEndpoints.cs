@@ -272,6 +272,7 @@ internal static class KeyValueEndpoints
         if (cluster.Directory.Self.IsWitness)
             throw new WitnessServesNoClientsException();
         var feed = context.RequestServices.GetRequiredService<RevisionFeed>();
+        using var place = context.RequestServices.GetRequiredService<Capacity.MemberCapacity>().TakeBlockingRead();
         try
         {
             await ChangeWaiter.WaitAsync(feed, filter, waitRevision, wait, context.RequestAborted);

@@ -53,7 +53,8 @@ internal static class LeaseEndpoints
             return;
         }
 
-        var command = new LeaseGrantCommand(request.Id ?? 0, (long)Math.Round(request.Ttl * 1000)) { IdempotencyKey = idempotencyKey };
+        var command = context.RequestServices.GetRequiredService<Capacity.ProposalQuotas>()
+            .Admit(new LeaseGrantCommand(request.Id ?? 0, (long)Math.Round(request.Ttl * 1000)) { IdempotencyKey = idempotencyKey });
         var result = await cluster.ProposeAsync(command, context.RequestAborted);
         if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
             return;

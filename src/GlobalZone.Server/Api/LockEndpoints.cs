@@ -72,7 +72,8 @@ internal static class LockEndpoints
         cluster.State.LockChanged += OnLockChanged;
         try
         {
-            var command = new LockAcquireCommand(name, request.Lease, request.Owner ?? "", waits) { IdempotencyKey = idempotencyKey };
+            var command = context.RequestServices.GetRequiredService<Capacity.ProposalQuotas>()
+                .Admit(new LockAcquireCommand(name, request.Lease, request.Owner ?? "", waits) { IdempotencyKey = idempotencyKey });
             var result = await cluster.ProposeAsync(command, context.RequestAborted);
             if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
                 return;

@@ -7,7 +7,10 @@ namespace GlobalZone.Server.Api;
 /// <c>?consistency=linearizable</c> (default): a read index confirmed by the leader, then a local read.
 /// <c>?consistency=stale</c>: the local state as it is (waiting only for writes this member has already acknowledged,
 /// so a client reads its own writes on the member it wrote through); the answer says how old it may be, and with
-/// <c>maxStaleness=5s</c> the member refuses (503) when it has not heard from the leader for longer than that.
+/// <c>maxStaleness=5s</c> the member refuses (503) when its data may be older than that. Data age is not the time since
+/// the leader was last heard: it counts from the latest leader contact whose commit index this member has applied, so
+/// a member whose apply lags (checkpoint, replay, stuck apply) refuses too. When the lag is only apply and a recent
+/// contact's index can be applied before the bound runs out, the read waits for it instead of refusing.
 /// </summary>
 internal static class ReadConsistency
 {
@@ -46,15 +49,18 @@ internal static class ReadConsistency
                 await cluster.WaitForAcknowledgedWritesAsync(context.RequestAborted);
                 if (maxStaleness is { } limit)
                 {
-                    var age = context.RequestServices.GetRequiredService<LeaderContactClock>().SinceLastContact;
-                    if (age is null || age > limit)
+                    var clock = context.RequestServices.GetRequiredService<LeaderContactClock>();
+                    if (!await clock.WaitFreshAsync(limit, context.RequestAborted))
                     {
+                        var age = clock.DataAge;
+                        var contact = clock.SinceLastContact;
                         StampHeaders(context, cluster);
                         context.Response.Headers.RetryAfter = "1";
                         await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.TooStale, "This member may be too far behind.",
                             age is null
-                                ? $"This member has no recent contact with a leader; it cannot promise data within {Durations.Describe(limit)}."
-                                : $"Last contact with the leader was {Durations.Describe(age.Value)} ago, more than maxStaleness {Durations.Describe(limit)}.",
+                                ? $"This member has not yet applied what a leader told it; it cannot promise data within {Durations.Describe(limit)}."
+                                : $"This member's data may be {Durations.Describe(age.Value)} old, more than maxStaleness {Durations.Describe(limit)}"
+                                  + (contact is { } c && c < age ? $" (it heard from the leader {Durations.Describe(c)} ago, but has not yet applied what the leader had committed then)." : "."),
                             cluster.Leader?.Url, cluster.State.Revision);
                         return false;
                     }
@@ -76,8 +82,11 @@ internal static class ReadConsistency
         headers[HeaderNames.Revision] = cluster.State.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers[HeaderNames.AppliedIndex] = cluster.State.AppliedIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers[HeaderNames.Member] = cluster.Directory.Self.Id;
-        if (!cluster.IsLeader && context.RequestServices.GetService<LeaderContactClock>()?.SinceLastContact is { } age)
+        var clock = context.RequestServices.GetService<LeaderContactClock>();
+        if (!cluster.IsLeader && clock?.SinceLastContact is { } age)
             headers[HeaderNames.LeaderContactAge] = ((long)age.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (clock?.DataAge is { } dataAge)
+            headers[HeaderNames.DataAge] = ((long)dataAge.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (cluster.Leader is { } leader)
             headers[HeaderNames.Leader] = leader.Url;
     }

@@ -77,6 +77,8 @@ internal static class WatchEndpoints
             return;
         }
 
+        // One place per open stream, held until it ends: past the cap, 503 before any byte of the stream.
+        using var place = context.RequestServices.GetRequiredService<Capacity.MemberCapacity>().TakeWatch();
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream";
@@ -107,7 +109,10 @@ internal static class WatchEndpoints
                     continue;
                 }
 
-                if (!await feed.WaitAfterAsync(next - 1, ProgressInterval, token))
+                // Wakes only for a revision this watch matches (or to send progress): idle watches cost no work per write.
+                var (matched, readFrom) = await feed.WaitForMatchAsync(filter, next - 1, ProgressInterval, token);
+                next = Math.Max(next, readFrom);
+                if (!matched)
                     await WriteProgressAsync(response, next - 1, token);
             }
         }

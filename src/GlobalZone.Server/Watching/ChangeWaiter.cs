@@ -29,8 +29,13 @@ internal static class ChangeWaiter
             if (batch.Count > 0)
                 continue;
             var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero || !await feed.WaitAfterAsync(next - 1, left, token).ConfigureAwait(false))
+            if (left <= TimeSpan.Zero)
                 return false;
+            // Woken only by a matching revision: many blocked reads cost no work per unrelated write.
+            var (matched, readFrom) = await feed.WaitForMatchAsync(filter, next - 1, left, token).ConfigureAwait(false);
+            if (!matched)
+                return false;
+            next = Math.Max(next, readFrom);
         }
     }
 }

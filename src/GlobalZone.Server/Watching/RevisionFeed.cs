@@ -7,6 +7,12 @@ namespace GlobalZone.Server.Watching;
 /// ones from the FasterLog history. Readers pull from a revision onwards, so a slow watcher costs a cursor, not a
 /// queue, and can never make the applier wait. Works the same on followers: they apply every revision too.
 /// </summary>
+/// <remarks>
+/// Idle readers (a watch or blocking read whose keys do not change) wait in <see cref="WaitForMatchAsync"/>: the
+/// applier looks each changed key up in an index of their filters (<see cref="MatchWaiterIndex"/>), under the feed's
+/// lock, and wakes only those it matches. Waking every reader for every revision instead made 10,000 idle watches cost ~10,000 task wake-ups and
+/// timers per write, which is what collapses a writer's throughput (issue 11).
+/// </remarks>
 internal sealed class RevisionFeed : IDisposable
 {
     private const int RecentCapacity = 4096;
@@ -17,7 +23,7 @@ internal sealed class RevisionFeed : IDisposable
     private readonly LinkedList<(long Revision, IReadOnlyList<HistoryEvent> Events, long Bytes)> recent = new();
     private long recentBytes;
     private long latest;
-    private TaskCompletionSource changed = NewSignal();
+    private readonly MatchWaiterIndex matchWaiters = new();
 
     public RevisionFeed(KeyValueStateMachine state)
     {
@@ -90,31 +96,53 @@ internal sealed class RevisionFeed : IDisposable
         return result;
     }
 
-    /// <summary>Completes when a revision after <paramref name="revision"/> is readable, or the timeout passes (then false).</summary>
-    public async Task<bool> WaitAfterAsync(long revision, TimeSpan timeout, CancellationToken token)
+    /// <summary>
+    /// Waits for a revision after <paramref name="after"/> with a change <paramref name="filter"/> matches. Returns
+    /// where to read from: the first matching revision (<c>Matched</c>), or, when the timeout passed with none, the
+    /// revision after the newest one checked (nothing up to it matched, so a reader may skip there). When memory no
+    /// longer holds the revisions after <paramref name="after"/>, returns at once with <c>after + 1</c>: read them.
+    /// </summary>
+    public async Task<(bool Matched, long ReadFrom)> WaitForMatchAsync(KeyFilter filter, long after, TimeSpan timeout, CancellationToken token)
     {
-        Task signal;
+        MatchWaiter waiter;
         lock (gate)
         {
-            if (latest > revision)
-                return true;
-            signal = changed.Task;
+            if (after < latest)
+            {
+                if (recent.First is not { } first || first.Value.Revision > after + 1)
+                    return (true, after + 1);
+                for (var node = recent.First; node is not null; node = node.Next)
+                {
+                    if (node.Value.Revision > after && filter.MatchesAny(node.Value.Events))
+                        return (true, node.Value.Revision);
+                }
+            }
+
+            waiter = new MatchWaiter(filter, after);
+            matchWaiters.Add(waiter);
         }
 
         try
         {
-            await signal.WaitAsync(timeout, token).ConfigureAwait(false);
-            return true;
+            return (true, await waiter.Signal.Task.WaitAsync(timeout, token).ConfigureAwait(false));
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
-            return false;
+            lock (gate)
+            {
+                matchWaiters.Remove(waiter);
+                if (waiter.Signal.Task.IsCompletedSuccessfully)
+                    return (true, waiter.Signal.Task.Result);
+                if (e is OperationCanceledException)
+                    throw;
+                // Every revision up to the latest was checked against this filter while it waited.
+                return (false, Math.Max(latest, after) + 1);
+            }
         }
     }
 
     private void OnRevisionApplied(long revision, IReadOnlyList<HistoryEvent> events)
     {
-        TaskCompletionSource signal;
         lock (gate)
         {
             // A gap (e.g. right after a snapshot install) means memory no longer holds a consecutive run.
@@ -132,25 +160,20 @@ internal sealed class RevisionFeed : IDisposable
             }
 
             latest = Math.Max(latest, revision);
-            signal = changed;
-            changed = NewSignal();
+            matchWaiters.Signal(revision, events);
         }
-
-        signal.TrySetResult();
     }
 
     private void OnStateReplaced()
     {
-        TaskCompletionSource signal;
         lock (gate)
         {
             ClearRecent();
             latest = state.Revision;
-            signal = changed;
-            changed = NewSignal();
+            // The history restarted: every waiter reads again from where it was (and learns if it fell behind).
+            foreach (var waiter in matchWaiters.TakeAll())
+                waiter.Signal.TrySetResult(waiter.After + 1);
         }
-
-        signal.TrySetResult();
     }
 
     private void ClearRecent()
@@ -158,8 +181,6 @@ internal sealed class RevisionFeed : IDisposable
         recent.Clear();
         recentBytes = 0;
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Dispose()
     {

@@ -28,4 +28,10 @@ public abstract record Command
 
     /// <summary>Client-chosen key making the command apply at most once, or null.</summary>
     public string? IdempotencyKey { get; init; }
+
+    /// <summary>
+    /// The command without the caps its proposer stamped in (they come from that member's configuration), so a
+    /// retry through a member configured differently is still recognised as the same request.
+    /// </summary>
+    public virtual Command WithoutCaps() => this;
 }

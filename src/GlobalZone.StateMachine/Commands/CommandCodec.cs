@@ -28,6 +28,8 @@ public static class CommandCodec
             case LeaseGrantCommand grant:
                 WriteInt64(writer, grant.RequestedId);
                 WriteInt64(writer, grant.TtlMs);
+                // Caps trail the fields older entries had: an entry without them decodes as "no cap".
+                WriteInt64(writer, grant.MaxLeases);
                 break;
             case LeaseKeepAliveCommand keepAlive:
                 WriteInt64(writer, keepAlive.Id);
@@ -49,6 +51,8 @@ public static class CommandCodec
                 WriteInt64(writer, acquire.Lease);
                 WriteString(writer, acquire.Owner);
                 WriteByte(writer, acquire.Wait ? (byte)1 : (byte)0);
+                WriteInt32(writer, acquire.MaxWaitersPerLock);
+                WriteInt64(writer, acquire.MaxWaitersTotal);
                 break;
             case LockReleaseCommand release:
                 WriteString(writer, release.Name);
@@ -93,12 +97,14 @@ public static class CommandCodec
             Command? command = kind switch
             {
                 CommandKind.Txn => ReadTxn(ref reader),
-                CommandKind.LeaseGrant => new LeaseGrantCommand(ReadInt64(ref reader), ReadInt64(ref reader)),
+                CommandKind.LeaseGrant => new LeaseGrantCommand(ReadInt64(ref reader), ReadInt64(ref reader))
+                {
+                    MaxLeases = reader.Remaining >= 8 ? ReadInt64(ref reader) : 0,
+                },
                 CommandKind.LeaseKeepAlive => new LeaseKeepAliveCommand(ReadInt64(ref reader)),
                 CommandKind.LeaseRevoke => new LeaseRevokeCommand(ReadInt64(ref reader)),
                 CommandKind.LeaseExpire => ReadLeaseExpire(ref reader),
-                CommandKind.LockAcquire => new LockAcquireCommand(
-                    ReadString(ref reader) ?? throw new FormatException("lock without name"), ReadInt64(ref reader), ReadString(ref reader) ?? "", ReadByte(ref reader) != 0),
+                CommandKind.LockAcquire => ReadLockAcquire(ref reader),
                 CommandKind.LockRelease => new LockReleaseCommand(
                     ReadString(ref reader) ?? throw new FormatException("lock without name"), ReadInt64(ref reader), ReadInt64(ref reader), ReadByte(ref reader) != 0),
                 CommandKind.IdempotencyCompact => new IdempotencyCompactCommand(ReadInt64(ref reader)),
@@ -138,6 +144,16 @@ public static class CommandCodec
             WriteString(writer, fence.Lock);
             WriteInt64(writer, fence.FencingToken);
         }
+    }
+
+    private static LockAcquireCommand ReadLockAcquire(ref SequenceReader<byte> reader)
+    {
+        var acquire = new LockAcquireCommand(
+            ReadString(ref reader) ?? throw new FormatException("lock without name"), ReadInt64(ref reader), ReadString(ref reader) ?? "", ReadByte(ref reader) != 0);
+        // Entries written before caps existed end here.
+        return reader.Remaining >= 12
+            ? acquire with { MaxWaitersPerLock = ReadInt32(ref reader), MaxWaitersTotal = ReadInt64(ref reader) }
+            : acquire;
     }
 
     private static LeaseExpireCommand ReadLeaseExpire(ref SequenceReader<byte> reader)

@@ -7,6 +7,14 @@ namespace GlobalZone.StateMachine.Commands;
 public sealed record LeaseGrantCommand(long RequestedId, long TtlMs) : Command
 {
     public override CommandKind Kind => CommandKind.LeaseGrant;
+
+    /// <summary>
+    /// Most leases the cluster may hold, from the proposing member's configuration (0 = no cap, as in entries
+    /// written before caps existed). Carried in the entry so that every member refuses the same grants.
+    /// </summary>
+    public long MaxLeases { get; init; }
+
+    public override Command WithoutCaps() => this with { MaxLeases = 0 };
 }
 
 /// <summary>

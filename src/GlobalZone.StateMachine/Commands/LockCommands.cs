@@ -8,6 +8,14 @@ namespace GlobalZone.StateMachine.Commands;
 public sealed record LockAcquireCommand(string Name, long Lease, string Owner, bool Wait) : Command
 {
     public override CommandKind Kind => CommandKind.LockAcquire;
+
+    /// <summary>Most waiters one lock may queue (0 = no cap); from the proposer's configuration, carried in the entry.</summary>
+    public int MaxWaitersPerLock { get; init; }
+
+    /// <summary>Most waiters all locks together may queue (0 = no cap); from the proposer's configuration.</summary>
+    public long MaxWaitersTotal { get; init; }
+
+    public override Command WithoutCaps() => this with { MaxWaitersPerLock = 0, MaxWaitersTotal = 0 };
 }
 
 /// <summary>

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using GlobalZone.Contracts;
+using ContractLimits = GlobalZone.Contracts.Limits;
 using GlobalZone.IntegrationTests.Api;
 
 namespace GlobalZone.IntegrationTests.Core;
@@ -51,17 +51,17 @@ public sealed class LimitsAtDefaultsTests(ITestOutputHelper output)
         Assert.True(watch is not null, $"watch: {watchStatus} {watchError}");
         await using var _ = watch;
 
-        var raw = new byte[Limits.DefaultMaxValueBytes];
+        var raw = new byte[ContractLimits.DefaultMaxValueBytes];
         Random.Shared.NextBytes(raw);
         var rawRevision = await PutRawAsync(viaLeader, "big/raw-leader", raw);
         // Four at once through a follower: forwarded to the leader together.
-        var forwarded = Enumerable.Range(0, 4).Select(i => { var v = new byte[Limits.DefaultMaxValueBytes]; Array.Fill(v, (byte)i); return v; }).ToArray();
+        var forwarded = Enumerable.Range(0, 4).Select(i => { var v = new byte[ContractLimits.DefaultMaxValueBytes]; Array.Fill(v, (byte)i); return v; }).ToArray();
         await Task.WhenAll(forwarded.Select((v, i) => PutRawAsync(viaFollower, $"big/raw-follower-{i}", v)));
-        var json = JsonStringOfBytes(Limits.DefaultMaxValueBytes);
+        var json = JsonStringOfBytes(ContractLimits.DefaultMaxValueBytes);
         await KvHttp.PutAsync(viaFollower, "big/json", json);
 
         // One byte over is refused before it reaches the log.
-        using (var tooBig = new ByteArrayContent(new byte[Limits.DefaultMaxValueBytes + 1]))
+        using (var tooBig = new ByteArrayContent(new byte[ContractLimits.DefaultMaxValueBytes + 1]))
         {
             tooBig.Headers.ContentType = new("application/octet-stream");
             using var refused = await viaLeader.PutAsync("/v1/kv/big/too-big?raw", tooBig);
@@ -70,8 +70,8 @@ public sealed class LimitsAtDefaultsTests(ITestOutputHelper output)
         }
 
         // A transaction of 128 puts whose values add up to just under the value limit: its body is at the request limit.
-        var each = (Limits.DefaultMaxValueBytes - (16 << 10)) / Limits.MaxTxnOperations;
-        var ops = Enumerable.Range(0, Limits.MaxTxnOperations)
+        var each = (ContractLimits.DefaultMaxValueBytes - (16 << 10)) / ContractLimits.MaxTxnOperations;
+        var ops = Enumerable.Range(0, ContractLimits.MaxTxnOperations)
             .Select(i => new Dictionary<string, object> { ["op"] = "put", ["key"] = $"big/txn/{i:D3}", ["value"] = new string((char)('a' + (i % 26)), each) })
             .ToList();
         using (var txn = await viaFollower.PostAsJsonAsync("/v1/txn", new Dictionary<string, object> { ["success"] = ops }))
@@ -103,7 +103,7 @@ public sealed class LimitsAtDefaultsTests(ITestOutputHelper output)
         // The watcher received each large revision whole (the transaction as one event with 128 changes).
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var seen = new List<SseEvent>();
-        while (seen.Sum(e => e.Data.GetProperty("events").GetArrayLength()) < 6 + Limits.MaxTxnOperations)
+        while (seen.Sum(e => e.Data.GetProperty("events").GetArrayLength()) < 6 + ContractLimits.MaxTxnOperations)
         {
             var next = await watch!.NextAsync(deadline.Token);
             Assert.NotNull(next);
@@ -111,7 +111,7 @@ public sealed class LimitsAtDefaultsTests(ITestOutputHelper output)
                 seen.Add(next);
         }
 
-        Assert.Contains(seen, e => e.Data.GetProperty("events").GetArrayLength() == Limits.MaxTxnOperations);
+        Assert.Contains(seen, e => e.Data.GetProperty("events").GetArrayLength() == ContractLimits.MaxTxnOperations);
 
         // kill -9 every member, then start them all: each replays the large entries from its log and serves again.
         foreach (var member in cluster.Members)
@@ -154,10 +154,10 @@ public sealed class LimitsAtDefaultsTests(ITestOutputHelper output)
 
         async Task FillAsync(string prefix, long? withLease)
         {
-            var batches = Enumerable.Range(0, (count + Limits.MaxTxnOperations - 1) / Limits.MaxTxnOperations);
+            var batches = Enumerable.Range(0, (count + ContractLimits.MaxTxnOperations - 1) / ContractLimits.MaxTxnOperations);
             await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (batch, token) =>
             {
-                var ops = Enumerable.Range(batch * Limits.MaxTxnOperations, Math.Min(Limits.MaxTxnOperations, count - (batch * Limits.MaxTxnOperations)))
+                var ops = Enumerable.Range(batch * ContractLimits.MaxTxnOperations, Math.Min(ContractLimits.MaxTxnOperations, count - (batch * ContractLimits.MaxTxnOperations)))
                     .Select(i => withLease is { } l
                         ? (object)new { op = "put", key = $"{prefix}{i:D6}", value = i, lease = l }
                         : new { op = "put", key = $"{prefix}{i:D6}", value = i })

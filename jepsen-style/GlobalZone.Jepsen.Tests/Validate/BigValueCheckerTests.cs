@@ -22,7 +22,7 @@ public sealed class BigValueCheckerTests
     [Fact]
     public void TheLastAcknowledgedWriteOnEveryVoterIsValid()
     {
-        var result = Check(Writes().Read(Reader, Key, "seq=9 bytes=800000", 100, 101).Read(Reader + 1, Key, "seq=9 bytes=800000", 100, 102));
+        var result = Check(Writes().Read(Reader, Key, "seq=9 bytes=800000", 100, 101, input: "dc1-a").Read(Reader + 1, Key, "seq=9 bytes=800000", 100, 102, input: "dc2-a"));
 
         Assert.Equal(Validity.Valid, result.Validity);
         Assert.Equal(2, result.Figures["writes-ok"]);
@@ -34,7 +34,7 @@ public sealed class BigValueCheckerTests
     [Fact]
     public void AnUnknownWriteThatTookEffectIsValid()
     {
-        var result = Check(Writes().Read(Reader, Key, "seq=13 bytes=900000", 100, 101));
+        var result = Check(Writes().Read(Reader, Key, "seq=13 bytes=900000", 100, 101, input: "dc1-a"));
 
         Assert.Equal(Validity.Valid, result.Validity);
     }
@@ -42,7 +42,7 @@ public sealed class BigValueCheckerTests
     [Fact]
     public void AnAcknowledgedWriteLostFromTheKeyIsInvalid()
     {
-        var result = Check(Writes().Read(Reader, Key, null, 100, 101));
+        var result = Check(Writes().Read(Reader, Key, null, 100, 101, input: "dc1-a"));
 
         Assert.Equal(Validity.Invalid, result.Validity);
         Assert.Equal(1, result.Figures["lost"]);
@@ -52,7 +52,7 @@ public sealed class BigValueCheckerTests
     [Fact]
     public void AnOlderValueThanAcknowledgedIsInvalid()
     {
-        var result = Check(Writes().Read(Reader, Key, "seq=9 bytes=800000", 100, 101).Read(Reader + 1, Key, "seq=1 bytes=600000", 100, 101));
+        var result = Check(Writes().Read(Reader, Key, "seq=9 bytes=800000", 100, 101, input: "dc1-a").Read(Reader + 1, Key, "seq=1 bytes=600000", 100, 101, input: "dc2-a"));
 
         Assert.Equal(Validity.Invalid, result.Validity);
         Assert.Equal(1, result.Figures["older-than-acknowledged"]);
@@ -66,7 +66,7 @@ public sealed class BigValueCheckerTests
         var history = new Histories()
             .Write(Writer, Key, "seq=1 bytes=600000", 0, 10)
             .Write(Writer, Key, "seq=5 bytes=700000", 20, 30, OperationStatus.Fail, "dc1-a no-leader")
-            .Read(Reader, Key, "seq=5 bytes=700000", 100, 101);
+            .Read(Reader, Key, "seq=5 bytes=700000", 100, 101, input: "dc1-a");
 
         var result = Check(history);
 
@@ -81,7 +81,7 @@ public sealed class BigValueCheckerTests
         value[500_000] ^= 0x01;
         var observed = BigValueContent.Inspect(Key, value, json: false).ToString();
 
-        var result = Check(Writes().Read(Reader, Key, observed, 100, 101));
+        var result = Check(Writes().Read(Reader, Key, observed, 100, 101, input: "dc1-a"));
 
         Assert.Equal(Validity.Invalid, result.Validity);
         Assert.Equal(1, result.Figures["corrupted"]);
@@ -90,7 +90,7 @@ public sealed class BigValueCheckerTests
     [Fact]
     public void AValueOfTheRightWriteButTheWrongLengthIsInvalid()
     {
-        var result = Check(Writes().Read(Reader, Key, "seq=9 bytes=799999", 100, 101));
+        var result = Check(Writes().Read(Reader, Key, "seq=9 bytes=799999", 100, 101, input: "dc1-a"));
 
         Assert.Equal(Validity.Invalid, result.Validity);
         Assert.Equal(1, result.Figures["corrupted"]);
@@ -99,7 +99,7 @@ public sealed class BigValueCheckerTests
     [Fact]
     public void AWriteNeverAttemptedOnTheKeyIsInvalid()
     {
-        var result = Check(Writes().Read(Reader, Key, "seq=11 bytes=800000", 100, 101));
+        var result = Check(Writes().Read(Reader, Key, "seq=11 bytes=800000", 100, 101, input: "dc1-a"));
 
         Assert.Equal(Validity.Invalid, result.Validity);
         Assert.Equal(1, result.Figures["never-written"]);
@@ -112,8 +112,8 @@ public sealed class BigValueCheckerTests
         var history = new Histories()
             .Write(Writer, group, "seq=4 bytes=8064 keys=128", 0, 10)
             .Write(Writer, group, "seq=8 bytes=8064 keys=128", 20, 30)
-            .Read(Reader, BigValueKeys.InGroup(group, 0), "seq=8 bytes=8064", 100, 101)
-            .Read(Reader, BigValueKeys.InGroup(group, 127), "seq=4 bytes=8064", 100, 101);
+            .Read(Reader, BigValueKeys.InGroup(group, 0), "seq=8 bytes=8064", 100, 101, input: "dc1-a")
+            .Read(Reader, BigValueKeys.InGroup(group, 127), "seq=4 bytes=8064", 100, 101, input: "dc1-a");
 
         var result = Check(history);
 
@@ -125,12 +125,16 @@ public sealed class BigValueCheckerTests
     }
 
     [Fact]
-    public void AKeyWithAcknowledgedWritesThatNoVoterCouldReadLeavesTheAnswerUnknown()
+    public void AVoterThatNeverAnsweredForAKeyWithAcknowledgedWritesLeavesTheAnswerUnknown()
     {
-        var result = Check(Writes().Read(Reader, Key, null, 100, 101, OperationStatus.Fail, "dc1-a no-leader"));
+        // dc2-a holds the last acknowledged write; dc1-a never answered, so its copy is unchecked.
+        var result = Check(Writes()
+            .Read(Reader, Key, null, 100, 101, OperationStatus.Fail, "dc1-a no-leader", input: "dc1-a")
+            .Read(Reader + 1, Key, "seq=9 bytes=800000", 100, 101, input: "dc2-a"));
 
         Assert.Equal(Validity.Unknown, result.Validity);
-        Assert.Equal(1, result.Figures["keys-unread"]);
+        Assert.Equal(1, result.Figures["copies-unread"]);
+        Assert.Contains("dc1-a never answered", result.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -139,7 +143,7 @@ public sealed class BigValueCheckerTests
         // A set history plus big-value traffic: the set checker judges only its own operations, and the verdict is the worst.
         var history = Writes()
             .Write(0, "set/1", "1", 0, 5)
-            .Read(Reader, Key, null, 100, 101)
+            .Read(Reader, Key, null, 100, 101, input: "dc1-a")
             .Read(ProcessIds.FinalReads, SetWorkload.Prefix, "[1]", 100, 101);
 
         var results = RunChecks.Validate("set", bigValues: true, history.Operations, TimeSpan.FromSeconds(5));

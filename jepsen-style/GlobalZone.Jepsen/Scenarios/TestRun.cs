@@ -116,7 +116,11 @@ internal static class TestRun
             var finalReads = new FinalReadContext(cluster.Voters, http, recorder, ProcessIds.FinalReads, FinalReadPatience, log);
             await workload.FinalReadsAsync(finalReads, abort).ConfigureAwait(false);
             if (options.BigValues)
-                await BigValueFinalReads.ReadAllAsync(finalReads, bigHttp, abort).ConfigureAwait(false);
+            {
+                var unread = await BigValueFinalReads.ReadAllAsync(finalReads, bigHttp, abort).ConfigureAwait(false);
+                if (unread.Count > 0)
+                    notes.Add($"big-values: some voters never answered the final reads ({string.Join(", ", unread.Select(p => $"{p.Key}: {p.Value} keys"))}); their copies are unchecked (see their logs: a member that cannot catch up?)");
+            }
             history = recorder.Snapshot();
             members = cluster.Members.Select(m => new MemberReport(m.Id, m.Url, m.Site, m.Role, null)).ToList();
         }

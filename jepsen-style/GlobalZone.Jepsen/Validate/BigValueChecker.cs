@@ -9,8 +9,8 @@ namespace GlobalZone.Jepsen.Validate;
 /// find an intact value (<em>corrupted</em> otherwise) of a write that was attempted (<em>never-written</em>), not
 /// refused for certain (<em>failed-but-present</em>), and no older than the key's last acknowledged write
 /// (<em>older-than-acknowledged</em>); a key absent although a write to it was acknowledged is <em>lost</em>. Unknown
-/// writes may or may not be there. A key with acknowledged writes that no voter could be read for makes the answer
-/// unknown.
+/// writes may or may not be there. Each final read names the voter it asked (its input); a key with acknowledged
+/// writes that some voter never answered for leaves that voter's copy unchecked, and the answer unknown.
 /// </summary>
 internal sealed class BigValueChecker : IHistoryValidator
 {
@@ -28,7 +28,9 @@ internal sealed class BigValueChecker : IHistoryValidator
             .SelectMany(w => BigValueKeys.Written(w.Operation.Key, w.Write!).Select(key => (Key: key, w.Operation, Write: w.Write!)))
             .GroupBy(w => w.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var reads = history.Where(o => o.Kind == OperationKind.Read && BigValueKeys.Owns(o.Key) && o.Status == OperationStatus.Ok).ToList();
+        var attempts = history.Where(o => o.Kind == OperationKind.Read && BigValueKeys.Owns(o.Key)).ToList();
+        var reads = attempts.Where(o => o.Status == OperationStatus.Ok).ToList();
+        var voters = attempts.Select(o => o.Input ?? "").Distinct(StringComparer.Ordinal).ToList();
 
         var figures = new Dictionary<string, long>
         {
@@ -41,6 +43,8 @@ internal sealed class BigValueChecker : IHistoryValidator
             ["bytes-sent"] = recorded.Sum(w => w.Write!.TotalBytes),
             ["keys"] = writesByKey.Count,
             ["final-reads"] = reads.Count,
+            ["final-reads-failed"] = attempts.Count - reads.Count,
+            ["voters-read"] = voters.Count,
         };
 
         var problems = new List<(string Kind, string Text, Operation Read, Operation? Write)>();
@@ -75,18 +79,21 @@ internal sealed class BigValueChecker : IHistoryValidator
                 problems.Add(("older-than-acknowledged", $"{read.Key} holds write {found.Sequence}, older than the acknowledged write {lastAcknowledgedSequence}", read, lastAcknowledged));
         }
 
-        var readKeys = reads.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
-        var unread = writesByKey.Where(k => !readKeys.Contains(k.Key) && k.Value.Any(w => w.Operation.Status == OperationStatus.Ok)).Select(k => k.Key).Order(StringComparer.Ordinal).ToList();
+        // (voter, key) pairs that matter and were never answered: an acknowledged write is there to be checked.
+        var answered = reads.Select(r => (Voter: r.Input ?? "", r.Key)).ToHashSet();
+        var unread = writesByKey.Where(k => k.Value.Any(w => w.Operation.Status == OperationStatus.Ok))
+            .SelectMany(k => voters.Where(v => !answered.Contains((v, k.Key))).Select(v => $"{k.Key} on {v}"))
+            .Order(StringComparer.Ordinal).ToList();
         foreach (var kind in (string[])["lost", "corrupted", "never-written", "failed-but-present", "older-than-acknowledged"])
             figures[kind] = problems.Count(p => p.Kind == kind);
-        figures["keys-unread"] = unread.Count;
+        figures["copies-unread"] = unread.Count;
 
         var validity = problems.Count > 0 ? Validity.Invalid : unread.Count > 0 ? Validity.Unknown : Validity.Valid;
         var summary = validity switch
         {
             Validity.Valid => $"valid: {reads.Count} reads of {writesByKey.Count} keys intact and current; {figures["writes-ok"]} writes acknowledged ({Megabytes(figures["bytes-acknowledged"])}), {figures["writes-fail"]} failed, {figures["writes-unknown"]} unknown",
             Validity.Invalid => "INVALID: " + string.Join(", ", problems.GroupBy(p => p.Kind).Select(g => $"{g.Key} {g.Count()}")),
-            _ => $"unknown: {unread.Count} keys with acknowledged writes could not be read on any voter",
+            _ => $"unknown: {unread.Count} copies of keys with acknowledged writes could not be read ({string.Join(", ", unread.Select(u => u[(u.LastIndexOf(" on ", StringComparison.Ordinal) + 4)..]).Distinct())} never answered)",
         };
         var details = new StringBuilder().AppendLine(summary);
         foreach (var problem in problems.Take(Listed))

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GlobalZone.ClusterRunner;
+using GlobalZone.Contracts;
 
 namespace GlobalZone.Jepsen.Failpoint;
 
@@ -33,7 +34,8 @@ internal sealed class ReplaceMemberNemesis : INemesis
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Delete, $"{leader.Url}/v1/members/{victim.Id}"), token).ConfigureAwait(false);
+        await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Delete, $"{leader.Url}/v1/members/{victim.Id}"),
+            members => members.All(m => m.Id != victim.Id), token).ConfigureAwait(false);
         cluster.Retire(victim);
         var removedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
@@ -45,22 +47,29 @@ internal sealed class ReplaceMemberNemesis : INemesis
         await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Post, $"{leader.Url}/v1/members")
         {
             Content = JsonContent.Create(new { url = fresh.Url, id = fresh.Id, site = fresh.Spec.Site, role = fresh.Spec.Role }),
-        }, token).ConfigureAwait(false);
+        }, members => members.Any(m => m.Id == fresh.Id), token).ConfigureAwait(false);
         var addedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return $"replaced {victim.Id} by {fresh.Id} (removed in {removedMs:F0} ms, added in {addedMs:F0} ms)";
     }
 
     public Task HealAsync(NemesisContext context, CancellationToken token) => Task.CompletedTask;
 
-    /// <summary>Sends a membership change to whoever leads, again after a leader change (421/503), until it is done.</summary>
-    private static async Task OnLeaderAsync(NemesisContext context, HttpClient http, Func<MemberSpec, HttpRequestMessage> build, CancellationToken token)
+    /// <summary>
+    /// Sends a membership change to whoever leads, again after a leader change (421/503) or an unknown outcome (504,
+    /// timeout), until it is done. After an unknown outcome the change may have been made (a 504 under a leader
+    /// change often is), so the leader's member list is consulted with <paramref name="done"/> before repeating it.
+    /// </summary>
+    private static async Task OnLeaderAsync(NemesisContext context, HttpClient http, Func<MemberSpec, HttpRequestMessage> build, Func<IReadOnlyList<MemberStatus>, bool> done, CancellationToken token)
     {
         var deadline = DateTime.UtcNow + StepPatience;
         string last = "no leader";
+        var outcomeUnknown = false;
         while (DateTime.UtcNow < deadline)
         {
             if (await context.Cluster.FindLeaderAsync(token).ConfigureAwait(false) is { IsWitness: false } leader)
             {
+                if (outcomeUnknown && await context.Cluster.Local.TryGetStatusAsync(context.Cluster.Process(leader), token).ConfigureAwait(false) is { } status && done(status.Members))
+                    return;
                 try
                 {
                     using var request = build(leader);
@@ -71,12 +80,14 @@ internal sealed class ReplaceMemberNemesis : INemesis
                     // 404 on a removal: a previous attempt that timed out already removed it.
                     if (request.Method == HttpMethod.Delete && response.StatusCode == HttpStatusCode.NotFound)
                         return;
-                    if (response.StatusCode is not (HttpStatusCode.MisdirectedRequest or HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict))
+                    outcomeUnknown |= response.StatusCode == HttpStatusCode.GatewayTimeout;
+                    if (response.StatusCode is not (HttpStatusCode.MisdirectedRequest or HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict or HttpStatusCode.GatewayTimeout))
                         throw new InvalidOperationException($"membership change refused: {last}");
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
                 {
                     last = e.Message;
+                    outcomeUnknown = true;
                 }
             }
 

@@ -138,6 +138,15 @@ public sealed class BigValueCheckerTests
     }
 
     [Fact]
+    public void AcknowledgedWritesWithoutAnyFinalReadLeaveTheAnswerUnknown()
+    {
+        var result = Check(Writes());
+
+        Assert.Equal(Validity.Unknown, result.Validity);
+        Assert.Contains("no final read", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheWorkloadsCheckerNeverSeesBigValueOperations()
     {
         // A set history plus big-value traffic: the set checker judges only its own operations, and the verdict is the worst.

@@ -39,7 +39,6 @@ internal static class TestRun
         };
         var workload = WorkloadCatalog.Create(options.Workload, settings);
         using var disposeWorkload = workload as IDisposable;
-        _ = WorkloadCatalog.Validator(options.Workload);
         var bigValueSettings = new BigValueSettings();
 
         var runId = string.Create(CultureInfo.InvariantCulture, $"{startedAt:yyyyMMdd-HHmmss}-{options.Scenario ?? options.Workload + "-" + ShortName(options.Nemesis)}");

@@ -84,6 +84,9 @@ internal sealed class BigValueChecker : IHistoryValidator
         var unread = writesByKey.Where(k => k.Value.Any(w => w.Operation.Status == OperationStatus.Ok))
             .SelectMany(k => voters.Where(v => !answered.Contains((v, k.Key))).Select(v => $"{k.Key} on {v}"))
             .Order(StringComparer.Ordinal).ToList();
+        var unreadKeys = writesByKey.Count(k => k.Value.Any(w => w.Operation.Status == OperationStatus.Ok));
+        if (voters.Count == 0 && unreadKeys > 0)
+            unread.Add($"all {unreadKeys} keys with acknowledged writes on every voter (no final read was made)");
         foreach (var kind in (string[])["lost", "corrupted", "never-written", "failed-but-present", "older-than-acknowledged"])
             figures[kind] = problems.Count(p => p.Kind == kind);
         figures["copies-unread"] = unread.Count;
@@ -93,7 +96,9 @@ internal sealed class BigValueChecker : IHistoryValidator
         {
             Validity.Valid => $"valid: {reads.Count} reads of {writesByKey.Count} keys intact and current; {figures["writes-ok"]} writes acknowledged ({Megabytes(figures["bytes-acknowledged"])}), {figures["writes-fail"]} failed, {figures["writes-unknown"]} unknown",
             Validity.Invalid => "INVALID: " + string.Join(", ", problems.GroupBy(p => p.Kind).Select(g => $"{g.Key} {g.Count()}")),
-            _ => $"unknown: {unread.Count} copies of keys with acknowledged writes could not be read ({string.Join(", ", unread.Select(u => u[(u.LastIndexOf(" on ", StringComparison.Ordinal) + 4)..]).Distinct())} never answered)",
+            _ => voters.Count == 0
+                ? "unknown: no final read of the big keys was made"
+                : $"unknown: {unread.Count} copies of keys with acknowledged writes could not be read ({string.Join(", ", unread.Select(u => u[(u.LastIndexOf(" on ", StringComparison.Ordinal) + 4)..]).Distinct())} never answered)",
         };
         var details = new StringBuilder().AppendLine(summary);
         foreach (var problem in problems.Take(Listed))

@@ -10,8 +10,8 @@ internal sealed class Histories
 
     public IReadOnlyList<Operation> Operations => operations;
 
-    public Histories Read(int process, string key, string? output, long invoke, long complete, OperationStatus status = OperationStatus.Ok, string? error = null) =>
-        Add(process, OperationKind.Read, key, null, null, output, invoke, complete, status, error);
+    public Histories Read(int process, string key, string? output, long invoke, long complete, OperationStatus status = OperationStatus.Ok, string? error = null, string? input = null) =>
+        Add(process, OperationKind.Read, key, input, null, output, invoke, complete, status, error);
 
     public Histories Write(int process, string key, string value, long invoke, long? complete, OperationStatus status = OperationStatus.Ok, string? error = null) =>
         Add(process, OperationKind.Write, key, value, null, null, invoke, complete, complete is null ? OperationStatus.Info : status, error);

@@ -67,6 +67,35 @@ public sealed class ShortRunTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task BigValuesBesideTheSetStayIntactAndCurrentUnderKillNine()
+    {
+        // Values near the value limit and transactions at the request limit, written through leader kills: every
+        // voter must end with each key's last acknowledged write (or a later unknown one), whole.
+        var outcome = await HarnessRun.ExecuteAsync(new RunOptions
+        {
+            Workload = "set",
+            Nemesis = "kill-leader,kill-random",
+            BigValues = true,
+            Time = TimeSpan.FromSeconds(30),
+            Interval = TimeSpan.FromSeconds(4),
+            FaultDuration = TimeSpan.FromSeconds(5),
+            Clients = 6,
+            Rate = 60,
+        }, output);
+
+        var big = Assert.Single(outcome.OtherValidations);
+        Assert.Equal(BigValueChecker.Name, big.Checker);
+        Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details + big.Details);
+        Assert.True(big.Figures["writes-ok"] >= 30, $"only {big.Figures["writes-ok"]} big writes acknowledged");
+        Assert.True(big.Figures["transactions-ok"] >= 4, $"only {big.Figures["transactions-ok"]} transactions acknowledged");
+        Assert.True(big.Figures["bytes-acknowledged"] > 20L << 20, $"only {big.Figures["bytes-acknowledged"]} bytes acknowledged");
+        // Every key was read on every voter (4 in 2+2+1).
+        Assert.True(big.Figures["final-reads"] >= 4 * big.Figures["keys"], $"{big.Figures["final-reads"]} final reads of {big.Figures["keys"]} keys");
+        Assert.True(outcome.Report.Faults.Count >= 2, $"only {outcome.Report.Faults.Count} faults");
+        Assert.Contains(outcome.Report.OtherCheckers, c => c.Name == BigValueChecker.Name && c.Verdict == "valid");
+    }
+
+    [Fact]
     public async Task RegisterStaysLinearizableWhileMembersAreReplacedOneAfterAnother()
     {
         // The runbook's replacement (kill -9 + wipe, remove, add a fresh member in the same site), repeatedly, under

@@ -3,6 +3,7 @@ using System.Text.Json;
 using GlobalZone.Jepsen.Commands;
 using GlobalZone.Jepsen.Failpoint;
 using GlobalZone.Jepsen.Report;
+using GlobalZone.Jepsen.Traffic;
 using GlobalZone.Jepsen.Validate;
 
 namespace GlobalZone.Jepsen.Tests.Report;
@@ -108,6 +109,33 @@ public sealed class ReportTests : IDisposable
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, ResultsFolder.VerdictFile)));
         Assert.Equal("invalid", json.RootElement.GetProperty("verdict").GetString());
         Assert.Equal("linearizability", json.RootElement.GetProperty("checker").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void CheckJudgesBigValuesBesideTheWorkloadAndTheWorstVerdictWins()
+    {
+        // The register part is linearizable; the big-values part lost an acknowledged write on one voter.
+        var history = new Histories()
+            .Write(0, "r/0", "1", 0, 10).Read(1, "r/0", "1", 20, 30)
+            .Write(ProcessIds.BigValueWriters, "big/0/raw/0", "seq=1 bytes=600000", 0, 10)
+            .Read(ProcessIds.BigValueFinalReads, "big/0/raw/0", null, 40, 50, input: "dc1-a")
+            .Operations;
+        var workload = new RegisterValidator().Validate(history.Where(o => !o.Key.StartsWith("big/", StringComparison.Ordinal)).ToList(), TimeSpan.FromSeconds(5));
+        ResultsFolder.WriteHistory(folder, history);
+        ResultsFolder.WriteReport(folder, Report(workload, history) with { BigValues = true }, history, workload);
+
+        var (validity, rechecked) = CheckCommand.Recheck(folder, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(Validity.Invalid, validity);
+        Assert.Equal("valid", rechecked.Checker.Verdict);
+        var big = Assert.Single(rechecked.OtherCheckers);
+        Assert.Equal(BigValueChecker.Name, big.Name);
+        Assert.Equal("invalid", big.Verdict);
+        Assert.Equal(1, big.Figures["lost"]);
+        Assert.Contains("checker: big-values: INVALID", File.ReadAllText(Path.Combine(folder, ResultsFolder.SummaryFile)), StringComparison.Ordinal);
+        Assert.Contains("Checker: big-values (invalid)", File.ReadAllText(Path.Combine(folder, ResultsFolder.ReportFile)), StringComparison.Ordinal);
+        Assert.Contains("big/0/raw/0", File.ReadAllText(Path.Combine(folder, ResultsFolder.TimelineFile)), StringComparison.Ordinal);
+        Assert.True(ResultsFolder.ReadReport(folder).BigValues);
     }
 
     [Fact]

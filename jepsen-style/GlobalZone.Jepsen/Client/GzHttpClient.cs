@@ -99,6 +99,26 @@ internal sealed class GzHttpClient : IDisposable
         }
     }
 
+    /// <summary><c>PUT /v1/kv/{key}?raw</c>: stores the bytes as they are (application/octet-stream).</summary>
+    public async Task<CallResult> PutRawAsync(MemberSpec member, string key, byte[] value, CancellationToken abort)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{member.Url}/v1/kv/{key}?raw") { Content = new ByteArrayContent(value) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var (call, _, _) = await ExchangeAsync(request, wantBytes: false, abort).ConfigureAwait(false);
+        return call;
+    }
+
+    /// <summary>
+    /// <c>GET /v1/kv/{key}?raw</c> (linearizable): the stored bytes as they are, with their media type (a JSON value's
+    /// bytes are its JSON text). A 404 is a successful read of an absent key.
+    /// </summary>
+    public async Task<RawRead> ReadRawAsync(MemberSpec member, string key, CancellationToken abort)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{member.Url}/v1/kv/{key}?raw");
+        var (call, bytes, mediaType) = await ExchangeAsync(request, wantBytes: true, abort).ConfigureAwait(false);
+        return new RawRead(call, call.Outcome == CallOutcome.Ok ? bytes : null, mediaType);
+    }
+
     /// <summary>Sends one request and classifies how it ended. Never throws for anything the network or server does.</summary>
     public async Task<CallResult> SendAsync(HttpMethod method, string uri, string? body, long? ifMatch, CancellationToken abort, IEnumerable<KeyValuePair<string, string>>? headers = null)
     {
@@ -113,30 +133,45 @@ internal sealed class GzHttpClient : IDisposable
                 request.Headers.TryAddWithoutValidation(name, value);
         }
 
+        var (call, _, _) = await ExchangeAsync(request, wantBytes: false, abort).ConfigureAwait(false);
+        return call;
+    }
+
+    // One request within the operation timeout. With wantBytes a 2xx body is returned as bytes (raw values) rather
+    // than kept as text in the result; error bodies are always text (problem details).
+    private async Task<(CallResult Call, byte[]? Bytes, string? MediaType)> ExchangeAsync(HttpRequestMessage request, bool wantBytes, CancellationToken abort)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort);
         deadline.CancelAfter(OperationTimeout);
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
+            var mediaType = response.Content.Headers.ContentType?.MediaType;
+            if (wantBytes && response.IsSuccessStatusCode)
+            {
+                var bytes = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
+                return (Classify(response.StatusCode, "") with { Body = null }, bytes, mediaType);
+            }
+
             var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
-            return Classify(response.StatusCode, text);
+            return (Classify(response.StatusCode, text), null, mediaType);
         }
         catch (OperationCanceledException)
         {
-            return new CallResult(CallOutcome.TimedOut, 0, null, abort.IsCancellationRequested ? "aborted" : null);
+            return (new CallResult(CallOutcome.TimedOut, 0, null, abort.IsCancellationRequested ? "aborted" : null), null, null);
         }
         catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
         {
             // The connection was never established, so the request was never sent.
-            return new CallResult(CallOutcome.Refused, 0, null, e.InnerException?.Message ?? e.Message);
+            return (new CallResult(CallOutcome.Refused, 0, null, e.InnerException?.Message ?? e.Message), null, null);
         }
         catch (HttpRequestException e)
         {
-            return new CallResult(CallOutcome.Broken, 0, null, e.InnerException?.Message ?? e.Message);
+            return (new CallResult(CallOutcome.Broken, 0, null, e.InnerException?.Message ?? e.Message), null, null);
         }
         catch (IOException e)
         {
-            return new CallResult(CallOutcome.Broken, 0, null, e.Message);
+            return (new CallResult(CallOutcome.Broken, 0, null, e.Message), null, null);
         }
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using GlobalZone.Jepsen.Report;
-using GlobalZone.Jepsen.Traffic;
 using GlobalZone.Jepsen.Validate;
 
 namespace GlobalZone.Jepsen.Commands;
@@ -35,21 +34,22 @@ internal static class CheckCommand
         return command;
     }
 
-    /// <summary>Validates the saved history with the run's workload checker and rewrites the verdict and pictures.</summary>
+    /// <summary>Validates the saved history with the run's checkers and rewrites the verdict and pictures.</summary>
     internal static (Validity Validity, RunReport Report) Recheck(string folder, TimeSpan budget)
     {
         var report = ResultsFolder.ReadReport(folder);
         var history = ResultsFolder.ReadHistory(folder);
-        var validation = WorkloadCatalog.Validator(report.Workload).Validate(history, budget);
-        var validity = ValidationResult.Worst([validation.Validity, report.Recovery.Recovered ? Validity.Valid : Validity.Invalid]);
+        var results = RunChecks.Validate(report.Workload, report.BigValues, history, budget);
+        var validity = ValidationResult.Worst(results.Select(r => r.Validity).Append(report.Recovery.Recovered ? Validity.Valid : Validity.Invalid));
         report = report with
         {
             Verdict = validity.ToString().ToLowerInvariant(),
             ExitCode = (int)validity,
-            Checker = new CheckerReport(validation.Checker, validation.Validity.ToString().ToLowerInvariant(), validation.Summary, validation.Details, validation.Figures),
+            Checker = RunChecks.ToReport(results[0]),
+            OtherCheckers = results.Skip(1).Select(RunChecks.ToReport).ToList(),
             Operations = OperationCounts.Of(history),
         };
-        ResultsFolder.WriteReport(folder, report, history, validation);
+        ResultsFolder.WriteReport(folder, report, history, RunChecks.Headline(results));
         return (validity, report);
     }
 }

@@ -40,12 +40,14 @@ internal static class RunCommand
         lockFencing.AcceptOnlyFromAmong("on", "off");
         var clientPauseEvery = new Option<int>("--client-pause-every") { Description = "lock workload: every Nth critical section stalls past its lease (0 = never)" };
         var clientPause = new Option<double>("--client-pause") { Description = "lock workload: seconds a stalled holder stalls", DefaultValueFactory = _ => defaults.ClientPause.TotalSeconds };
+        var bigValues = new Option<bool>("--big-values") { Description = "Beside the workload, 2 writers put values near the value limit and 128-put transactions at the request limit; checked after healing (big-values)" };
+        var preloadMb = new Option<int>("--preload-mb") { Description = "MiB of state loaded (100 KiB values and some small keys) before traffic starts" };
         var leaseTtl = new Option<double>("--lease-ttl") { Description = "lock workload: seconds of each client's lease", DefaultValueFactory = _ => defaults.LeaseTtl.TotalSeconds };
 
         var command = new Command("run", "Start a cluster, run a workload under faults, check the history, write a results folder")
         {
             scenario, workload, nemesis, time, layout, clients, rate, readConsistency, readFromIsolated, interval, faultDuration, opTimeout,
-            keys, opsPerKey, checkBudget, seed, output, keepData, lockFencing, clientPauseEvery, clientPause, leaseTtl,
+            keys, opsPerKey, checkBudget, seed, output, keepData, lockFencing, clientPauseEvery, clientPause, leaseTtl, bigValues, preloadMb,
         };
         command.SetAction(async (result, token) =>
         {
@@ -81,12 +83,16 @@ internal static class RunCommand
                     ClientPauseEvery = Pick(clientPauseEvery, options.ClientPauseEvery),
                     ClientPause = TimeSpan.FromSeconds(Pick(clientPause, options.ClientPause.TotalSeconds)),
                     LeaseTtl = TimeSpan.FromSeconds(Pick(leaseTtl, options.LeaseTtl.TotalSeconds)),
+                    BigValues = Pick(bigValues, options.BigValues),
+                    PreloadMegabytes = Pick(preloadMb, options.PreloadMegabytes),
                 };
                 // Changing what a scenario runs voids what it expects.
                 if (options.Scenario is not null && (Given(readConsistency) || Given(workload) || Given(nemesis) || Given(lockFencing) || Given(clientPauseEvery)))
                     options = options with { Expected = null };
                 if (options.Clients < 1 || options.Rate <= 0 || options.Time <= TimeSpan.Zero)
                     throw new ArgumentException("--clients, --rate and --time must be positive.");
+                if (options.PreloadMegabytes < 0)
+                    throw new ArgumentException("--preload-mb must be 0 or more.");
                 // Refuse unknown names before starting anything.
                 _ = NemesisCatalog.Parse(options.Nemesis);
                 _ = WorkloadCatalog.Validator(options.Workload);

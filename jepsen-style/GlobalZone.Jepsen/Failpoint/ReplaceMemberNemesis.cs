@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GlobalZone.ClusterRunner;
+using GlobalZone.Contracts;
 
 namespace GlobalZone.Jepsen.Failpoint;
 
@@ -14,6 +15,10 @@ namespace GlobalZone.Jepsen.Failpoint;
 internal sealed class ReplaceMemberNemesis : INemesis
 {
     private static readonly TimeSpan StepPatience = TimeSpan.FromSeconds(30);
+
+    // Adding waits for the newcomer to catch up (the leader answers once it has), which on a large state means
+    // receiving hundreds of megabytes: minutes, not seconds.
+    private static readonly TimeSpan AddPatience = TimeSpan.FromMinutes(3);
     private int replacements;
 
     public string Name => "replace-member";
@@ -31,9 +36,10 @@ internal sealed class ReplaceMemberNemesis : INemesis
         if (Directory.Exists(process.DataDirectory))
             Directory.Delete(process.DataDirectory, recursive: true);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Delete, $"{leader.Url}/v1/members/{victim.Id}"), token).ConfigureAwait(false);
+        await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Delete, $"{leader.Url}/v1/members/{victim.Id}"),
+            members => members.All(m => m.Id != victim.Id), StepPatience, token).ConfigureAwait(false);
         cluster.Retire(victim);
         var removedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
@@ -42,27 +48,48 @@ internal sealed class ReplaceMemberNemesis : INemesis
         fresh.Start();
         await UntilHealthyAsync(http, fresh, token).ConfigureAwait(false);
         started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Post, $"{leader.Url}/v1/members")
+        try
         {
-            Content = JsonContent.Create(new { url = fresh.Url, id = fresh.Id, site = fresh.Spec.Site, role = fresh.Spec.Role }),
-        }, token).ConfigureAwait(false);
+            await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Post, $"{leader.Url}/v1/members")
+            {
+                Content = JsonContent.Create(new { url = fresh.Url, id = fresh.Id, site = fresh.Spec.Site, role = fresh.Spec.Role }),
+            }, members => members.Any(m => m.Id == fresh.Id), AddPatience, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            // The leader's member list says it was not added: stop the newcomer and leave it out of the run, so that
+            // recovery is judged on the group's members, not on a process that never became one.
+            fresh.Kill();
+            cluster.Retire(fresh.Spec);
+            throw new InvalidOperationException($"removed {victim.Id} but could not add {fresh.Id}: {e.Message}", e);
+        }
+
         var addedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return $"replaced {victim.Id} by {fresh.Id} (removed in {removedMs:F0} ms, added in {addedMs:F0} ms)";
     }
 
     public Task HealAsync(NemesisContext context, CancellationToken token) => Task.CompletedTask;
 
-    /// <summary>Sends a membership change to whoever leads, again after a leader change (421/503), until it is done.</summary>
-    private static async Task OnLeaderAsync(NemesisContext context, HttpClient http, Func<MemberSpec, HttpRequestMessage> build, CancellationToken token)
+    /// <summary>
+    /// Sends a membership change to whoever leads, again after a leader change (421/503) or an unknown outcome (504,
+    /// timeout), until it is done. A failed attempt may still have made the change (a 504, or a 421 "leadership was
+    /// lost during the change", often has), so before repeating it the leader's member list is consulted with
+    /// <paramref name="done"/>.
+    /// </summary>
+    private static async Task OnLeaderAsync(NemesisContext context, HttpClient http, Func<MemberSpec, HttpRequestMessage> build, Func<IReadOnlyList<MemberStatus>, bool> done, TimeSpan patience, CancellationToken token)
     {
-        var deadline = DateTime.UtcNow + StepPatience;
+        var deadline = DateTime.UtcNow + patience;
         string last = "no leader";
+        var attempted = false;
         while (DateTime.UtcNow < deadline)
         {
             if (await context.Cluster.FindLeaderAsync(token).ConfigureAwait(false) is { IsWitness: false } leader)
             {
+                if (attempted && await context.Cluster.Local.TryGetStatusAsync(context.Cluster.Process(leader), token).ConfigureAwait(false) is { } status && done(status.Members))
+                    return;
                 try
                 {
+                    attempted = true;
                     using var request = build(leader);
                     using var response = await http.SendAsync(request, token).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
@@ -71,7 +98,7 @@ internal sealed class ReplaceMemberNemesis : INemesis
                     // 404 on a removal: a previous attempt that timed out already removed it.
                     if (request.Method == HttpMethod.Delete && response.StatusCode == HttpStatusCode.NotFound)
                         return;
-                    if (response.StatusCode is not (HttpStatusCode.MisdirectedRequest or HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict))
+                    if (response.StatusCode is not (HttpStatusCode.MisdirectedRequest or HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict or HttpStatusCode.GatewayTimeout))
                         throw new InvalidOperationException($"membership change refused: {last}");
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
@@ -83,7 +110,7 @@ internal sealed class ReplaceMemberNemesis : INemesis
             await Task.Delay(200, token).ConfigureAwait(false);
         }
 
-        throw new TimeoutException($"membership change not done in {StepPatience.TotalSeconds:0} s: {last}");
+        throw new TimeoutException($"membership change not done in {patience.TotalSeconds:0} s: {last}");
     }
 
     private static async Task UntilHealthyAsync(HttpClient http, MemberProcess member, CancellationToken token)

@@ -22,6 +22,8 @@ internal static class HtmlReport
                 + "pre{background:#f5f5f5;padding:10px;overflow-x:auto;font-size:12px}h2{margin-top:28px}</style></head><body>\n");
         html.Append("<h1>GlobalZone jepsen-style run</h1>\n");
         html.Append(CultureInfo.InvariantCulture, $"<p><span class=\"verdict\" style=\"background:{color}\">{E(report.Verdict.ToUpperInvariant())}</span> &nbsp; {E(report.Checker.Summary)}</p>\n");
+        foreach (var other in report.OtherCheckers)
+            html.Append("<p>").Append(E(other.Name)).Append(": ").Append(E(other.Summary)).Append("</p>\n");
         if (report.ExpectedVerdict is { } expected)
         {
             var asExpected = expected == report.Verdict;
@@ -38,6 +40,10 @@ internal static class HtmlReport
         Row(html, "reads", report.ReadConsistency + (report.ReadsFromIsolatedMember ? " (plain reads go to the member the nemesis isolates)" : ""));
         if (report.LockFencing is { } fencing)
             Row(html, "lock", $"fencing {(fencing ? "on" : "off")}, a holder stalls past its lease every {report.ClientPauseEvery} critical sections");
+        if (report.BigValues)
+            Row(html, "big values", "background writers put values near the value limit and transactions at the request limit (checked by big-values)");
+        if (report.Preload is { } preload)
+            Row(html, "preload", $"{preload.Bytes / (1024 * 1024)} MiB in {preload.Keys} keys, loaded in {preload.Seconds:0.0} s ({preload.Retries} retries)");
         Row(html, "time / interval / fault duration", $"{report.TimeSeconds:0.#} s / {report.IntervalSeconds:0.#} s / {report.FaultDurationSeconds:0.#} s");
         Row(html, "operation timeout", $"{report.OperationTimeoutMs:0} ms");
         Row(html, "seed", report.Seed.ToString(CultureInfo.InvariantCulture));
@@ -54,10 +60,13 @@ internal static class HtmlReport
 
         html.Append(CultureInfo.InvariantCulture, $"<tr><th>total</th><th colspan=\"3\">{report.Operations.Total}</th></tr></table>\n");
 
-        html.Append("<h2>Checker: ").Append(E(report.Checker.Name)).Append("</h2>\n<table>");
-        foreach (var (name, value) in report.Checker.Figures)
-            Row(html, name, value.ToString(CultureInfo.InvariantCulture));
-        html.Append("</table>\n");
+        foreach (var checker in report.OtherCheckers.Prepend(report.Checker))
+        {
+            html.Append("<h2>Checker: ").Append(E(checker.Name)).Append(" (").Append(E(checker.Verdict)).Append(")</h2>\n<table>");
+            foreach (var (name, value) in checker.Figures)
+                Row(html, name, value.ToString(CultureInfo.InvariantCulture));
+            html.Append("</table>\n");
+        }
 
         html.Append("<h2>Faults</h2>\n");
         if (report.Faults.Count == 0)
@@ -77,8 +86,8 @@ internal static class HtmlReport
         html.Append("<h2>Throughput</h2>\n").Append(throughputSvg);
         if (timelineSvg is not null)
             html.Append("<h2>Offending operations</h2>\n<p>Bars run from invocation to completion, one lane per client process; hover for details.</p>\n").Append(timelineSvg);
-        if (report.Checker.Details.Length > 0)
-            html.Append("<h2>Checker details</h2>\n<pre>").Append(E(report.Checker.Details)).Append("</pre>\n");
+        foreach (var checker in report.OtherCheckers.Prepend(report.Checker).Where(c => c.Details.Length > 0))
+            html.Append("<h2>Checker details: ").Append(E(checker.Name)).Append("</h2>\n<pre>").Append(E(checker.Details)).Append("</pre>\n");
         if (report.Notes.Count > 0)
         {
             html.Append("<h2>Notes</h2>\n<ul>");

@@ -89,8 +89,12 @@ internal static class ResultsFolder
         var text = new StringBuilder();
         text.AppendLine($"verdict: {report.Verdict.ToUpperInvariant()} (exit code {report.ExitCode})" + (report.ExpectedVerdict is { } expected ? $", scenario {report.Scenario} expects {expected}" : ""));
         text.AppendLine($"checker: {report.Checker.Name}: {report.Checker.Summary}");
+        foreach (var other in report.OtherCheckers)
+            text.AppendLine($"checker: {other.Name}: {other.Summary}");
         text.AppendLine($"run: {report.Workload} / {report.Nemesis} on {report.Layout}, {report.Clients} clients, reads {report.ReadConsistency}, {report.TimeSeconds:0} s of traffic, seed {report.Seed}");
         text.AppendLine($"operations: {report.Operations.Total} (ok {report.Operations.Count(OperationStatus.Ok)}, fail {report.Operations.Count(OperationStatus.Fail)}, info {report.Operations.Count(OperationStatus.Info)}), faults: {report.Faults.Count}");
+        if (report.Preload is { } preload)
+            text.AppendLine($"preload: {preload.Bytes / (1024 * 1024)} MiB in {preload.Keys} keys in {preload.Seconds:0.0} s");
         text.AppendLine(report.Recovery.Recovered ? $"recovery: one leader {report.Recovery.Seconds:0.0} s after healing" : $"recovery: NONE within {report.Recovery.Seconds:0.0} s after healing");
         foreach (var note in report.Notes)
             text.AppendLine("note: " + note);

@@ -59,7 +59,17 @@ internal sealed record RunReport
     /// <summary>Seconds from the start of traffic to the end of the final reads (the charts' time range).</summary>
     public required double TrafficSeconds { get; init; }
 
+    /// <summary>The workload's checker.</summary>
     public required CheckerReport Checker { get; init; }
+
+    /// <summary>Checks run beside the workload's (e.g. <c>big-values</c>); the verdict is the worst of all of them.</summary>
+    public IReadOnlyList<CheckerReport> OtherCheckers { get; init; } = [];
+
+    /// <summary>Whether the <c>--big-values</c> writers ran beside the workload.</summary>
+    public bool BigValues { get; init; }
+
+    /// <summary>What <c>--preload-mb</c> loaded before traffic, and how long it took; null without preload.</summary>
+    public PreloadReport? Preload { get; init; }
 
     public required RecoveryReport Recovery { get; init; }
 
@@ -78,6 +88,9 @@ internal sealed record RunReport
 
 /// <summary>The checker's conclusion.</summary>
 internal sealed record CheckerReport(string Name, string Verdict, string Summary, string Details, IReadOnlyDictionary<string, long> Figures);
+
+/// <summary>What <c>--preload-mb</c> loaded (MiB asked, bytes of large values, keys) and how long it took.</summary>
+internal sealed record PreloadReport(int Megabytes, long Bytes, int Keys, double Seconds, int Retries);
 
 /// <summary>Whether every member agreed on a leader again after the last fault was healed, and how long that took.</summary>
 internal sealed record RecoveryReport(bool Recovered, double Seconds);

@@ -62,6 +62,15 @@ internal sealed record RunOptions
     /// <summary>Lock workload: each client's lease TTL.</summary>
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Background writers put values near the value limit and transactions at the request limit into keys of their
+    /// own beside the workload; a second check (big-values) verifies them after healing.
+    /// </summary>
+    public bool BigValues { get; init; }
+
+    /// <summary>MiB of state loaded before traffic starts (0 = none).</summary>
+    public int PreloadMegabytes { get; init; }
+
     /// <summary>Time the checker may spend before answering unknown.</summary>
     public TimeSpan CheckBudget { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -37,6 +37,14 @@ internal static class ScenarioCatalog
             o => o with { Workload = "set", Nemesis = "kill-leader,kill-random", Time = TimeSpan.FromSeconds(40), Interval = TimeSpan.FromSeconds(4), FaultDuration = TimeSpan.FromSeconds(5), Expected = Validity.Valid }),
         ("set-replace", "set while follower voters are replaced one after another (kill -9 + wipe, remove, add a fresh member)",
             o => o with { Workload = "set", Nemesis = "replace-member", Time = TimeSpan.FromSeconds(60), Interval = TimeSpan.FromSeconds(3), FaultDuration = TimeSpan.FromSeconds(3), Expected = Validity.Valid }),
+        ("large-state", "set with big values beside it while follower voters are replaced, on 300 MiB of preloaded state: each newcomer must catch up on a large state (a snapshot transfer); not in CI",
+            o => o with
+            {
+                // A replacement every 15 s rather than set-replace's 6 s: a newcomer needs time to receive hundreds of
+                // megabytes before the next follower is taken away, or the group runs on its bare majority for the whole run.
+                Workload = "set", Nemesis = "replace-member", BigValues = true, PreloadMegabytes = 300, Time = TimeSpan.FromSeconds(60),
+                Interval = TimeSpan.FromSeconds(10), FaultDuration = TimeSpan.FromSeconds(5), Expected = Validity.Valid,
+            }),
         ("set-all", "set under every nemesis in turn, five minutes",
             o => o with { Workload = "set", Nemesis = "all", Time = TimeSpan.FromMinutes(5), Expected = Validity.Valid }),
         ("lock-unfenced-pause", "PROOF: lock holders stall past their lease and write without fencing; expects invalid (a lock alone protects nothing)",

@@ -7,6 +7,7 @@ using GlobalZone.Jepsen.Cluster;
 using GlobalZone.Jepsen.Failpoint;
 using GlobalZone.Jepsen.Report;
 using GlobalZone.Jepsen.Traffic;
+using GlobalZone.Jepsen.Traffic.BigValues;
 using GlobalZone.Jepsen.Validate;
 
 namespace GlobalZone.Jepsen.Scenarios;
@@ -38,7 +39,7 @@ internal static class TestRun
         };
         var workload = WorkloadCatalog.Create(options.Workload, settings);
         using var disposeWorkload = workload as IDisposable;
-        var validator = WorkloadCatalog.Validator(options.Workload);
+        var bigValueSettings = new BigValueSettings();
 
         var runId = string.Create(CultureInfo.InvariantCulture, $"{startedAt:yyyyMMdd-HHmmss}-{options.Scenario ?? options.Workload + "-" + ShortName(options.Nemesis)}");
         var folder = Path.GetFullPath(Path.Combine(options.OutputRoot, runId));
@@ -46,13 +47,16 @@ internal static class TestRun
         log.MirrorTo(Path.Combine(folder, ResultsFolder.HarnessLogFile));
         log.Info($"run {runId}: workload {options.Workload}, nemesis {options.Nemesis}, layout {options.Layout}, {options.Clients} clients at {options.Rate} ops/s, "
             + $"reads {(options.StaleReads ? "stale" : "linearizable")}, {options.Time.TotalSeconds:0} s, seed {options.Seed}"
-            + (options.Workload == "lock" ? $", fencing {(options.LockFencing ? "on" : "off")}, holders stall every {options.ClientPauseEvery} sections" : ""));
+            + (options.Workload == "lock" ? $", fencing {(options.LockFencing ? "on" : "off")}, holders stall every {options.ClientPauseEvery} sections" : "")
+            + (options.BigValues ? $", big values ({bigValueSettings.Writers} writers, {bigValueSettings.OperationTimeout.TotalSeconds:0} s timeout)" : "")
+            + (options.PreloadMegabytes > 0 ? $", preload {options.PreloadMegabytes} MiB" : ""));
         log.Info($"results: {folder}");
 
         var clusterRoot = Path.Combine(Path.GetTempPath(), "gz-jepsen", runId);
         var notes = new List<string>();
         var random = new Random(options.Seed);
         IReadOnlyList<FaultWindow> faults = [];
+        PreloadReport? preload = null;
         var recovered = false;
         double recoverySeconds = 0;
         IReadOnlyList<Operation> history;
@@ -69,6 +73,11 @@ internal static class TestRun
             }
 
             using var http = new GzHttpClient(options.OperationTimeout);
+            // Big writes and preload transactions move a megabyte each: they get their own, longer timeout (see BigValueSettings).
+            using var bigHttp = new GzHttpClient(bigValueSettings.OperationTimeout);
+            if (options.PreloadMegabytes > 0)
+                preload = await Preload.RunAsync(cluster.Voters, bigHttp, options.PreloadMegabytes, log, abort).ConfigureAwait(false);
+
             var recorder = new HistoryRecorder();
             var clients = CreateClients(options, cluster, http, recorder, settings);
             var nemesisContext = new NemesisContext(cluster, random, log);
@@ -81,12 +90,18 @@ internal static class TestRun
             using (var stopIssuingOrAbort = CancellationTokenSource.CreateLinkedTokenSource(stopIssuing.Token, abort))
             {
                 var traffic = TrafficDriver.RunAsync(workload, clients, options.Rate, stopIssuingOrAbort.Token, abort, log);
+                var bigTraffic = options.BigValues
+                    ? BigValueWriters.RunAsync(cluster.Voters, bigHttp, recorder, bigValueSettings, options.Seed, stopIssuingOrAbort.Token, abort, log)
+                    : Task.FromResult(new TrafficStats());
                 var schedule = NemesisSchedule.RunAsync(nemeses, nemesisContext, clock, options.Interval, options.FaultDuration, options.Time, abort);
                 faults = await schedule.ConfigureAwait(false);
                 var stats = await traffic.ConfigureAwait(false);
                 log.Info($"traffic done: {stats.Total} operations (ok {stats.Ok}, fail {stats.Failed}, info {stats.Indeterminate}), {faults.Count} faults");
                 if (stats.HarnessErrors > 0)
                     notes.Add($"{stats.HarnessErrors} operations ended in a harness error (see harness.log); they are recorded as indeterminate");
+                var bigStats = await bigTraffic.ConfigureAwait(false);
+                if (options.BigValues)
+                    log.Info($"big values done: {bigStats.Total} writes (ok {bigStats.Ok}, fail {bigStats.Failed}, info {bigStats.Indeterminate})");
             }
 
             cluster.HealEverything();
@@ -99,6 +114,12 @@ internal static class TestRun
             log.Info("final reads");
             var finalReads = new FinalReadContext(cluster.Voters, http, recorder, ProcessIds.FinalReads, FinalReadPatience, log);
             await workload.FinalReadsAsync(finalReads, abort).ConfigureAwait(false);
+            if (options.BigValues)
+            {
+                var unread = await BigValueFinalReads.ReadAllAsync(finalReads, bigHttp, abort).ConfigureAwait(false);
+                if (unread.Count > 0)
+                    notes.Add($"big-values: some voters never answered the final reads ({string.Join(", ", unread.Select(p => $"{p.Key}: {p.Value} keys"))}); their copies are unchecked (see their logs: a member that cannot catch up?)");
+            }
             history = recorder.Snapshot();
             members = cluster.Members.Select(m => new MemberReport(m.Id, m.Url, m.Site, m.Role, null)).ToList();
         }
@@ -114,11 +135,13 @@ internal static class TestRun
             TryDelete(clusterRoot, log);
 
         log.Info($"checking {history.Count} operations");
-        var validation = validator.Validate(history, options.CheckBudget);
-        log.Info($"{validation.Checker}: {validation.Summary}");
-        var validity = ValidationResult.Worst([validation.Validity, recovered ? Validity.Valid : Validity.Invalid]);
+        var results = RunChecks.Validate(options.Workload, options.BigValues, history, options.CheckBudget).ToList();
+        foreach (var result in results)
+            log.Info($"{result.Checker}: {result.Summary}");
+        var validity = ValidationResult.Worst(results.Select(r => r.Validity).Append(recovered ? Validity.Valid : Validity.Invalid));
         if (!recovered)
-            validation = validation with { Summary = validation.Summary + "; and the cluster did not recover after healing" };
+            results[0] = results[0] with { Summary = results[0].Summary + "; and the cluster did not recover after healing" };
+        var validation = results[0];
 
         ResultsFolder.WriteHistory(folder, history);
         var report = new RunReport
@@ -145,7 +168,10 @@ internal static class TestRun
             StartedAt = startedAt,
             WallSeconds = wall.Elapsed.TotalSeconds,
             TrafficSeconds = trafficSeconds,
-            Checker = new CheckerReport(validation.Checker, validation.Validity.ToString().ToLowerInvariant(), validation.Summary, validation.Details, validation.Figures),
+            Checker = RunChecks.ToReport(validation),
+            OtherCheckers = results.Skip(1).Select(RunChecks.ToReport).ToList(),
+            BigValues = options.BigValues,
+            Preload = preload,
             Recovery = new RecoveryReport(recovered, recoverySeconds),
             Operations = OperationCounts.Of(history),
             Faults = faults,
@@ -153,11 +179,11 @@ internal static class TestRun
             Members = members,
             Notes = notes,
         };
-        ResultsFolder.WriteReport(folder, report, history, validation);
+        ResultsFolder.WriteReport(folder, report, history, RunChecks.Headline(results));
         foreach (var line in ResultsFolder.Summary(report).Split('\n', StringSplitOptions.RemoveEmptyEntries))
             log.Info(line);
         log.Info($"report: {Path.Combine(folder, ResultsFolder.ReportFile)}");
-        return new RunOutcome(validity, folder, report, validation);
+        return new RunOutcome(validity, folder, report, validation, results.Skip(1).ToList());
     }
 
     private static List<ClientContext> CreateClients(RunOptions options, ClusterUnderTest cluster, GzHttpClient http, HistoryRecorder recorder, WorkloadSettings settings)

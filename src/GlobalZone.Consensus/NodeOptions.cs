@@ -55,6 +55,12 @@ public sealed record NodeOptions
     /// <summary>Checkpoint FASTER (and trim the WAL) after this many applied entries, or more when the state is larger.</summary>
     public int SnapshotEveryEntries { get; init; } = 20_000;
 
+    /// <summary>
+    /// Longest time the leader keeps the snapshot DotNext sees (and every log entry after it) fixed while members fetch
+    /// its file; past it the WAL is trimmed to newer checkpoints again and a slower member starts over.
+    /// </summary>
+    public int SnapshotTransferHoldSeconds { get; init; } = 900;
+
     /// <summary>How many revisions of history to keep for watches.</summary>
     public long HistoryRetention { get; init; } = 200_000;
 
@@ -102,6 +108,8 @@ public sealed record NodeOptions
         Witness.Validate();
         LeaderPlacement.Validate();
         _ = WanLatencies.From(this);
+        if (SnapshotTransferHoldSeconds < 1)
+            throw new ArgumentException("SnapshotTransferHoldSeconds must be at least 1.");
         if (ProgressProbeIntervalMs < 0)
             throw new ArgumentException("ProgressProbeIntervalMs must not be negative.");
     }

@@ -21,6 +21,8 @@ public sealed class FasterKeyValueStore : IDisposable
     private readonly ConcurrentBag<ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>>> readers = new();
     private readonly IDevice logDevice;
     private readonly IDevice objectLogDevice;
+    private readonly Lock captureLock = new();
+    private volatile WriteCapture[] captures = [];
     private int disposed;
 
     public FasterKeyValueStore(StorageOptions options)
@@ -72,6 +74,8 @@ public sealed class FasterKeyValueStore : IDisposable
         var status = writer.Upsert(key, value);
         if (status.IsPending)
             writer.CompletePending(wait: true);
+        foreach (var capture in captures)
+            capture.Record(key, value);
     }
 
     /// <summary>Removes a record if present. Single writer only.</summary>
@@ -80,9 +84,34 @@ public sealed class FasterKeyValueStore : IDisposable
         var status = writer.Delete(key);
         if (status.IsPending)
             writer.CompletePending(wait: true);
+        foreach (var capture in captures)
+            capture.Record(key, null);
     }
 
-    /// <summary>Every live record, through a session of its own: callers hold off writes for a consistent view.</summary>
+    /// <summary>
+    /// Starts recording every write from now on (see <see cref="WriteCapture"/>). Call while the writer is held off,
+    /// so that no write straddles the start.
+    /// </summary>
+    public WriteCapture BeginCapture()
+    {
+        var capture = new WriteCapture();
+        lock (captureLock)
+            captures = [.. captures, capture];
+        return capture;
+    }
+
+    /// <summary>Stops recording into <paramref name="capture"/>. Call while the writer is held off.</summary>
+    public void EndCapture(WriteCapture capture)
+    {
+        lock (captureLock)
+            captures = Array.FindAll(captures, c => !ReferenceEquals(c, capture));
+    }
+
+    /// <summary>
+    /// Every live record, through a session of its own. With writes running meanwhile the scan is fuzzy (each key as
+    /// of some moment during the scan; a key written meanwhile may come twice): hold writes off for one consistent
+    /// view, or record the writes made meanwhile (<see cref="BeginCapture"/>) and replay them after.
+    /// </summary>
     public IEnumerable<KeyValuePair<string, byte[]>> ScanAll()
     {
         using var session = NewSession();

@@ -33,7 +33,8 @@ public static class NodeHost
         builder.WebHost.UseUrls(self.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // Leave room for the largest value plus JSON overhead; the API enforces the real limit itself.
+            // Leave room for the largest value plus JSON overhead; the API enforces the real limit itself. Raft traffic
+            // fits too: an InstallSnapshot call carries only a descriptor (snapshot files are fetched with GET).
             kestrel.Limits.MaxRequestBodySize = options.MaxValueBytes + (64L << 10) + (16L << 20);
         });
         ClusterIdentityCheck.Ensure(options);
@@ -43,11 +44,13 @@ public static class NodeHost
 
         var app = builder.Build();
         app.UseClusterNameGuard();
+        app.UseSnapshotPendingAnswer();
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();
         app.MapKeyValueApi();
         app.MapInternalApi();
+        app.MapSnapshotTransfers();
         app.MapClientApi();
         app.MapClusterApi();
         app.MapBackupApi();

@@ -30,8 +30,8 @@ namespace GlobalZone.Consensus;
 /// </para>
 /// <para>
 /// Hence: DotNext carries a small <see cref="SnapshotDescriptor"/>; the install answers within a fraction of the RPC
-/// timeout, throwing <see cref="SnapshotPendingException"/> (answered 503, a failed RPC the leader retries at its
-/// next heartbeat) until a background download, checksum check and install (<see cref="SnapshotReceiver"/>) has
+/// timeout, throwing <see cref="SnapshotPendingException"/> (a failed RPC the leader retries at its next
+/// heartbeat) until a background download, checksum check and install (<see cref="SnapshotReceiver"/>) has
 /// made the state reflect the descriptor's index; the next call then returns at once.
 /// </para>
 /// </remarks>

@@ -44,7 +44,6 @@ public static class NodeHost
 
         var app = builder.Build();
         app.UseClusterNameGuard();
-        app.UseSnapshotPendingAnswer();
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();

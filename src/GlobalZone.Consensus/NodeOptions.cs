@@ -61,6 +61,12 @@ public sealed record NodeOptions
     /// </summary>
     public int SnapshotTransferHoldSeconds { get; init; } = 900;
 
+    /// <summary>
+    /// A member being added is given up on when it has made no progress (applied index, snapshot bytes) for this long;
+    /// there is no limit on the time a moving newcomer may take.
+    /// </summary>
+    public int JoinStallSeconds { get; init; } = 30;
+
     /// <summary>How many revisions of history to keep for watches.</summary>
     public long HistoryRetention { get; init; } = 200_000;
 
@@ -108,6 +114,8 @@ public sealed record NodeOptions
         Witness.Validate();
         LeaderPlacement.Validate();
         _ = WanLatencies.From(this);
+        if (JoinStallSeconds < 1)
+            throw new ArgumentException("JoinStallSeconds must be at least 1.");
         if (SnapshotTransferHoldSeconds < 1)
             throw new ArgumentException("SnapshotTransferHoldSeconds must be at least 1.");
         if (ProgressProbeIntervalMs < 0)

@@ -42,6 +42,16 @@ public sealed partial class SnapshotFileStore
         }
     }
 
+    /// <summary>True while a file is being written.</summary>
+    public bool IsProducing
+    {
+        get
+        {
+            lock (sync)
+                return producing is not null;
+        }
+    }
+
     /// <summary>The file for that checkpoint, if written.</summary>
     public SnapshotFileInfo? TryGetReady(long index, long term)
     {

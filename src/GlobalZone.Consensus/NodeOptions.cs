@@ -56,6 +56,12 @@ public sealed record NodeOptions
     public int SnapshotEveryEntries { get; init; } = 20_000;
 
     /// <summary>
+    /// Checkpoint also after this many MiB of commands, however few entries: a member that needs a snapshot is then
+    /// sent at most about this much log after it, in one AppendEntries call (DotNext does not split it).
+    /// </summary>
+    public int CheckpointEveryMiB { get; init; } = 16;
+
+    /// <summary>
     /// Longest time the leader keeps the snapshot DotNext sees (and every log entry after it) fixed while members fetch
     /// its file; past it the WAL is trimmed to newer checkpoints again and a slower member starts over.
     /// </summary>
@@ -114,6 +120,8 @@ public sealed record NodeOptions
         Witness.Validate();
         LeaderPlacement.Validate();
         _ = WanLatencies.From(this);
+        if (CheckpointEveryMiB < 1)
+            throw new ArgumentException("CheckpointEveryMiB must be at least 1.");
         if (JoinStallSeconds < 1)
             throw new ArgumentException("JoinStallSeconds must be at least 1.");
         if (SnapshotTransferHoldSeconds < 1)

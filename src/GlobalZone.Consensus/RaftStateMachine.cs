@@ -40,6 +40,8 @@ public sealed partial class RaftStateMachine : IStateMachine
     private readonly KeyValueStateMachine state;
     private readonly ILogger<RaftStateMachine> logger;
     private readonly int snapshotEveryEntries;
+    private readonly long checkpointEveryBytes;
+    private long bytesSinceCheckpoint;
     private readonly TimeSpan installWait;
     private readonly SnapshotPublisher publisher;
     private readonly SnapshotReceiver receiver;
@@ -54,6 +56,7 @@ public sealed partial class RaftStateMachine : IStateMachine
         this.state = state;
         this.logger = logger;
         snapshotEveryEntries = options.SnapshotEveryEntries;
+        checkpointEveryBytes = (long)options.CheckpointEveryMiB << 20;
         var snapshots = Path.Combine(options.DataDirectory, "snapshots");
         var files = new SnapshotFileStore(Path.Combine(snapshots, "outgoing"), state, logger, time);
         publisher = new SnapshotPublisher(files, options.Self.Url, time, holdLimit: TimeSpan.FromSeconds(options.SnapshotTransferHoldSeconds));
@@ -109,6 +112,7 @@ public sealed partial class RaftStateMachine : IStateMachine
             }
             else
             {
+                bytesSinceCheckpoint += payload.Length;
                 var command = CommandCodec.TryDecode(payload);
                 if (command is null)
                     LogRejectedEntry(entry.Index, entry.Term);
@@ -121,7 +125,9 @@ public sealed partial class RaftStateMachine : IStateMachine
             }
 
             EntryApplied?.Invoke();
-            if (entry.Index - state.SnapshotIndex >= Math.Max(snapshotEveryEntries, state.KeyCount))
+            // By entries (fewer checkpoints for a larger state: each costs more), and by bytes: DotNext 6.12 sends a
+            // member everything after the snapshot in one AppendEntries call, which must fit in one RPC timeout.
+            if (entry.Index - state.SnapshotIndex >= Math.Max(snapshotEveryEntries, state.KeyCount) || bytesSinceCheckpoint >= checkpointEveryBytes)
                 await CheckpointAsync(token).ConfigureAwait(false);
             return entry.Index;
         }
@@ -135,6 +141,7 @@ public sealed partial class RaftStateMachine : IStateMachine
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await state.CheckpointAsync(token).ConfigureAwait(false);
+        bytesSinceCheckpoint = 0;
         publisher.OnCheckpoint(state.SnapshotIndex, state.SnapshotTerm);
         ConsensusInstruments.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         LogCheckpoint(state.SnapshotIndex, state.Revision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -33,8 +33,8 @@ public static class NodeHost
         builder.WebHost.UseUrls(self.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // Leave room for the largest value plus JSON overhead; the API enforces the real limit itself. Raft traffic
-            // fits too: an InstallSnapshot call carries only a descriptor (snapshot files are fetched with GET).
+            // Leave room for the largest value plus JSON overhead; the API enforces the real limit itself. The Raft route
+            // lifts it (see RaftBodyLimit); an InstallSnapshot call carries only a descriptor anyway.
             kestrel.Limits.MaxRequestBodySize = options.MaxValueBytes + (64L << 10) + (16L << 20);
         });
         ClusterIdentityCheck.Ensure(options);
@@ -44,6 +44,7 @@ public static class NodeHost
 
         var app = builder.Build();
         app.UseClusterNameGuard();
+        app.UseUnlimitedRaftBodies();
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();

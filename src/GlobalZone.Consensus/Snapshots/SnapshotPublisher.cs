@@ -5,9 +5,11 @@ namespace GlobalZone.Consensus.Snapshots;
 /// <summary>
 /// Decides which snapshot DotNext sees (<see cref="ISnapshotManager.Snapshot"/>), and so how far its WAL is trimmed.
 /// Normally the newest checkpoint; but while a member is fetching snapshot X, X stays published so that the WAL
-/// keeps every entry after X and the member can continue from X once installed. The hold ends when no member has
-/// asked for X or read its file for <see cref="HoldIdle"/>, or after <see cref="HoldLimit"/> in any case (a member
-/// that cannot finish in that time would otherwise keep the WAL growing for ever).
+/// keeps every entry after X and the member can continue from X once installed. A member asks for X at every
+/// heartbeat while the file is written, fetched and installed, so the hold ends soon after it is done: when no member
+/// has asked for X or read its file for <see cref="HoldIdle"/> (then the next member gets a newer checkpoint and a
+/// shorter log tail), or after <see cref="HoldLimit"/> in any case (a member that cannot finish in that time would
+/// otherwise keep the WAL growing for ever).
 /// </summary>
 public sealed class SnapshotPublisher(SnapshotFileStore files, string selfUrl, TimeProvider time, TimeSpan? holdIdle = null, TimeSpan? holdLimit = null)
 {
@@ -18,7 +20,7 @@ public sealed class SnapshotPublisher(SnapshotFileStore files, string selfUrl, T
     private long lastDemand = long.MinValue;
     private long holdStarted;
 
-    public TimeSpan HoldIdle { get; } = holdIdle ?? TimeSpan.FromSeconds(30);
+    public TimeSpan HoldIdle { get; } = holdIdle ?? TimeSpan.FromSeconds(5);
 
     public TimeSpan HoldLimit { get; } = holdLimit ?? TimeSpan.FromMinutes(15);
 

@@ -36,6 +36,9 @@ public sealed partial class SnapshotReceiver
     /// <summary>A transfer ends if no byte arrives for this long (the next InstallSnapshot call resumes it).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a failed transfer waits before the next InstallSnapshot call may start it again.</summary>
+    public TimeSpan RetryPause { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Bytes of the current transfer received so far, and its size (0, 0 when none).</summary>
     public (long Received, long Size, string SnapshotId) Progress
     {
@@ -55,8 +58,11 @@ public sealed partial class SnapshotReceiver
         Transfer transfer;
         lock (sync)
         {
-            if (current is { } running && running.Descriptor.SnapshotId == descriptor.SnapshotId && !running.Task.IsFaulted && !running.Task.IsCanceled)
+            if (current is { } running && running.Descriptor.SnapshotId == descriptor.SnapshotId
+                && (!(running.Task.IsFaulted || running.Task.IsCanceled) || time.GetElapsedTime(running.Ended) < RetryPause))
             {
+                // Running, done, or failed a moment ago: the leader asks at every heartbeat, and a failing source
+                // (gone, refusing) should not be hit, and logged, that often.
                 transfer = running;
             }
             else
@@ -124,6 +130,10 @@ public sealed partial class SnapshotReceiver
             LogFailed(e, descriptor.SnapshotId, descriptor.Url);
             throw;
         }
+        finally
+        {
+            transfer.Ended = time.GetTimestamp();
+        }
     }
 
     private async Task DownloadAsync(Transfer transfer, string partial, CancellationToken token)
@@ -176,6 +186,9 @@ public sealed partial class SnapshotReceiver
     private sealed class Transfer(SnapshotDescriptor descriptor, CancellationTokenSource cancellation)
     {
         public long Received;
+
+        /// <summary>When it ended (a <see cref="TimeProvider"/> timestamp; 0 while running).</summary>
+        public long Ended;
 
         public SnapshotDescriptor Descriptor => descriptor;
 

@@ -180,13 +180,6 @@ public sealed partial class RaftStateMachine : IStateMachine
         await applyLock.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            if (state.AppliedIndex >= descriptor.ReflectedIndex)
-            {
-                // Already there (the log caught up meanwhile); only make DotNext see it.
-                publisher.OnInstalled(descriptor.Index, descriptor.Term);
-                return;
-            }
-
             await using var source = SnapshotFile.OpenStateStream(path);
             long reflected;
             try
@@ -199,6 +192,8 @@ public sealed partial class RaftStateMachine : IStateMachine
                 throw;
             }
 
+            // Published only now, with a checkpoint labelled with the descriptor's index on disk: DotNext trims its WAL
+            // up to what it sees, and a restart must find a checkpoint at least that far.
             publisher.OnInstalled(descriptor.Index, descriptor.Term);
             LogInstalled(descriptor.Index, reflected, state.Revision);
         }

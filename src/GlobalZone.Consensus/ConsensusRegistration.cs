@@ -77,9 +77,9 @@ public static class ConsensusRegistration
             config.IsLeaderLeaseEnabled = true;
             // DotNext bounds every Raft call by one RPC timeout. A candidate waits for every vote (a stalled member's
             // included) but gives up at its election timeout, so the RPC timeout must stay well under the lower
-            // election timeout or one paused member blocks every election. The same timeout bounds snapshot installs:
-            // raise Raft:RpcTimeoutMs together with the election timeouts for states too large to send in it.
-            var rpcTimeout = TimeSpan.FromMilliseconds(options.Raft.RpcTimeoutMs > 0 ? options.Raft.RpcTimeoutMs : options.Raft.LowerElectionTimeoutMs * 3 / 4);
+            // election timeout or one paused member blocks every election. Snapshot installs carry only a descriptor
+            // (the file is fetched out of band, see RaftStateMachine), so they fit in it whatever the state's size.
+            var rpcTimeout = TimeSpan.FromMilliseconds(options.Raft.EffectiveRpcTimeoutMs);
             config.RpcTimeout = rpcTimeout;
             config.RequestTimeout = rpcTimeout + TimeSpan.FromMilliseconds(options.Raft.UpperElectionTimeoutMs);
             config.Metadata["id"] = self.Id;

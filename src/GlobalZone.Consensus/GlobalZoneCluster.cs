@@ -45,25 +45,6 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         budget = new ProposalBudget(options.ReplicationBudgetKiB << 10);
         localReadIndex = new ReadIndexBatcher(ConfirmLeadershipAsync);
         remoteReadIndex = new ReadIndexBatcher(AskLeaderForReadIndexAsync);
-        stateMachine.SnapshotResentTooOften += () => _ = AppendEmptyEntryAsync();
-    }
-
-    /// <summary>
-    /// Appends an entry that changes nothing, so that the applier runs and takes the checkpoint a stuck snapshot
-    /// transfer needs even when no client writes (see <see cref="LiveStateSnapshot"/>).
-    /// </summary>
-    private async Task AppendEmptyEntryAsync()
-    {
-        if (!IsLeader)
-            return;
-        try
-        {
-            await TryReplicateAsLeaderAsync(CommandCodec.Encode(new TxnCommand([], [], [])), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is NotLeaderException or OperationCanceledException or ObjectDisposedException)
-        {
-            // lost leadership meanwhile; the next leader has its own snapshot
-        }
     }
 
     public RaftStateMachine StateMachine { get; }

@@ -41,6 +41,7 @@ public sealed class MembershipChangeException(MembershipRefusal refusal, string 
 /// </summary>
 public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOptions options, IServiceProvider services, ILogger<MembershipChanges> logger)
 {
+    private readonly TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
 
     /// <summary>Adds the member serving at <paramref name="url"/>; <paramref name="expected"/> fields, when given, must match what it reports.</summary>
@@ -74,6 +75,29 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
             if (described.Status != CommandStatus.Applied)
                 throw new MembershipChangeException(MembershipRefusal.Conflict, described.Error ?? "The description was refused.");
 
+            await CatchUpAndAddAsync(reported.Id, authority, token).ConfigureAwait(false);
+            await UntilMembershipShowsAsync(authority, present: true, token).ConfigureAwait(false);
+            LogAdded(reported.Id, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return reported with { Url = authority };
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    /// <summary>
+    /// The newcomer follows as a non-voter (DotNext's catch-up phase replicates to it without counting it) until it
+    /// holds what was committed when the attempt started; only then is the configuration with it committed. DotNext
+    /// gives each attempt <c>warmupRounds</c> rounds; while the newcomer keeps moving (see <see cref="CatchUpProgress"/>)
+    /// another attempt follows, so a busy group or a large state only makes the join longer.
+    /// </summary>
+    private async Task CatchUpAndAddAsync(string id, string authority, CancellationToken token)
+    {
+        var progress = new CatchUpProgress(time, TimeSpan.FromSeconds(options.JoinStallSeconds));
+        var lastReport = time.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
             bool added;
             try
             {
@@ -84,16 +108,39 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
                 throw new MembershipChangeException(MembershipRefusal.NotLeader, "Leadership was lost during the change; check the membership and retry.", cluster.Leader?.Url, e);
             }
 
-            if (!added)
+            if (added)
+                return;
+            RequireLeader();
+            var status = await AskProgressAsync(authority, token).ConfigureAwait(false);
+            var applied = status?.AppliedIndex;
+            var received = status?.SnapshotTransfer?.ReceivedBytes;
+            if (progress.Observe(applied, received, cluster.StateMachine.SnapshotFiles.IsProducing))
                 throw new MembershipChangeException(MembershipRefusal.Unavailable,
-                    $"{reported.Id} did not catch up with the leader in time (or is already a member); nothing was changed.");
-            await UntilMembershipShowsAsync(authority, present: true, token).ConfigureAwait(false);
-            LogAdded(reported.Id, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return reported with { Url = authority };
+                    $"{id} made no progress catching up for {progress.StallLimit.TotalSeconds:F0} s (applied index {applied?.ToString() ?? "unknown"}, "
+                    + $"leader commit index {cluster.Raft.AuditTrail.LastCommittedEntryIndex}); nothing was changed.");
+            if (time.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(5))
+            {
+                lastReport = time.GetTimestamp();
+                LogCatchingUp(id, attempt, applied ?? -1, cluster.Raft.AuditTrail.LastCommittedEntryIndex, received ?? 0, status?.SnapshotTransfer?.TotalBytes ?? 0);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, token).ConfigureAwait(false);
         }
-        finally
+    }
+
+    /// <summary>The newcomer's own status (null when it does not answer in time).</summary>
+    private async Task<Contracts.ClusterStatus?> AskProgressAsync(string authority, CancellationToken token)
+    {
+        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(PeerConnections.ClientName);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
         {
-            oneAtATime.Release();
+            return await client.GetFromJsonAsync(authority + "/v1/cluster", Contracts.ContractsJsonContext.Default.ClusterStatus, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or NotSupportedException && !token.IsCancellationRequested)
+        {
+            return null;
         }
     }
 
@@ -205,6 +252,9 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
 
     [LoggerMessage(EventId = 1221, Level = LogLevel.Information, Message = "Member {NewMemberId} added in {ElapsedMs:F0} ms")]
     private partial void LogAdded(string newMemberId, double elapsedMs);
+
+    [LoggerMessage(EventId = 1224, Level = LogLevel.Information, Message = "Catching up {NewMemberId} (attempt {Attempt}): applied index {AppliedIndex} of commit index {CommitIndex}, snapshot {ReceivedBytes} of {TotalBytes} bytes")]
+    private partial void LogCatchingUp(string newMemberId, int attempt, long appliedIndex, long commitIndex, long receivedBytes, long totalBytes);
 
     [LoggerMessage(EventId = 1222, Level = LogLevel.Information, Message = "Removing member {OldMemberId} of site {OldMemberSite}")]
     private partial void LogRemoving(string oldMemberId, string oldMemberSite);

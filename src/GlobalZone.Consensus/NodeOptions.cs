@@ -55,6 +55,24 @@ public sealed record NodeOptions
     /// <summary>Checkpoint FASTER (and trim the WAL) after this many applied entries, or more when the state is larger.</summary>
     public int SnapshotEveryEntries { get; init; } = 20_000;
 
+    /// <summary>
+    /// Checkpoint also after this many MiB of commands, however few entries: a member that needs a snapshot is then
+    /// sent at most about this much log after it, in one AppendEntries call (DotNext does not split it).
+    /// </summary>
+    public int CheckpointEveryMiB { get; init; } = 16;
+
+    /// <summary>
+    /// Longest time the leader keeps the snapshot DotNext sees (and every log entry after it) fixed while members fetch
+    /// its file; past it the WAL is trimmed to newer checkpoints again and a slower member starts over.
+    /// </summary>
+    public int SnapshotTransferHoldSeconds { get; init; } = 900;
+
+    /// <summary>
+    /// A member being added is given up on when it has made no progress (applied index, snapshot bytes) for this long;
+    /// there is no limit on the time a moving newcomer may take.
+    /// </summary>
+    public int JoinStallSeconds { get; init; } = 30;
+
     /// <summary>How many revisions of history to keep for watches.</summary>
     public long HistoryRetention { get; init; } = 200_000;
 
@@ -118,6 +136,12 @@ public sealed record NodeOptions
         Witness.Validate();
         LeaderPlacement.Validate();
         _ = WanLatencies.From(this);
+        if (CheckpointEveryMiB < 1)
+            throw new ArgumentException("CheckpointEveryMiB must be at least 1.");
+        if (JoinStallSeconds < 1)
+            throw new ArgumentException("JoinStallSeconds must be at least 1.");
+        if (SnapshotTransferHoldSeconds < 1)
+            throw new ArgumentException("SnapshotTransferHoldSeconds must be at least 1.");
         if (ProgressProbeIntervalMs < 0)
             throw new ArgumentException("ProgressProbeIntervalMs must not be negative.");
     }

@@ -1,6 +1,6 @@
-using System.Buffers;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using GlobalZone.Consensus.Snapshots;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
 using Microsoft.Extensions.Logging;
@@ -12,61 +12,89 @@ namespace GlobalZone.Consensus;
 /// and checkpoints FASTER often enough that the WAL keeps only a short tail.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Never throws for a committed command (DotNext stops the applier for good on an exception): commands that do
 /// not decode are recorded as rejected. Only an I/O failure of the local disk escapes, which no retry can mend.
+/// </para>
+/// <para>
+/// Snapshots travel out of band. What DotNext 6.12 does with a snapshot entry (read in its WriteAheadLog and
+/// RaftCluster): the follower's <c>RaftCluster.InstallSnapshotAsync</c> refuses any index at or below its commit
+/// index, then calls <c>WriteAheadLog.AppendAsync(snapshot, index)</c>, which takes the WAL's append lock, upgrades it
+/// to the overwrite lock (waiting for the applier to finish its batch), and calls this class's <c>ApplyAsync</c>
+/// <b>inline, inside the RPC</b> (not on the background applier). If that throws, the exception leaves AppendAsync
+/// (locks released, commit and applied indexes untouched) and fails only that RPC; the applier is not stopped, unlike
+/// an exception thrown for an ordinary entry. If it takes long, it holds the member's Raft transition lock (no other
+/// Raft call is answered meanwhile) and the WAL's overwrite lock (nothing is applied), and the leader gives up after
+/// its RPC timeout while the member goes on; a later call for the same index is then refused as already committed.
+/// On success the WAL takes <c>Snapshot.Index</c> as the new commit index, so that must be the installed index.
+/// </para>
+/// <para>
+/// Hence: DotNext carries a small <see cref="SnapshotDescriptor"/>; the install answers within a fraction of the RPC
+/// timeout, throwing <see cref="SnapshotPendingException"/> (a failed RPC the leader retries at its next
+/// heartbeat) until a background download, checksum check and install (<see cref="SnapshotReceiver"/>) has
+/// made the state reflect the descriptor's index; the next call then returns at once.
+/// </para>
 /// </remarks>
 public sealed partial class RaftStateMachine : IStateMachine
 {
     private readonly KeyValueStateMachine state;
     private readonly ILogger<RaftStateMachine> logger;
-    private readonly string scratchDirectory;
     private readonly int snapshotEveryEntries;
     private readonly int testingApplyDelayMs;
-    private volatile LiveStateSnapshot? snapshot;
-
     private readonly ApplyHealth health;
+    private readonly long checkpointEveryBytes;
+    private long bytesSinceCheckpoint;
+    private readonly TimeSpan installWait;
+    private readonly SnapshotPublisher publisher;
+    private readonly SnapshotReceiver receiver;
 
-    public RaftStateMachine(KeyValueStateMachine state, NodeOptions options, ApplyHealth health, ILogger<RaftStateMachine> logger)
+    // The background install and the applier both move the state; one at a time.
+    private readonly SemaphoreSlim applyLock = new(1, 1);
+    private volatile Exception? installFailure;
+
+    public RaftStateMachine(KeyValueStateMachine state, NodeOptions options, ApplyHealth health, ILogger<RaftStateMachine> logger, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         this.state = state;
         this.health = health;
         this.logger = logger;
         state.CommandRefused += (index, error) => LogCommandRefused(error, index);
-        scratchDirectory = Path.Combine(options.DataDirectory, "snapshots");
         snapshotEveryEntries = options.SnapshotEveryEntries;
         testingApplyDelayMs = options.Testing.ApplyDelayMs;
         if (testingApplyDelayMs > 0)
             LogTestingApplyDelay(testingApplyDelayMs);
-        if (Directory.Exists(scratchDirectory))
-        {
-            foreach (var leftover in Directory.EnumerateFiles(scratchDirectory))
-                File.Delete(leftover);
-        }
-
+        checkpointEveryBytes = (long)options.CheckpointEveryMiB << 20;
+        var snapshots = Path.Combine(options.DataDirectory, "snapshots");
+        var files = new SnapshotFileStore(Path.Combine(snapshots, "outgoing"), state, logger, time);
+        publisher = new SnapshotPublisher(files, options.Self.Url, time, holdLimit: TimeSpan.FromSeconds(options.SnapshotTransferHoldSeconds));
+        receiver = new SnapshotReceiver(Path.Combine(snapshots, "incoming"), logger, time) { Install = InstallFileAsync };
+        // A fraction of the RPC timeout: the leader's call must come back (with "not yet") well before it gives up.
+        installWait = TimeSpan.FromMilliseconds(Math.Max(20, options.Raft.EffectiveRpcTimeoutMs / 3));
         if (state.SnapshotIndex > 0)
-            snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory, OnSnapshotResentTooOften);
+            publisher.OnCheckpoint(state.SnapshotIndex, state.SnapshotTerm);
     }
 
     public KeyValueStateMachine State => state;
 
+    /// <summary>The snapshot files this member serves.</summary>
+    public SnapshotFileStore SnapshotFiles => publisher.Files;
+
+    /// <summary>Which snapshot DotNext sees; a served file's reads count as demand.</summary>
+    public SnapshotPublisher SnapshotPublisher => publisher;
+
+    /// <summary>This member's side of incoming transfers.</summary>
+    public SnapshotReceiver SnapshotReceiver => receiver;
+
     /// <summary>
     /// Takes a checkpoint at start, before the member joins: it keeps the snapshot index, and it compiles the
-    /// checkpoint path ahead of the first snapshot install, which must finish within one Raft RPC timeout.
+    /// checkpoint path ahead of the first snapshot install.
     /// </summary>
     public Task WarmUpAsync(CancellationToken token) => state.RecheckpointAsync(token);
-
-    /// <summary>
-    /// Raised when the current snapshot has been sent too often: a new checkpoint (taken at the next applied entry)
-    /// is needed, and the leader should make sure an entry comes (see <see cref="LiveStateSnapshot"/>).
-    /// </summary>
-    public event Action? SnapshotResentTooOften;
-
-    private void OnSnapshotResentTooOften() => SnapshotResentTooOften?.Invoke();
 
     /// <summary>Raised after each committed entry is applied (followers apply only what the leader said is committed).</summary>
     public event Action? EntryApplied;
 
-    ISnapshot? ISnapshotManager.Snapshot => snapshot;
+    ISnapshot? ISnapshotManager.Snapshot => publisher.Current;
 
     ValueTask ISnapshotManager.ReclaimGarbageAsync(long watermark, CancellationToken token) => ValueTask.CompletedTask;
 
@@ -75,25 +103,42 @@ public sealed partial class RaftStateMachine : IStateMachine
         if (entry.IsSnapshot)
             return await InstallAsync(entry, token).ConfigureAwait(false);
 
-        if (entry.Index <= state.AppliedIndex)
-            return entry.Index;
-
+        await applyLock.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            await ApplyCommittedAsync(entry, token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
-        {
-            // Not the command's fault (those are recorded as rejected inside Apply): the local storage failed, and part
-            // of the command may have reached it. Stop here for good. Throwing stops DotNext's applier, and its log
-            // then refuses appends, so this member no longer acknowledges entries it cannot apply; ApplyHealth keeps
-            // it from serving reads, reporting ready or leading, while the others go on.
-            health.Report(entry.Index, e);
-            LogApplyFault(e, entry.Index, entry.Term);
-            throw;
-        }
+            // A snapshot install that failed halfway left the state cleared: applying on top of it would diverge. Stop the
+            // applier instead (the one case where that is right); a restart recovers the last good checkpoint.
+            if (installFailure is { } failure)
+                throw new InvalidOperationException("A snapshot install failed halfway; restart the member to recover its last checkpoint.", failure);
+            if (entry.Index <= state.AppliedIndex)
+                return entry.Index;
 
-        return entry.Index;
+            try
+            {
+                await ApplyCommittedAsync(entry, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+            {
+                // Not the command's fault (those are recorded as rejected inside Apply): the local storage failed, and
+                // part of the command may have reached it. Stop here for good. Throwing stops DotNext's applier, and its
+                // log then refuses appends, so this member no longer acknowledges entries it cannot apply; ApplyHealth
+                // keeps it from serving reads, reporting ready or leading, while the others go on.
+                health.Report(entry.Index, e);
+                LogApplyFault(e, entry.Index, entry.Term);
+                throw;
+            }
+
+            EntryApplied?.Invoke();
+            // By entries (fewer checkpoints for a larger state: each costs more), and by bytes: DotNext 6.12 sends a
+            // member everything after the snapshot in one AppendEntries call, which must fit in one RPC timeout.
+            if (entry.Index - state.SnapshotIndex >= Math.Max(snapshotEveryEntries, state.KeyCount) || bytesSinceCheckpoint >= checkpointEveryBytes)
+                await CheckpointAsync(token).ConfigureAwait(false);
+            return entry.Index;
+        }
+        finally
+        {
+            applyLock.Release();
+        }
     }
 
     private async Task ApplyCommittedAsync(LogEntry entry, CancellationToken token)
@@ -101,56 +146,87 @@ public sealed partial class RaftStateMachine : IStateMachine
         if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
         {
             state.MarkApplied(entry.Index, entry.Term);
-        }
-        else
-        {
-            // TEST-ONLY (GlobalZone:Testing:ApplyDelayMs): a member whose apply lags what the leader committed.
-            if (testingApplyDelayMs > 0)
-                await Task.Delay(testingApplyDelayMs, token).ConfigureAwait(false);
-            var command = CommandCodec.TryDecode(payload);
-            if (command is null)
-                LogRejectedEntry(entry.Index, entry.Term);
-            var result = state.Apply(entry.Index, entry.Term, command);
-            if (entry.Context is ProposalContext context)
-            {
-                context.Index = entry.Index;
-                context.Result = result;
-            }
+            return;
         }
 
-        EntryApplied?.Invoke();
-        if (entry.Index - state.SnapshotIndex >= Math.Max(snapshotEveryEntries, state.KeyCount)
-            || (snapshot?.ResentTooOften == true && entry.Index > state.SnapshotIndex))
-            await CheckpointAsync(token).ConfigureAwait(false);
+        // TEST-ONLY (GlobalZone:Testing:ApplyDelayMs): a member whose apply lags what the leader committed.
+        if (testingApplyDelayMs > 0)
+            await Task.Delay(testingApplyDelayMs, token).ConfigureAwait(false);
+        bytesSinceCheckpoint += payload.Length;
+        var command = CommandCodec.TryDecode(payload);
+        if (command is null)
+            LogRejectedEntry(entry.Index, entry.Term);
+        var result = state.Apply(entry.Index, entry.Term, command);
+        if (entry.Context is ProposalContext context)
+        {
+            context.Index = entry.Index;
+            context.Result = result;
+        }
     }
 
     private async Task CheckpointAsync(CancellationToken token)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await state.CheckpointAsync(token).ConfigureAwait(false);
-        snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory, OnSnapshotResentTooOften);
+        bytesSinceCheckpoint = 0;
+        publisher.OnCheckpoint(state.SnapshotIndex, state.SnapshotTerm);
         ConsensusInstruments.CheckpointDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         LogCheckpoint(state.SnapshotIndex, state.Revision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
+    /// <summary>DotNext's InstallSnapshot, inline in the RPC (see the remarks): answer within <see cref="installWait"/>.</summary>
     private async ValueTask<long> InstallAsync(LogEntry entry, CancellationToken token)
     {
-        Directory.CreateDirectory(scratchDirectory);
-        var path = Path.Combine(scratchDirectory, $"incoming-{entry.Index}-{Guid.NewGuid():N}.snap");
+        SnapshotDescriptor descriptor;
+        using (var bytes = new MemoryStream())
+        {
+            await entry.WriteToAsync(bytes, 4096, token).ConfigureAwait(false);
+            if (bytes.Length > SnapshotDescriptor.MaxEncodedBytes)
+                throw new InvalidDataException($"The snapshot sent as index {entry.Index} is {bytes.Length} bytes, not a descriptor (is the leader an older version?).");
+            descriptor = SnapshotDescriptor.Decode(bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
+        }
+
+        if (descriptor.Index != entry.Index)
+            throw new InvalidDataException($"The snapshot descriptor names index {descriptor.Index}, but it was sent as index {entry.Index}.");
+        if (IsInstalled(descriptor))
+            return descriptor.Index;
+        if (!descriptor.Ready)
+            throw new SnapshotPendingException($"The leader is writing the snapshot file for index {descriptor.Index}.");
+        if (await receiver.TryCompleteAsync(descriptor, installWait, token).ConfigureAwait(false) && IsInstalled(descriptor))
+            return descriptor.Index;
+        var (received, size, _) = receiver.Progress;
+        throw new SnapshotPendingException($"Snapshot {descriptor.SnapshotId} is being fetched ({received} of {size} bytes).");
+    }
+
+    /// <summary>The state reflects the descriptor's index and DotNext will see it as the snapshot (its new commit index).</summary>
+    private bool IsInstalled(SnapshotDescriptor descriptor)
+        => state.AppliedIndex >= descriptor.Index && publisher.Current?.Index >= descriptor.Index;
+
+    private async Task InstallFileAsync(string path, SnapshotDescriptor descriptor, CancellationToken token)
+    {
+        await applyLock.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                await entry.WriteToAsync(file, 1 << 16, token).ConfigureAwait(false);
+            await using var source = SnapshotFile.OpenStateStream(path);
+            long reflected;
+            try
+            {
+                reflected = await state.InstallSnapshotAsync(source, descriptor.Index, descriptor.Term, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                installFailure = e;
+                throw;
+            }
 
-            await using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            var reflected = await state.InstallSnapshotAsync(source, entry.Index, entry.Term, token).ConfigureAwait(false);
-            snapshot = new LiveStateSnapshot(state, state.SnapshotIndex, state.SnapshotTerm, scratchDirectory, OnSnapshotResentTooOften);
-            LogInstalled(entry.Index, reflected, state.Revision);
-            return entry.Index;
+            // Published only now, with a checkpoint labelled with the descriptor's index on disk: DotNext trims its WAL
+            // up to what it sees, and a restart must find a checkpoint at least that far.
+            publisher.OnInstalled(descriptor.Index, descriptor.Term);
+            LogInstalled(descriptor.Index, reflected, state.Revision);
         }
         finally
         {
-            File.Delete(path);
+            applyLock.Release();
         }
     }
 
@@ -160,15 +236,15 @@ public sealed partial class RaftStateMachine : IStateMachine
     [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Command at index {Index} could not be applied and was recorded as rejected with nothing written (a defect to report; every member does the same)")]
     private partial void LogCommandRefused(Exception error, long index);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "TEST-ONLY GlobalZone:Testing:ApplyDelayMs = {DelayMs}: every committed command is applied that much later")]
+    private partial void LogTestingApplyDelay(int delayMs);
+
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Entry {Index} (term {Term}) holds no command this version understands; recorded as rejected")]
     private partial void LogRejectedEntry(long index, long term);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Checkpoint at index {Index}, revision {Revision}, took {ElapsedMs:F1} ms")]
     private partial void LogCheckpoint(long index, long revision, double elapsedMs);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "TEST-ONLY GlobalZone:Testing:ApplyDelayMs = {DelayMs}: every committed command is applied that much later")]
-    private partial void LogTestingApplyDelay(int delayMs);
-
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Installed snapshot sent as index {Index}; state reflects index {ReflectedIndex}, revision {Revision}")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Installed snapshot known as index {Index}; state reflects index {ReflectedIndex}, revision {Revision}")]
     private partial void LogInstalled(long index, long reflectedIndex, long revision);
 }

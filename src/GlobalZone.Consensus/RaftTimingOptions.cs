@@ -15,10 +15,13 @@ public sealed record RaftTimingOptions
     public double HeartbeatThreshold { get; init; } = 0.2;
 
     /// <summary>
-    /// Upper bound of one Raft call, snapshot transfers included (0 = three quarters of the lower election timeout; it must stay below it). Raise it for
-    /// large states: a snapshot that cannot be sent and checkpointed within it is retried forever.
+    /// Upper bound of one Raft call (0 = three quarters of the lower election timeout; it must stay below it). Snapshots
+    /// are not bound by it: the call carries only a descriptor, and the file is fetched out of band.
     /// </summary>
     public int RpcTimeoutMs { get; init; } = 0;
+
+    /// <summary>The RPC timeout in effect: <see cref="RpcTimeoutMs"/>, or three quarters of the lower election timeout.</summary>
+    public int EffectiveRpcTimeoutMs => RpcTimeoutMs > 0 ? RpcTimeoutMs : LowerElectionTimeoutMs * 3 / 4;
 
     /// <summary>How much faster than ours a peer's clock may run (leader lease = lower timeout / this).</summary>
     public double ClockDriftBound { get; init; } = 1.5;

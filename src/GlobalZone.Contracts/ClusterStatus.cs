@@ -22,6 +22,9 @@ public sealed record ClusterStatus
     /// <summary>The site the leader should live in when a voter there is healthy, if one is configured.</summary>
     public string? PreferredLeaderSite { get; init; }
 
+    /// <summary>A snapshot this member is fetching from the leader (null: none in flight or finished).</summary>
+    public SnapshotTransferStatus? SnapshotTransfer { get; init; }
+
     /// <summary>The newest leadership hand-off any reachable member has recorded (witness catch-up or move to the preferred site).</summary>
     public LeadershipHandoff? LastHandoff { get; init; }
 }
@@ -52,4 +55,12 @@ public sealed record MemberStatus
 
     /// <summary>How old that report is, in milliseconds (a large age means the member is unreachable from here).</summary>
     public long? ReportAgeMs { get; init; }
+}
+
+/// <summary>How far a member's download of a snapshot file has come.</summary>
+public sealed record SnapshotTransferStatus
+{
+    public required string SnapshotId { get; init; }
+    public required long ReceivedBytes { get; init; }
+    public required long TotalBytes { get; init; }
 }

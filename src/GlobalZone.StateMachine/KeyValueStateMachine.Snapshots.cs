@@ -1,12 +1,18 @@
 using System.Buffers.Binary;
 using System.Text;
+using GlobalZone.Storage;
 
 namespace GlobalZone.StateMachine;
 
 // Checkpoints (local durability) and snapshot streams (catching up another member).
 public sealed partial class KeyValueStateMachine
 {
+    private const int HeaderBytes = 4 + 24;
+
+    // GZS1: set records only, dumped with applies held off (backups of earlier versions). GZS2 adds deletes.
     private static ReadOnlySpan<byte> SnapshotMagic => "GZS1"u8;
+
+    private static ReadOnlySpan<byte> SnapshotMagicV2 => "GZS2"u8;
 
     /// <summary>
     /// Makes the current state durable in FASTER and moves <see cref="SnapshotIndex"/> to the applied index.
@@ -41,83 +47,184 @@ public sealed partial class KeyValueStateMachine
     }
 
     /// <summary>
-    /// Writes the whole state as a snapshot stream: <c>GZS1 [index][term][revision]</c> then records
-    /// <c>[1][keyLength:4][key][valueLength:4][value]</c>, ended by <c>[0]</c>. Holds off applies while it
-    /// dumps, so the stream is one revision. Returns the index the stream reflects.
+    /// Writes the whole state as a snapshot stream (see <see cref="DumpState"/>) and returns the index it reflects.
     /// </summary>
-    public long WriteSnapshot(Stream destination)
+    public long WriteSnapshot(Stream destination) => DumpState(destination, CancellationToken.None).Index;
+
+    /// <summary>
+    /// Writes the whole state as a snapshot stream: <c>GZS2 [index][term][revision]</c>, then records
+    /// <c>[1][keyLength:4][key][valueLength:4][value]</c> (set) or <c>[2][keyLength:4][key]</c> (delete), ended by
+    /// <c>[0]</c>; applied in order they give the state at that index. <paramref name="destination"/> must be seekable:
+    /// the label is known only at the end and is written back into the header.
+    /// </summary>
+    /// <remarks>
+    /// Applies keep running while it dumps, which for a large state takes seconds: holding them off that long would
+    /// stall every write of the group (the leader's applier is on the write path). Instead the store records the
+    /// writes made during the scan (a <see cref="WriteCapture"/> opened and closed with applies held off for an
+    /// instant) and the dump ends with them: a key the scan saw at some moment of its own is then set to its value
+    /// at the end, so the stream reflects exactly the index read when the capture closed. The capture holds in
+    /// memory the last value of each key written during the scan.
+    /// </remarks>
+    public StateLabel DumpState(Stream destination, CancellationToken token)
     {
+        if (!destination.CanSeek)
+            throw new ArgumentException("The snapshot destination must be seekable.", nameof(destination));
+        var headerPosition = destination.Position;
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        SnapshotMagicV2.CopyTo(header);
+        destination.Write(header);
+
+        WriteCapture capture;
         gate.EnterReadLock();
         try
         {
-            Span<byte> header = stackalloc byte[4 + 24];
-            SnapshotMagic.CopyTo(header);
-            BinaryPrimitives.WriteInt64LittleEndian(header[4..], appliedIndex);
-            BinaryPrimitives.WriteInt64LittleEndian(header[12..], appliedTerm);
-            BinaryPrimitives.WriteInt64LittleEndian(header[20..], revision);
-            destination.Write(header);
-            Span<byte> length = stackalloc byte[4];
-            foreach (var record in store.ScanAll())
-            {
-                if (record.Key == StateMeta.StorageKey)
-                    continue;
-                destination.WriteByte(1);
-                var key = Encoding.UTF8.GetBytes(record.Key);
-                BinaryPrimitives.WriteInt32LittleEndian(length, key.Length);
-                destination.Write(length);
-                destination.Write(key);
-                BinaryPrimitives.WriteInt32LittleEndian(length, record.Value.Length);
-                destination.Write(length);
-                destination.Write(record.Value);
-            }
-
-            destination.WriteByte(0);
-            return appliedIndex;
+            capture = store.BeginCapture();
         }
         finally
         {
             gate.ExitReadLock();
         }
+
+        StateLabel label;
+        var captureOpen = true;
+        try
+        {
+            var scanned = 0;
+            foreach (var record in store.ScanAll())
+            {
+                if (record.Key == StateMeta.StorageKey)
+                    continue;
+                WriteSet(destination, record.Key, record.Value);
+                if (++scanned % 4096 == 0)
+                    token.ThrowIfCancellationRequested();
+            }
+
+            gate.EnterReadLock();
+            try
+            {
+                store.EndCapture(capture);
+                captureOpen = false;
+                label = new StateLabel(appliedIndex, appliedTerm, revision);
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+        finally
+        {
+            if (captureOpen)
+            {
+                gate.EnterReadLock();
+                try
+                {
+                    store.EndCapture(capture);
+                }
+                finally
+                {
+                    gate.ExitReadLock();
+                }
+            }
+        }
+
+        foreach (var (key, value) in capture.LastWrites)
+        {
+            if (key == StateMeta.StorageKey)
+                continue;
+            if (value is null)
+                WriteDelete(destination, key);
+            else
+                WriteSet(destination, key, value);
+        }
+
+        destination.WriteByte(0);
+        var end = destination.Position;
+        BinaryPrimitives.WriteInt64LittleEndian(header[4..], label.Index);
+        BinaryPrimitives.WriteInt64LittleEndian(header[12..], label.Term);
+        BinaryPrimitives.WriteInt64LittleEndian(header[20..], label.Revision);
+        destination.Position = headerPosition;
+        destination.Write(header);
+        destination.Position = end;
+        return label;
+    }
+
+    private static void WriteSet(Stream destination, string storageKey, byte[] value)
+    {
+        destination.WriteByte(1);
+        WriteKey(destination, storageKey);
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, value.Length);
+        destination.Write(length);
+        destination.Write(value);
+    }
+
+    private static void WriteDelete(Stream destination, string storageKey)
+    {
+        destination.WriteByte(2);
+        WriteKey(destination, storageKey);
+    }
+
+    private static void WriteKey(Stream destination, string storageKey)
+    {
+        var key = Encoding.UTF8.GetBytes(storageKey);
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, key.Length);
+        destination.Write(length);
+        destination.Write(key);
     }
 
     /// <summary>
-    /// Replaces the whole state with a snapshot stream written by <see cref="WriteSnapshot"/>, then checkpoints.
-    /// The sender dumps its live state, which may reflect entries after the index the Raft layer sent the snapshot
-    /// as (<paramref name="labelIndex"/>); those entries are committed, so they will arrive again and be skipped.
-    /// Returns the index the installed state reflects.
+    /// Replaces the whole state with a snapshot stream written by <see cref="DumpState"/> (or a <c>GZS1</c> stream of
+    /// earlier versions, found in older backups), then checkpoints. The sender dumps its live state, which may reflect
+    /// entries after the index the Raft layer knows the snapshot by (<paramref name="labelIndex"/>); those entries
+    /// are committed, so they will arrive again and be skipped. Returns the index the installed state reflects.
     /// </summary>
+    /// <remarks>Verify the stream (its checksum) before calling: a stream that turns out bad halfway leaves the state cleared.</remarks>
     public async Task<long> InstallSnapshotAsync(Stream source, long labelIndex, long labelTerm, CancellationToken token)
     {
-        var header = new byte[28];
+        var header = new byte[HeaderBytes];
         await source.ReadExactlyAsync(header, token).ConfigureAwait(false);
-        if (!header.AsSpan(0, 4).SequenceEqual(SnapshotMagic))
+        var magic = header.AsSpan(0, 4);
+        var allowsDeletes = magic.SequenceEqual(SnapshotMagicV2);
+        if (!allowsDeletes && !magic.SequenceEqual(SnapshotMagic))
             throw new InvalidDataException("Not a GlobalZone snapshot stream.");
         var index = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(4));
         var term = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(12));
         var newRevision = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(20));
         if (index < labelIndex)
             throw new InvalidDataException($"Snapshot holds index {index}, older than the index {labelIndex} it was sent as.");
+        var input = source is BufferedStream or MemoryStream ? source : new BufferedStream(source, 1 << 16);
         gate.EnterWriteLock();
         try
         {
             store.Clear();
             ClearIndexes();
             var length = new byte[4];
-            while (source.ReadByte() == 1)
+            for (var kind = input.ReadByte(); kind != 0; kind = input.ReadByte())
             {
-                source.ReadExactly(length);
+                if (kind is not (1 or 2) || (kind == 2 && !allowsDeletes))
+                    throw new InvalidDataException(kind < 0 ? "The snapshot stream is truncated." : $"Unknown record kind {kind} in the snapshot stream.");
+                input.ReadExactly(length);
                 var key = new byte[BinaryPrimitives.ReadInt32LittleEndian(length)];
-                source.ReadExactly(key);
-                source.ReadExactly(length);
-                var value = new byte[BinaryPrimitives.ReadInt32LittleEndian(length)];
-                source.ReadExactly(value);
+                input.ReadExactly(key);
                 var storageKey = Encoding.UTF8.GetString(key);
+                if (kind == 2)
+                {
+                    store.Delete(storageKey);
+                    continue;
+                }
+
+                input.ReadExactly(length);
+                var value = new byte[BinaryPrimitives.ReadInt32LittleEndian(length)];
+                input.ReadExactly(value);
                 store.Upsert(storageKey, value);
-                IndexStoredRecord(storageKey, value);
             }
 
+            // Indexes are built from what the store holds at the end: a record may be set, replaced and deleted
+            // along the stream.
+            foreach (var record in store.ScanAll())
+                IndexStoredRecord(record.Key, record.Value);
             CompleteLockIndex();
-
             revision = newRevision;
             Volatile.Write(ref appliedIndex, index);
             appliedTerm = term;

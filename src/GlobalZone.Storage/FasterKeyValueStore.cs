@@ -22,6 +22,8 @@ public sealed class FasterKeyValueStore : IDisposable
     private readonly IDevice logDevice;
     private readonly IDevice objectLogDevice;
     private readonly string? failWritesContaining;
+    private readonly Lock captureLock = new();
+    private volatile WriteCapture[] captures = [];
     private int disposed;
 
     public FasterKeyValueStore(StorageOptions options)
@@ -94,6 +96,9 @@ public sealed class FasterKeyValueStore : IDisposable
         {
             throw new StorageFaultException($"Writing '{key}' to the key/value store failed: {e.Message}", e);
         }
+
+        foreach (var capture in captures)
+            capture.Record(key, value);
     }
 
     /// <summary>Removes a record if present. Single writer only.</summary>
@@ -112,6 +117,9 @@ public sealed class FasterKeyValueStore : IDisposable
         {
             throw new StorageFaultException($"Deleting '{key}' from the key/value store failed: {e.Message}", e);
         }
+
+        foreach (var capture in captures)
+            capture.Record(key, null);
     }
 
     /// <summary>Test-only: a write to a key containing <see cref="StorageOptions.TestingFailWritesContaining"/> fails as a disk would.</summary>
@@ -121,7 +129,30 @@ public sealed class FasterKeyValueStore : IDisposable
             throw new StorageFaultException($"Injected storage fault writing '{key}' (GlobalZone:Testing:FailStorageWritesContaining).");
     }
 
-    /// <summary>Every live record, through a session of its own: callers hold off writes for a consistent view.</summary>
+    /// <summary>
+    /// Starts recording every write from now on (see <see cref="WriteCapture"/>). Call while the writer is held off,
+    /// so that no write straddles the start.
+    /// </summary>
+    public WriteCapture BeginCapture()
+    {
+        var capture = new WriteCapture();
+        lock (captureLock)
+            captures = [.. captures, capture];
+        return capture;
+    }
+
+    /// <summary>Stops recording into <paramref name="capture"/>. Call while the writer is held off.</summary>
+    public void EndCapture(WriteCapture capture)
+    {
+        lock (captureLock)
+            captures = Array.FindAll(captures, c => !ReferenceEquals(c, capture));
+    }
+
+    /// <summary>
+    /// Every live record, through a session of its own. With writes running meanwhile the scan is fuzzy (each key as
+    /// of some moment during the scan; a key written meanwhile may come twice): hold writes off for one consistent
+    /// view, or record the writes made meanwhile (<see cref="BeginCapture"/>) and replay them after.
+    /// </summary>
     public IEnumerable<KeyValuePair<string, byte[]>> ScanAll()
     {
         using var session = NewSession();

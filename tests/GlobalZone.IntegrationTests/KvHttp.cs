@@ -30,7 +30,7 @@ internal static class KvHttp
     public static async Task<JsonElement> ClusterAsync(HttpClient client)
         => await client.GetFromJsonAsync<JsonElement>("/v1/cluster");
 
-    /// <summary>Every key under <paramref name="prefix"/> in the member's local state (stale reads, paged), with its modRevision.</summary>
+    /// <summary>Every key under <paramref name="prefix"/> in the member's local state (stale reads, keys only, paged), with its modRevision.</summary>
     public static async Task<Dictionary<string, long>> LocalModRevisionsAsync(HttpClient client, string prefix)
     {
         var records = new Dictionary<string, long>();
@@ -38,7 +38,7 @@ internal static class KvHttp
         while (true)
         {
             using var page = JsonDocument.Parse(await client.GetStringAsync(
-                $"/v1/kv/{prefix}?prefix&consistency=stale&limit=5000" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after))));
+                $"/v1/kv/{prefix}?prefix&keysOnly&consistency=stale&limit=5000" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after))));
             foreach (var record in page.RootElement.GetProperty("kvs").EnumerateArray())
                 records[record.GetProperty("key").GetString()!] = record.GetProperty("modRevision").GetInt64();
             if (!page.RootElement.GetProperty("more").GetBoolean())

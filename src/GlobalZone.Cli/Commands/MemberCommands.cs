@@ -40,7 +40,7 @@ internal static class MemberCommands
             var body = JsonSerializer.Serialize(
                 new MemberAddRequest { Url = result.GetValue(url)!, Id = result.GetValue(id), Site = result.GetValue(site), Role = result.GetValue(role) },
                 ContractsJsonContext.Default.MemberAddRequest);
-            return await ChangeAsync(result, HttpMethod.Post, "/v1/members", body, token);
+            return await ChangeAsync(result, HttpMethod.Post, "/v1/members", body, token, newcomerUrl: result.GetValue(url));
         }));
 
         var memberId = new Argument<string>("id") { Description = "Id of the member to remove" };
@@ -55,10 +55,10 @@ internal static class MemberCommands
     }
 
     /// <summary>Sends the change to the leader: the agreed leader if the endpoints know one, else any member, following its 421 once.</summary>
-    private static async Task<int> ChangeAsync(ParseResult result, HttpMethod method, string path, string? json, CancellationToken token)
+    private static async Task<int> ChangeAsync(ParseResult result, HttpMethod method, string path, string? json, CancellationToken token, string? newcomerUrl = null)
     {
-        // Catching up a large state can take a while; the server bounds it by its own timeouts.
-        using var http = CliOptions.CreateHttp(result, TimeSpan.FromMinutes(5));
+        // Catching up a large state can take a while; the server gives up only on a newcomer that stops moving.
+        using var http = CliOptions.CreateHttp(result, TimeSpan.FromHours(2));
         var view = await ClusterView.GatherAsync(http, token);
         var target = view.Members.FirstOrDefault(m => m.Id == view.AgreedLeader) is { } leader ? new Uri(leader.Url) : http.Endpoints[0];
         for (var attempt = 0; ; attempt++)
@@ -66,7 +66,22 @@ internal static class MemberCommands
             using var request = new HttpRequestMessage(method, new Uri(target, path));
             if (json is not null)
                 request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-            using var response = await http.SendToAsync(request, token);
+            using var reporting = CancellationTokenSource.CreateLinkedTokenSource(token);
+            var reporter = newcomerUrl is null || !Uri.IsWellFormedUriString(newcomerUrl, UriKind.Absolute)
+                ? Task.CompletedTask
+                : CatchUpReporter.RunAsync(http, target, newcomerUrl, Console.Error, reporting.Token);
+            HttpResponseMessage sent;
+            try
+            {
+                sent = await http.SendToAsync(request, token);
+            }
+            finally
+            {
+                await reporting.CancelAsync();
+                await reporter;
+            }
+
+            using var response = sent;
             if (response.StatusCode == HttpStatusCode.MisdirectedRequest && attempt == 0)
             {
                 var problem = await GzHttp.ProblemAsync(response, token);

@@ -8,13 +8,13 @@ namespace GlobalZone.Server.Api;
 
 /// <summary>
 /// <c>GET /v1/backup</c>: the whole state at one revision, taken from a running member without stopping anything.
-/// The member first makes its state linearizably fresh (read index), then dumps it under the state's read lock to a
-/// local file (applies wait only for the local disk, never for the client), hashes it, and sends
-/// header + body (see <see cref="BackupFormat"/>).
+/// The member first makes its state linearizably fresh (read index), then dumps it to a local file without holding
+/// applies off (a scan plus the writes made meanwhile; see <c>KeyValueStateMachine.DumpState</c>, the same dump
+/// snapshot files use), hashes it, and sends header + body (see <see cref="BackupFormat"/>).
 /// </summary>
 internal static partial class BackupEndpoints
 {
-    // One dump at a time per member: each holds up applies while it runs and costs a copy of the state on disk.
+    // One dump at a time per member: each costs a copy of the state on disk and a scan of the store.
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
     public static void MapBackupApi(this IEndpointRouteBuilder app)
@@ -45,8 +45,8 @@ internal static partial class BackupEndpoints
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await Task.Run(() =>
             {
-                using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-                cluster.State.WriteSnapshot(file);
+                using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+                cluster.State.DumpState(file, token);
                 file.Flush(flushToDisk: false);
             }, token);
 
@@ -85,7 +85,7 @@ internal static partial class BackupEndpoints
         }
     }
 
-    /// <summary>The index and revision a snapshot stream starts with (<c>GZS1 [index][term][revision]</c>).</summary>
+    /// <summary>The index and revision a snapshot stream starts with (<c>GZS2 [index][term][revision]</c>).</summary>
     private static (long Index, long Revision) ReadStreamLabel(Stream stream)
     {
         Span<byte> label = stackalloc byte[28];

@@ -74,6 +74,9 @@ internal static class ClusterEndpoints
             Revision = cluster.State.Revision,
             SnapshotIndex = cluster.State.SnapshotIndex,
             Members = members,
+            SnapshotTransfer = cluster.StateMachine.SnapshotReceiver.Progress is { SnapshotId.Length: > 0 } transfer && transfer.Received < transfer.Size
+                ? new SnapshotTransferStatus { SnapshotId = transfer.SnapshotId, ReceivedBytes = transfer.Received, TotalBytes = transfer.Size }
+                : null,
             IsWitness = cluster.Directory.Self.IsWitness,
             PreferredLeaderSite = services?.GetService<NodeOptions>()?.PreferredLeaderSite,
             LastHandoff = LeadershipHandoffJournal.Newest(

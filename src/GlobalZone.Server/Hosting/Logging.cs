@@ -28,6 +28,9 @@ internal static class Logging
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+            // A snapshot install that is not done yet fails its InstallSnapshot call on purpose (see RaftStateMachine);
+            // DotNext's own exception handler on the Raft route would log each retry as an error with a stack trace.
+            .Filter.ByExcluding(e => e.Exception is Consensus.Snapshots.SnapshotPendingException)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("MemberId", self.Id)
             .Enrich.WithProperty("Site", self.Site)

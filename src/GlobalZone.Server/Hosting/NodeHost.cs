@@ -33,7 +33,8 @@ public static class NodeHost
         builder.WebHost.UseUrls(self.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // Leave room for the largest value plus JSON overhead; the API enforces the real limit itself.
+            // Leave room for the largest value plus JSON overhead; the API enforces the real limit itself. The Raft route
+            // lifts it (see RaftBodyLimit); an InstallSnapshot call carries only a descriptor anyway.
             kestrel.Limits.MaxRequestBodySize = options.MaxValueBytes + (64L << 10) + (16L << 20);
         });
         ClusterIdentityCheck.Ensure(options);
@@ -43,12 +44,14 @@ public static class NodeHost
 
         var app = builder.Build();
         app.UseClusterNameGuard();
+        app.UseUnlimitedRaftBodies();
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();
         app.UseApplyFaultGuard();
         app.MapKeyValueApi();
         app.MapInternalApi();
+        app.MapSnapshotTransfers();
         app.MapClientApi();
         app.MapClusterApi();
         app.MapBackupApi();

@@ -54,6 +54,6 @@ public sealed partial class SnapshotCatchUpTests(ITestOutputHelper output)
         Assert.True(revision > expectedRevision);
     }
 
-    [GeneratedRegex("Installed snapshot sent as index \\d+")]
+    [GeneratedRegex("Installed snapshot known as index \\d+")]
     private static partial Regex InstalledSnapshot();
 }

@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+
+namespace GlobalZone.Consensus.Snapshots;
+
+/// <summary>
+/// A member's side of a snapshot transfer: on a descriptor it cannot satisfy yet, starts (or continues) a background
+/// download of the file, resuming a partial one with a Range request, checks its SHA-256, and installs it through
+/// <see cref="Install"/>. DotNext's InstallSnapshot call only waits a moment for it (see
+/// <see cref="TryCompleteAsync"/>): it runs inside the RPC, which the leader cancels after its RPC timeout.
+/// </summary>
+public sealed partial class SnapshotReceiver
+{
+    private readonly string directory;
+    private readonly ILogger logger;
+    private readonly TimeProvider time;
+    private readonly Lock sync = new();
+    private readonly CancellationTokenSource lifetime = new();
+    private Transfer? current;
+
+    public SnapshotReceiver(string directory, ILogger logger, TimeProvider time)
+    {
+        this.directory = directory;
+        this.logger = logger;
+        this.time = time;
+        Directory.CreateDirectory(directory);
+    }
+
+    /// <summary>The member-to-member HTTP client (set once the host is built; DotNext needs the state machine earlier).</summary>
+    public Func<HttpClient>? PeerClient { get; set; }
+
+    /// <summary>Installs a verified file: replaces the state, checkpoints, publishes. Set by the state machine.</summary>
+    public required Func<string, SnapshotDescriptor, CancellationToken, Task> Install { get; init; }
+
+    /// <summary>A transfer ends if no byte arrives for this long (the next InstallSnapshot call resumes it).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a failed transfer waits before the next InstallSnapshot call may start it again.</summary>
+    public TimeSpan RetryPause { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Bytes of the current transfer received so far, and its size (0, 0 when none).</summary>
+    public (long Received, long Size, string SnapshotId) Progress
+    {
+        get
+        {
+            var transfer = current;
+            return transfer is null ? (0, 0, "") : (Interlocked.Read(ref transfer.Received), transfer.Descriptor.Size, transfer.Descriptor.SnapshotId);
+        }
+    }
+
+    /// <summary>
+    /// Starts or continues the transfer <paramref name="descriptor"/> names and waits up to <paramref name="wait"/>
+    /// for it. True once it is installed.
+    /// </summary>
+    public async Task<bool> TryCompleteAsync(SnapshotDescriptor descriptor, TimeSpan wait, CancellationToken token)
+    {
+        Transfer transfer;
+        lock (sync)
+        {
+            if (current is { } running && running.Descriptor.SnapshotId == descriptor.SnapshotId
+                && (!(running.Task.IsFaulted || running.Task.IsCanceled) || time.GetElapsedTime(running.Ended) < RetryPause))
+            {
+                // Running, done, or failed a moment ago: the leader asks at every heartbeat, and a failing source
+                // (gone, refusing) should not be hit, and logged, that often.
+                transfer = running;
+            }
+            else
+            {
+                // A different snapshot (a newer checkpoint, another leader) replaces the one in flight.
+                current?.Cancel();
+                transfer = current = new Transfer(descriptor, CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token));
+                transfer.Task = Task.Run(() => RunAsync(transfer));
+            }
+        }
+
+        if (!transfer.Task.IsCompleted)
+        {
+            try
+            {
+                await transfer.Task.WaitAsync(wait, time, token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
+
+        return transfer.Task.IsCompletedSuccessfully;
+    }
+
+    private async Task RunAsync(Transfer transfer)
+    {
+        var descriptor = transfer.Descriptor;
+        var token = transfer.Cancellation.Token;
+        var partial = Path.Combine(directory, descriptor.SnapshotId + ".part");
+        foreach (var other in Directory.EnumerateFiles(directory).Where(f => !string.Equals(f, partial, StringComparison.Ordinal)))
+            File.Delete(other);
+        var started = time.GetTimestamp();
+        try
+        {
+            var resumedFrom = File.Exists(partial) ? new FileInfo(partial).Length : 0L;
+            await DownloadAsync(transfer, partial, token).ConfigureAwait(false);
+            var downloaded = time.GetElapsedTime(started);
+            await SnapshotFile.VerifyAsync(partial, descriptor, token).ConfigureAwait(false);
+            var installStarted = time.GetTimestamp();
+            await Install(partial, descriptor, token).ConfigureAwait(false);
+            LogReceived(descriptor.SnapshotId, descriptor.Index, descriptor.ReflectedIndex, descriptor.Size, resumedFrom, downloaded.TotalMilliseconds,
+                descriptor.Size / 1048576.0 / Math.Max(downloaded.TotalSeconds, 0.001), time.GetElapsedTime(installStarted).TotalMilliseconds);
+            File.Delete(partial);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            LogAbandoned(descriptor.SnapshotId, Interlocked.Read(ref transfer.Received));
+            throw;
+        }
+        catch (InvalidDataException e)
+        {
+            // A damaged or foreign file: start from scratch next time.
+            File.Delete(partial);
+            LogFailed(e, descriptor.SnapshotId, descriptor.Url);
+            throw;
+        }
+        catch (Exception e)
+        {
+            LogFailed(e, descriptor.SnapshotId, descriptor.Url);
+            throw;
+        }
+        finally
+        {
+            transfer.Ended = time.GetTimestamp();
+        }
+    }
+
+    private async Task DownloadAsync(Transfer transfer, string partial, CancellationToken token)
+    {
+        var descriptor = transfer.Descriptor;
+        await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        if (file.Length > descriptor.Size)
+            file.SetLength(0);
+        file.Position = file.Length;
+        Interlocked.Exchange(ref transfer.Received, file.Length);
+        if (file.Length == descriptor.Size)
+            return;
+
+        var client = (PeerClient ?? throw new InvalidOperationException("The member-to-member client is not set up yet."))();
+        client.Timeout = Timeout.InfiniteTimeSpan; // bounded by the idle watchdog below instead: a large file takes long
+        using var request = new HttpRequestMessage(HttpMethod.Get, descriptor.Url);
+        if (file.Length > 0)
+            request.Headers.Range = new RangeHeaderValue(file.Length, null);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
+        idle.CancelAfter(IdleTimeout);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.OK && file.Length > 0)
+        {
+            // The server ignored the range: take the whole file again.
+            file.SetLength(0);
+            Interlocked.Exchange(ref transfer.Received, 0);
+        }
+        else if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.PartialContent))
+        {
+            throw new HttpRequestException($"GET {descriptor.Url} answered {(int)response.StatusCode}.", null, response.StatusCode);
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false);
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false)) > 0)
+        {
+            if (file.Length + read > descriptor.Size)
+                throw new InvalidDataException($"GET {descriptor.Url} sent more than the {descriptor.Size} bytes described.");
+            await file.WriteAsync(buffer.AsMemory(0, read), idle.Token).ConfigureAwait(false);
+            Interlocked.Add(ref transfer.Received, read);
+            idle.CancelAfter(IdleTimeout);
+        }
+
+        await file.FlushAsync(token).ConfigureAwait(false);
+        if (file.Length != descriptor.Size)
+            throw new IOException($"GET {descriptor.Url} ended after {file.Length} of {descriptor.Size} bytes; the next attempt resumes.");
+    }
+
+    private sealed class Transfer(SnapshotDescriptor descriptor, CancellationTokenSource cancellation)
+    {
+        public long Received;
+
+        /// <summary>When it ended (a <see cref="TimeProvider"/> timestamp; 0 while running).</summary>
+        public long Ended;
+
+        public SnapshotDescriptor Descriptor => descriptor;
+
+        public CancellationTokenSource Cancellation => cancellation;
+
+        public Task Task { get; set; } = Task.CompletedTask;
+
+        public void Cancel()
+        {
+            try
+            {
+                cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1311, Level = LogLevel.Information, Message = "Snapshot {SnapshotId} (index {Index}, state at {ReflectedIndex}) received: {Bytes} bytes (resumed at {ResumedFrom}) in {DownloadMs:F0} ms ({MiBPerSecond:F1} MiB/s), installed in {InstallMs:F0} ms")]
+    private partial void LogReceived(string snapshotId, long index, long reflectedIndex, long bytes, long resumedFrom, double downloadMs, double miBPerSecond, double installMs);
+
+    [LoggerMessage(EventId = 1312, Level = LogLevel.Warning, Message = "Snapshot transfer {SnapshotId} from {Url} failed; the leader's next InstallSnapshot call retries (resuming a partial download)")]
+    private partial void LogFailed(Exception e, string snapshotId, string url);
+
+    [LoggerMessage(EventId = 1313, Level = LogLevel.Information, Message = "Snapshot transfer {SnapshotId} abandoned after {Bytes} bytes (a newer snapshot was described, or the member stops)")]
+    private partial void LogAbandoned(string snapshotId, long bytes);
+}

@@ -49,7 +49,11 @@ for p in "${projects[@]}"; do
   ps=$(count Passed); f=$(count Failed); s=$(count Skipped)
   ps=${ps:-0}; f=${f:-0}; s=${s:-0}
   passed=$((passed + ps)); failed=$((failed + f)); skipped=$((skipped + s))
-  [ "$f" -eq 0 ] || status=1
+  if [ "$f" -ne 0 ]; then
+    status=1
+    # Each failed test with its message (the filtered stream above shows only the names).
+    awk '/^  Failed /{show=1} /^  (Passed|Skipped) /{show=0} /Stack Trace:/{if(show){print "  ..."}; show=0} show' "$log" | head -200
+  fi
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     echo "dotnet test exited $rc for $p with no failed test counted (aborted run?)"; failed=$((failed + 1)); status=1
   fi

@@ -46,7 +46,7 @@ internal sealed class GlobalZoneGauges : IHostedService, IDisposable
     private CancellationTokenRegistration started;
     private bool subscribed;
 
-    public GlobalZoneGauges(IMeterFactory meters, GlobalZoneCluster cluster, NodeOptions options, IHostApplicationLifetime lifetime)
+    public GlobalZoneGauges(IMeterFactory meters, GlobalZoneCluster cluster, NodeOptions options, IHostApplicationLifetime lifetime, Capacity.MemberCapacity capacity)
     {
         this.cluster = cluster;
         this.lifetime = lifetime;
@@ -67,6 +67,8 @@ internal sealed class GlobalZoneGauges : IHostedService, IDisposable
         meter.CreateObservableGauge("globalzone.leases", () => new Measurement<long>(cluster.State.ListLeases().Count, self), description: "Live leases");
         meter.CreateObservableGauge("globalzone.locks.held", () => new Measurement<long>(cluster.State.ListLocks("").Count(l => l.Holder is not null), self), description: "Locks with a holder");
         meter.CreateObservableGauge("globalzone.locks.waiters", () => new Measurement<long>(cluster.State.ListLocks("").Sum(l => l.Waiters.Count), self), description: "Leases queued for locks");
+        meter.CreateObservableGauge("globalzone.watches.open", () => new Measurement<long>(capacity.Watches.InUse, self), description: "Watch streams this member serves (capped by GlobalZone:Limits:MaxWatchesPerMember)");
+        meter.CreateObservableGauge("globalzone.blocking_reads.waiting", () => new Measurement<long>(capacity.BlockingReads.InUse, self), description: "Reads parked on this member waiting for a revision (capped by GlobalZone:Limits:MaxBlockingReadsPerMember)");
         meter.CreateObservableGauge("globalzone.wal.size", () => new Measurement<long>(DirectoryBytes(walDirectory), self), unit: "By", description: "Bytes of the Raft write-ahead log on disk");
         meter.CreateObservableGauge("globalzone.state.size", () => new Measurement<long>(DirectoryBytes(stateDirectory), self), unit: "By", description: "Bytes of the FASTER state, checkpoints and history on disk");
     }

@@ -36,7 +36,7 @@ public sealed class IdleWatchLoadTests(ITestOutputHelper output) : IAsyncLifetim
         var client = cluster.Client(member);
         // Warm up (JIT, WAL files) before measuring.
         await WriteForAsync(client, TimeSpan.FromSeconds(3), "warm");
-        var before = await WriteForAsync(client, TimeSpan.FromSeconds(4), "before");
+        var before = await WriteForAsync(client, TimeSpan.FromSeconds(5), "before");
         var rssBefore = RssMiB(pid);
 
         var sockets = new Socket[Watches];
@@ -62,13 +62,15 @@ public sealed class IdleWatchLoadTests(ITestOutputHelper output) : IAsyncLifetim
             // Let the member settle (GC, the first progress round every watch sends after 5 s).
             await Task.Delay(TimeSpan.FromSeconds(6));
             var rssWith = RssMiB(pid);
-            var with = await WriteForAsync(client, TimeSpan.FromSeconds(4), "with watches");
+            var with = await WriteForAsync(client, TimeSpan.FromSeconds(5), "with watches");
             var rssAfterWrites = RssMiB(pid);
             output.WriteLine($"member RSS: {rssBefore} MiB before, {rssWith} MiB with {Watches} watches, {rssAfterWrites} MiB after writing with them");
             output.WriteLine($"single writer: {before:F0} writes/s before, {with:F0} writes/s with {Watches} idle watches (ratio {with / before:F2})");
 
             Assert.True(Math.Max(rssWith, rssAfterWrites) < 1024, $"member RSS {Math.Max(rssWith, rssAfterWrites)} MiB with {Watches} watches");
-            Assert.True(with >= before * 0.4, $"writer throughput collapsed: {before:F0}/s before, {with:F0}/s with {Watches} watches");
+            // A loose bound: this 2-core machine's single-writer rate varies by 2x between runs; the failure this guards
+            // against (every write waking every watch) took the writer to 0.04x.
+            Assert.True(with >= before * 0.25, $"writer throughput collapsed: {before:F0}/s before, {with:F0}/s with {Watches} watches");
 
             // The watches are alive, not just open: a change under one prefix reaches its stream.
             var answer = await ApiHttp.PutAsync(client, "idle/4321/x", "1");

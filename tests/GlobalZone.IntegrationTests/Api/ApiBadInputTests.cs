@@ -12,7 +12,7 @@ public sealed class SmallLimitsCluster : IAsyncLifetime
         => Cluster = await SettledCluster.StartAsync("api-bad-input", "1+0+0", configure: s => s with
         {
             SnapshotEveryEntries = 10,
-            Extra = new Dictionary<string, string> { ["MaxValueBytes"] = "65536", ["HistoryRetention"] = "20" },
+            Extra = new Dictionary<string, string> { ["HistoryRetention"] = "20" },
         });
 
     public Task DisposeAsync() => Cluster.DisposeAsync().AsTask();
@@ -28,7 +28,8 @@ public sealed class ApiBadInputTests(SmallLimitsCluster fixture, ITestOutputHelp
 
     private static readonly string TooManyOps = "{\"success\":[" + string.Join(",", Enumerable.Repeat("{\"op\":\"get\",\"key\":\"a\"}", 129)) + "]}";
     private static readonly string LongKey = new('k', 1025);
-    private static readonly string BigValue = "\"" + new string('x', 70_000) + "\"";
+    // Over the default value limit (the server runs at its defaults here).
+    private static readonly string BigValue = "\"" + new string('x', GlobalZone.Contracts.Limits.DefaultMaxValueBytes + 1_000) + "\"";
 
     public static TheoryData<string, string, string?, string, int, string> Cases() => new()
     {
@@ -57,7 +58,7 @@ public sealed class ApiBadInputTests(SmallLimitsCluster fixture, ITestOutputHelp
         { "POST", "/v1/txn", "{\"compare\":[{\"target\":\"version\",\"op\":\"==\",\"value\":1}]}", "", 400, "invalid-json" },
         { "POST", "/v1/txn", TooManyOps, "", 400, "bad-request" },
         { "POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"a\",\"value\":" + BigValue + "}]}", "", 400, "bad-request" },
-        { "POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"a\",\"value\":\"" + new string('x', 200_000) + "\"}]}", "", 413, "value-too-large" },
+        { "POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"a\",\"value\":\"" + new string('x', GlobalZone.Contracts.Limits.DefaultMaxValueBytes + 70_000) + "\"}]}", "", 413, "value-too-large" },
         { "POST", "/v1/txn", "<txn/>", "Content-Type: application/xml", 415, "unsupported-media-type" },
         { "POST", "/v1/txn", "{\"success\":[{\"op\":\"get\",\"key\":\"a\"}]}", "If-Fencing-Token: nonsense", 400, "bad-request" },
         { "POST", "/v1/txn", "{\"success\":[{\"op\":\"get\",\"key\":\"a\"}]}", "If-Fencing-Token: L:0", 400, "bad-request" },

@@ -14,7 +14,7 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
     private TestCluster? cluster;
 
     public async Task InitializeAsync()
-        => cluster = await TestCluster.StartAsync("badinput", "1+0+0", output, configure: s => s with { Extra = new Dictionary<string, string> { ["MaxValueBytes"] = "65536" } });
+        => cluster = await TestCluster.StartAsync("badinput", "1+0+0", output);
 
     public async Task DisposeAsync()
     {
@@ -29,7 +29,7 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
         { "PUT", "/v1/kv/bad", "{\"a\":1} trailing", "application/json", 400 },
         { "PUT", "/v1/kv/bad", "", "application/json", 400 },
         { "PUT", "/v1/kv/bad", "not json at all", "text/plain", 400 },
-        { "PUT", "/v1/kv/bad", "\"" + new string('x', 70_000) + "\"", "application/json", 413 },
+        { "PUT", "/v1/kv/bad", "\"" + new string('x', GlobalZone.Contracts.Limits.DefaultMaxValueBytes + 1_000) + "\"", "application/json", 413 },
         { "PUT", "/v1/kv/" + new string('k', 1025), "1", "application/json", 400 },
         { "PUT", "/v1/kv/", "1", "application/json", 400 },
         { "PUT", "/v1/kv/bad%01key", "1", "application/json", 400 },

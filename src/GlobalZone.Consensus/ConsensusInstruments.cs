@@ -15,4 +15,12 @@ public static class ConsensusInstruments
     /// <summary>How long a FASTER checkpoint of the state machine took (it runs on the applier, between entries).</summary>
     public static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>(
         "globalzone.checkpoint.duration", unit: "ms", description: "Duration of FASTER checkpoints of the key/value state");
+
+    /// <summary>How long one group commit of the Raft log took (one FasterLog commit: a write to disk and its flush).</summary>
+    public static readonly Histogram<double> LogCommitDuration = Meter.CreateHistogram<double>(
+        "globalzone.raft_log.commit.duration", unit: "ms", description: "Duration of one FasterLog commit of the Raft log");
+
+    /// <summary>How many entries one group commit made durable (the batching that keeps writes fast under load).</summary>
+    public static readonly Histogram<long> LogCommitEntries = Meter.CreateHistogram<long>(
+        "globalzone.raft_log.commit.entries", unit: "{entry}", description: "Entries made durable by one FasterLog commit of the Raft log");
 }

@@ -1,7 +1,8 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using DotNext.IO.Log;
+using GlobalZone.Consensus.Log;
 using GlobalZone.StateMachine;
 using GlobalZone.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -15,9 +16,9 @@ namespace GlobalZone.Consensus;
 public static class ConsensusRegistration
 {
     /// <summary>
-    /// Opens (and recovers) the FASTER state, registers it as DotNext's state machine behind a WAL under the data
-    /// folder, and joins the group (its membership persisted in the data folder, first seeded from the member list). The state is recovered here, before the WAL is built, because the
-    /// WAL asks the state machine for its snapshot index when it opens.
+    /// Opens (and recovers) the FASTER state, then the Raft log in FasterLog (<see cref="FasterRaftLog"/>) that feeds it,
+    /// and joins the group (its membership persisted in the data folder, first seeded from the member list). The state
+    /// is recovered first because the log continues from the state's checkpoint.
     /// </summary>
     public static void AddGlobalZoneConsensus(this WebApplicationBuilder builder, NodeOptions options, ILoggerFactory bootstrapLoggers)
     {
@@ -38,6 +39,9 @@ public static class ConsensusRegistration
         var applyHealth = new ApplyHealth(TimeProvider.System);
         var raftStateMachine = new RaftStateMachine(state, options, applyHealth, bootstrapLoggers.CreateLogger<RaftStateMachine>());
         raftStateMachine.WarmUpAsync(CancellationToken.None).GetAwaiter().GetResult();
+        RefuseEarlierLog(options.DataDirectory);
+        // The Raft log (FasterLog) recovers after the state: it continues from the state's checkpoint.
+        var raftLog = new FasterRaftLog(FasterRaftLogOptions.For(options), raftStateMachine, bootstrapLoggers.CreateLogger<FasterRaftLog>());
 
         builder.Services
             .AddSingleton(options)
@@ -45,18 +49,15 @@ public static class ConsensusRegistration
             .AddSingleton(raftStateMachine)
             .AddSingleton(applyHealth)
             .AddHostedService<ApplyFaultResponder>()
-            .AddSingleton<IStateMachine>(raftStateMachine)
             .AddSingleton<MemberDirectory>()
             .AddSingleton<GlobalZoneCluster>()
             .AddSingleton<MembershipChanges>()
             .AddSingleton<LeaderContactClock>()
             .AddSingleton<LeaseKeeper>()
             .AddHostedService(provider => provider.GetRequiredService<LeaseKeeper>())
-            .UsePersistentLog(new WriteAheadLog.Options
-            {
-                Location = Path.Combine(options.DataDirectory, "raft"),
-                ChunkSize = options.WalChunkKiB << 10,
-            })
+            .AddSingleton(raftLog)
+            .AddSingleton<IPersistentState>(raftLog)
+            .AddSingleton<IAuditTrail<IRaftLogEntry>>(raftLog)
             .AddSingleton<IClusterConfigurationStorage<UriEndPoint>>(membership)
             .ConfigureCluster<ClusterLifetime>();
         builder.Services.AddPeerConnections(options).AddClusterName(options).AddSimulatedWan(options);
@@ -86,5 +87,13 @@ public static class ConsensusRegistration
             config.Metadata["site"] = self.Site;
             config.Metadata["role"] = self.Role;
         });
+    }
+
+    /// <summary>A data folder written by a release whose Raft log was DotNext's WAL (folder <c>raft</c>) is not read.</summary>
+    private static void RefuseEarlierLog(string dataDirectory)
+    {
+        var earlier = Path.Combine(dataDirectory, "raft");
+        if (Directory.Exists(earlier) && Directory.EnumerateFileSystemEntries(earlier).Any())
+            throw new RaftLogDamagedException(earlier, "a Raft log of an earlier GlobalZone release (DotNext's WAL), which this release does not read; take a backup with that release (gz backup) and restore it into a new cluster of this one (gz restore)");
     }
 }

@@ -221,7 +221,9 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             return (LeaderReply.OutcomeUnknown, 0, null);
         }
 
-        return context.Result is { } result ? (LeaderReply.Ok, context.Index, result) : (LeaderReply.OutcomeUnknown, 0, null);
+        if (context.Result is { } result)
+            return (LeaderReply.Ok, context.Index, result);
+        return (LeaderReply.OutcomeUnknown, 0, null);
     }
 
     private async Task<(LeaderReply Reply, long Index, CommandResult? Result)> ForwardAsync(ReadOnlyMemory<byte> payload, CancellationToken token)

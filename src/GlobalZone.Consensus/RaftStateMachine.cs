@@ -1,4 +1,6 @@
 using DotNext.IO;
+using DotNext.Net.Cluster.Consensus.Raft;
+using GlobalZone.Consensus.Log;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GlobalZone.Consensus.Snapshots;
 using GlobalZone.StateMachine;
@@ -35,7 +37,7 @@ namespace GlobalZone.Consensus;
 /// made the state reflect the descriptor's index; the next call then returns at once.
 /// </para>
 /// </remarks>
-public sealed partial class RaftStateMachine : IStateMachine
+public sealed partial class RaftStateMachine : IRaftLogApplier
 {
     private readonly KeyValueStateMachine state;
     private readonly ILogger<RaftStateMachine> logger;
@@ -94,15 +96,16 @@ public sealed partial class RaftStateMachine : IStateMachine
     /// <summary>Raised after each committed entry is applied (followers apply only what the leader said is committed).</summary>
     public event Action? EntryApplied;
 
-    ISnapshot? ISnapshotManager.Snapshot => publisher.Current;
+    public ISnapshot? Snapshot => publisher.Current;
 
-    ValueTask ISnapshotManager.ReclaimGarbageAsync(long watermark, CancellationToken token) => ValueTask.CompletedTask;
+    long IRaftLogApplier.AppliedIndex => state.AppliedIndex;
 
-    async ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token)
+    long IRaftLogApplier.CheckpointTerm => state.SnapshotTerm;
+
+    ValueTask<long> IRaftLogApplier.InstallSnapshotAsync(IRaftLogEntry snapshot, long index, CancellationToken token) => InstallAsync(snapshot, index, token);
+
+    async ValueTask IRaftLogApplier.ApplyAsync(CommittedEntry entry, CancellationToken token)
     {
-        if (entry.IsSnapshot)
-            return await InstallAsync(entry, token).ConfigureAwait(false);
-
         await applyLock.WaitAsync(token).ConfigureAwait(false);
         try
         {
@@ -111,7 +114,7 @@ public sealed partial class RaftStateMachine : IStateMachine
             if (installFailure is { } failure)
                 throw new InvalidOperationException("A snapshot install failed halfway; restart the member to recover its last checkpoint.", failure);
             if (entry.Index <= state.AppliedIndex)
-                return entry.Index;
+                return;
 
             try
             {
@@ -133,7 +136,6 @@ public sealed partial class RaftStateMachine : IStateMachine
             // member everything after the snapshot in one AppendEntries call, which must fit in one RPC timeout.
             if (entry.Index - state.SnapshotIndex >= Math.Max(snapshotEveryEntries, state.KeyCount) || bytesSinceCheckpoint >= checkpointEveryBytes)
                 await CheckpointAsync(token).ConfigureAwait(false);
-            return entry.Index;
         }
         finally
         {
@@ -141,9 +143,10 @@ public sealed partial class RaftStateMachine : IStateMachine
         }
     }
 
-    private async Task ApplyCommittedAsync(LogEntry entry, CancellationToken token)
+    private async Task ApplyCommittedAsync(CommittedEntry entry, CancellationToken token)
     {
-        if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
+        var payload = entry.Payload;
+        if (entry.IsConfiguration || payload.IsEmpty)
         {
             state.MarkApplied(entry.Index, entry.Term);
             return;
@@ -153,7 +156,7 @@ public sealed partial class RaftStateMachine : IStateMachine
         if (testingApplyDelayMs > 0)
             await Task.Delay(testingApplyDelayMs, token).ConfigureAwait(false);
         bytesSinceCheckpoint += payload.Length;
-        var command = CommandCodec.TryDecode(payload);
+        var command = CommandCodec.TryDecode(new System.Buffers.ReadOnlySequence<byte>(payload));
         if (command is null)
             LogRejectedEntry(entry.Index, entry.Term);
         var result = state.Apply(entry.Index, entry.Term, command);
@@ -175,19 +178,19 @@ public sealed partial class RaftStateMachine : IStateMachine
     }
 
     /// <summary>DotNext's InstallSnapshot, inline in the RPC (see the remarks): answer within <see cref="installWait"/>.</summary>
-    private async ValueTask<long> InstallAsync(LogEntry entry, CancellationToken token)
+    private async ValueTask<long> InstallAsync(IRaftLogEntry entry, long index, CancellationToken token)
     {
         SnapshotDescriptor descriptor;
         using (var bytes = new MemoryStream())
         {
             await entry.WriteToAsync(bytes, 4096, token).ConfigureAwait(false);
             if (bytes.Length > SnapshotDescriptor.MaxEncodedBytes)
-                throw new InvalidDataException($"The snapshot sent as index {entry.Index} is {bytes.Length} bytes, not a descriptor (is the leader an older version?).");
+                throw new InvalidDataException($"The snapshot sent as index {index} is {bytes.Length} bytes, not a descriptor (is the leader an older version?).");
             descriptor = SnapshotDescriptor.Decode(bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
         }
 
-        if (descriptor.Index != entry.Index)
-            throw new InvalidDataException($"The snapshot descriptor names index {descriptor.Index}, but it was sent as index {entry.Index}.");
+        if (descriptor.Index != index)
+            throw new InvalidDataException($"The snapshot descriptor names index {descriptor.Index}, but it was sent as index {index}.");
         if (IsInstalled(descriptor))
             return descriptor.Index;
         if (!descriptor.Ready)

@@ -16,7 +16,13 @@ public sealed record TestingOptions
     /// <summary>Every store write of a storage key containing this text fails as an I/O error would (null: none).</summary>
     public string? FailStorageWritesContaining { get; init; }
 
-    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null;
+    /// <summary>
+    /// The Raft log counts and acknowledges entries before they are on disk, as DotNext's WAL did: a crash can then lose
+    /// an acknowledged write. Exists so the durability test can show it catches exactly that.
+    /// </summary>
+    public bool AcknowledgeBeforePersisting { get; init; }
+
+    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null || AcknowledgeBeforePersisting;
 
     public void Validate()
     {

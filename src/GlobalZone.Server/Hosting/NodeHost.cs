@@ -1,5 +1,6 @@
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using GlobalZone.Consensus;
+using GlobalZone.Consensus.Log;
 using GlobalZone.Server.Api;
 using Serilog;
 using Serilog.Extensions.Logging;
@@ -45,6 +46,7 @@ public static class NodeHost
         var app = builder.Build();
         app.UseClusterNameGuard();
         app.UseUnlimitedRaftBodies();
+        app.UseRepeatedSnapshotAcknowledgement();
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();

@@ -151,6 +151,30 @@ public sealed class FasterRaftLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_restarted_log_applies_what_it_knew_was_committed_before_it_serves()
+    {
+        IPersistentState log = Open();
+        await log.UpdateTermAsync(1, resetLastVote: true);
+        for (var i = 1; i <= 3; i++)
+            await log.AppendAsync(Entry(1, $"e{i}"));
+        await log.CommitAsync(3);
+        await log.WaitForApplyAsync(3);
+        var stateFile = new NodeStateFile(Path.Combine(folder.Path, FasterRaftLog.FolderName));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (stateFile.Load().CommitHint < 3)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the commit hint was written");
+            await Task.Delay(20);
+        }
+
+        var applier = new RecordingApplier();
+        IPersistentState reopened = CrashAndReopen((FasterRaftLog)log, applier);
+        Assert.Equal(3, reopened.LastCommittedEntryIndex);
+        await reopened.InitializeAsync();
+        Assert.Equal([1L, 2L, 3L], applier.Applied.Select(e => e.Index));
+    }
+
+    [Fact]
     public async Task One_read_for_replication_is_capped_in_bytes_but_always_carries_an_entry()
     {
         IPersistentState log = Open(options: new FasterRaftLogOptions { DataDirectory = folder.Path, MaxBytesPerAppendEntries = 3 << 20 });

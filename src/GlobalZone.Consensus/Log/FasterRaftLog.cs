@@ -73,6 +73,16 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     private readonly SemaphoreSlim termLock = new(1, 1);
     private long term;
     private ClusterMemberId? vote;
+    private long persistedCommitHint;
+    private long lastHintWrite;
+    private int hintWriteRunning;
+    private readonly TimeProvider time;
+
+    /// <summary>How often, at most, the commit index is written down as a restart hint.</summary>
+    private static readonly TimeSpan CommitHintEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>The commit index as far as this member applied it (what a restart may apply before it serves).</summary>
+    private long CommitHint => Math.Min(LastCommittedEntryIndex, LastAppliedIndex);
 
     // One appender at a time (appends and truncations must reach the file in index order).
     private readonly SemaphoreSlim appendLock = new(1, 1);
@@ -89,10 +99,11 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     private volatile Exception? failure;
     private int disposed;
 
-    public FasterRaftLog(FasterRaftLogOptions options, IRaftLogApplier applier, ILogger<FasterRaftLog> logger)
+    public FasterRaftLog(FasterRaftLogOptions options, IRaftLogApplier applier, ILogger<FasterRaftLog> logger, TimeProvider? time = null)
         : base(new Options { Location = Path.Combine(options.DataDirectory, FolderName, "unused-dotnext-wal"), ChunkSize = 4096 }, new InertStateMachine())
     {
         VerifyInterfaceMap();
+        this.time = time ?? TimeProvider.System;
         this.applier = applier;
         this.logger = logger;
         acknowledgeBeforePersisting = options.AcknowledgeBeforePersisting;
@@ -101,7 +112,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         folder = Path.Combine(options.DataDirectory, FolderName);
         Directory.CreateDirectory(folder);
         nodeState = new NodeStateFile(folder);
-        (term, vote) = nodeState.Load();
+        (term, vote, persistedCommitHint) = nodeState.Load();
 
         var pageBytes = options.PageBytes;
         maxPartBytes = (int)Math.Min(int.MaxValue, pageBytes) - RaftLogRecord.EntryHeaderBytes - 64;
@@ -193,7 +204,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         try
         {
             var next = term + 1;
-            await nodeState.SaveAsync(next, member, token).ConfigureAwait(false);
+            await nodeState.SaveAsync(next, member, CommitHint, token).ConfigureAwait(false);
             vote = member;
             Volatile.Write(ref term, next);
             return next;
@@ -212,7 +223,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             var newVote = resetLastVote ? null : vote;
             if (value == term && newVote == vote)
                 return;
-            await nodeState.SaveAsync(value, newVote, token).ConfigureAwait(false);
+            await nodeState.SaveAsync(value, newVote, CommitHint, token).ConfigureAwait(false);
             vote = newVote;
             Volatile.Write(ref term, value);
         }
@@ -229,7 +240,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         {
             if (vote == member)
                 return;
-            await nodeState.SaveAsync(term, member, token).ConfigureAwait(false);
+            await nodeState.SaveAsync(term, member, CommitHint, token).ConfigureAwait(false);
             vote = member;
         }
         finally
@@ -591,6 +602,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                     SetApplied(index);
                     SignalApplied();
                     CompactToSnapshot();
+                    MaybeWriteCommitHint();
                 }
 
                 SignalApplied();
@@ -666,6 +678,42 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         while ((seen = Volatile.Read(ref truncateWanted)) < truncateAt && Interlocked.CompareExchange(ref truncateWanted, truncateAt, seen) != seen)
         {
         }
+    }
+
+    /// <summary>Writes the commit index down at most every <see cref="CommitHintEvery"/>, off the apply path.</summary>
+    private void MaybeWriteCommitHint()
+    {
+        var now = time.GetTimestamp();
+        if (CommitHint <= Volatile.Read(ref persistedCommitHint) || time.GetElapsedTime(Volatile.Read(ref lastHintWrite), now) < CommitHintEvery)
+            return;
+        if (Interlocked.Exchange(ref hintWriteRunning, 1) != 0)
+            return;
+        Volatile.Write(ref lastHintWrite, now);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await termLock.WaitAsync(lifetime.Token).ConfigureAwait(false);
+                try
+                {
+                    var hint = CommitHint;
+                    await nodeState.SaveAsync(term, vote, hint, lifetime.Token).ConfigureAwait(false);
+                    Volatile.Write(ref persistedCommitHint, hint);
+                }
+                finally
+                {
+                    termLock.Release();
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+            {
+                // A hint only; the next one will do.
+            }
+            finally
+            {
+                Volatile.Write(ref hintWriteRunning, 0);
+            }
+        });
     }
 
     // ---- Snapshots -----------------------------------------------------------------------------------------
@@ -862,13 +910,14 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             baseTerm = applier.CheckpointTerm;
         }
 
-        if (term == 0 && slots.Count > 0)
-            throw new RaftLogDamagedException(nodeState.FilePath, "missing while the log holds entries");
+        // A one-member group leads in term 0 (DotNext never increments it), so entries of term 0 with no node-state
+        // file are fine; a missing or older file under entries of a later term is not (checked below).
         lastEntryIndex = baseIndex + slots.Count;
-        commitIndex = baseIndex;
+        // What this member knew was committed (and had applied) before it stopped: applied at start (InitializeAsync).
+        commitIndex = Math.Max(baseIndex, Math.Min(persistedCommitHint, lastEntryIndex));
         appliedIndex = baseIndex;
         if (slots.Count > 0 && slots[^1].Term > term)
-            throw new RaftLogDamagedException(nodeState.FilePath, $"term {term} is older than the last entry's term {slots[^1].Term}");
+            throw new RaftLogDamagedException(nodeState.FilePath, nodeState.Exists ? $"term {term} is older than the last entry's term {slots[^1].Term}" : $"missing while the log holds entries of term {slots[^1].Term}");
         LogRecovered(baseIndex, lastEntryIndex, commitIndex, term, log.TailAddress - log.BeginAddress);
     }
 
@@ -963,6 +1012,17 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             lifetime.Cancel();
             await committer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await applierLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            try
+            {
+                // A clean stop leaves the latest commit hint, so the next start applies everything it knew.
+                if (failure is null && CommitHint > Volatile.Read(ref persistedCommitHint))
+                    await nodeState.SaveAsync(term, vote, CommitHint, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                LogFailed(e, "the last commit hint");
+            }
+
             log.Dispose();
             settings.Dispose();
             device.Dispose();

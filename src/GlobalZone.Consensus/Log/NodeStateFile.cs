@@ -6,10 +6,12 @@ using DotNext.Net.Cluster;
 namespace GlobalZone.Consensus.Log;
 
 /// <summary>
-/// Raft's term and vote, made durable before either is used (a vote is answered only after this file says so).
+/// Raft's term and vote, made durable before either is used (a vote is answered only after this file says so), and a
+/// commit index this member knew (a hint written now and then, so a restarted member applies what it knew was
+/// committed before it serves; Raft does not need it).
 /// </summary>
 /// <remarks>
-/// Layout: <c>"GZNS"[format:1][term:8][voted:1][member id][xxhash64:8]</c>, written to a temporary file, flushed to
+/// Layout: <c>"GZNS"[format:1][term:8][commit:8][voted:1][member id][xxhash64:8]</c>, written to a temporary file, flushed to
 /// disk, renamed over the old one and the folder flushed, so a crash leaves the old or the new state whole, never a
 /// mix. Terms change only at elections, so a file write per change costs nothing on the write path.
 /// </remarks>
@@ -34,13 +36,13 @@ internal sealed class NodeStateFile
 
     /// <summary>The stored term and vote; (0, null) when the file does not exist yet.</summary>
     /// <exception cref="RaftLogDamagedException">The file is damaged.</exception>
-    public (long Term, ClusterMemberId? Vote) Load()
+    public (long Term, ClusterMemberId? Vote, long CommitHint) Load()
     {
         if (!File.Exists(path))
-            return (0, null);
+            return (0, null, 0);
         var bytes = File.ReadAllBytes(path);
         var idBytes = ClusterMemberId.Size;
-        var expected = Magic.Length + 1 + 8 + 1 + idBytes + 8;
+        var expected = Size;
         if (bytes.Length != expected || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new RaftLogDamagedException(path, $"{bytes.Length} bytes, not a node-state file of {expected} bytes");
         if (bytes[Magic.Length] != FormatVersion)
@@ -49,21 +51,25 @@ internal sealed class NodeStateFile
         if (XxHash64.HashToUInt64(body) != BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(expected - 8)))
             throw new RaftLogDamagedException(path, "checksum mismatch");
         var term = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(Magic.Length + 1));
-        var voted = bytes[Magic.Length + 9] == 1;
-        return (term, voted ? new ClusterMemberId(bytes.AsSpan(Magic.Length + 10, idBytes)) : null);
+        var commit = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(Magic.Length + 9));
+        var voted = bytes[Magic.Length + 17] == 1;
+        return (term, voted ? new ClusterMemberId(bytes.AsSpan(Magic.Length + 18, idBytes)) : null, commit);
     }
 
-    public async ValueTask SaveAsync(long term, ClusterMemberId? vote, CancellationToken token)
+    private static int Size => Magic.Length + 1 + 8 + 8 + 1 + ClusterMemberId.Size + 8;
+
+    public async ValueTask SaveAsync(long term, ClusterMemberId? vote, long commitHint, CancellationToken token)
     {
         var idBytes = ClusterMemberId.Size;
-        var bytes = new byte[Magic.Length + 1 + 8 + 1 + idBytes + 8];
+        var bytes = new byte[Size];
         Magic.CopyTo(bytes, 0);
         bytes[Magic.Length] = FormatVersion;
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(Magic.Length + 1), term);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(Magic.Length + 9), commitHint);
         if (vote is { } id)
         {
-            bytes[Magic.Length + 9] = 1;
-            id.Format(bytes.AsSpan(Magic.Length + 10, idBytes));
+            bytes[Magic.Length + 17] = 1;
+            id.Format(bytes.AsSpan(Magic.Length + 18, idBytes));
         }
 
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(bytes.Length - 8), XxHash64.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8)));

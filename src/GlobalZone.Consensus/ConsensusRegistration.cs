@@ -4,6 +4,7 @@ using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GlobalZone.StateMachine;
 using GlobalZone.Storage;
+using GlobalZone.Storage.DataFolder;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,14 +25,19 @@ public static class ConsensusRegistration
         options.Validate();
         var self = options.Self;
         Directory.CreateDirectory(options.DataDirectory);
+        var stateDirectory = Path.Combine(options.DataDirectory, "state");
+        // Refuses a folder of another format, or damaged state, with StorageIntegrityException (see NodeHost).
+        var format = DataFolderFormat.Open(options.DataDirectory, FasterKeyValueStore.CreationMarker(stateDirectory));
         var state = new KeyValueStateMachine(
             new StorageOptions
             {
-                Directory = Path.Combine(options.DataDirectory, "state"),
+                Directory = stateDirectory,
                 KeyValueMemoryBytes = (long)options.StorageMemoryMiB << 20,
+                ExpectExistingState = format.Initialized,
                 TestingFailWritesContaining = options.Testing.FailStorageWritesContaining,
             },
             options.HistoryRetention);
+        format.MarkInitialized();
         // DotNext carries the membership in snapshots too (InstallSnapshot sends the configuration and its version),
         // so a member caught up by a snapshot that covers a membership change still learns it.
         var membership = MembershipStorage.Open(options, bootstrapLoggers.CreateLogger(typeof(MembershipStorage).FullName!));

@@ -1,4 +1,16 @@
 using GlobalZone.Server.Hosting;
 
-await using var app = NodeHost.Build(args);
-await app.RunAsync();
+WebApplication app;
+try
+{
+    app = NodeHost.Build(args);
+}
+catch (StartupRefusal)
+{
+    // Already logged as one line naming the file and the remedy.
+    return StartupRefusal.ExitCode;
+}
+
+await using (app)
+    await app.RunAsync();
+return 0;

@@ -1,6 +1,7 @@
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using GlobalZone.Consensus;
 using GlobalZone.Server.Api;
+using GlobalZone.Storage.Integrity;
 using Serilog;
 using Serilog.Extensions.Logging;
 
@@ -12,6 +13,7 @@ namespace GlobalZone.Server.Hosting;
 /// </summary>
 public static class NodeHost
 {
+    /// <exception cref="StartupRefusal">The data folder is damaged or of another format (already logged).</exception>
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
@@ -37,8 +39,16 @@ public static class NodeHost
             // lifts it (see RaftBodyLimit); an InstallSnapshot call carries only a descriptor anyway.
             kestrel.Limits.MaxRequestBodySize = options.MaxValueBytes + (64L << 10) + (16L << 20);
         });
-        ClusterIdentityCheck.Ensure(options);
-        builder.AddGlobalZoneConsensus(options, bootstrapLoggers);
+        try
+        {
+            ClusterIdentityCheck.Ensure(options);
+            builder.AddGlobalZoneConsensus(options, bootstrapLoggers);
+        }
+        catch (StorageIntegrityException damage)
+        {
+            throw StartupRefusal.Of(damage, bootstrapLoggers.CreateLogger(typeof(NodeHost).FullName!));
+        }
+
         builder.Services.AddClientApi();
         builder.AddGlobalZoneMetrics();
 

@@ -5,9 +5,10 @@ public static class OperatorRemedy
 {
     /// <summary>This member's copy is damaged; the group still holds the data.</summary>
     public const string ReplaceMember =
-        "The member refuses to start on damaged data. Remove this member's data folder and bring it back empty as a " +
-        "replacement (gz member remove <id>, start it with GlobalZone:Join=true, gz member add <url> --id <id>: " +
-        "deploy/README.md, 'Replacing a failed member'), or, if the whole group is damaged, restore a backup (gz backup restore)";
+        "The member refuses to start on damaged data; the rest of the group holds it. Once the others are healthy, remove " +
+        "this member's data folder and start it again empty, under the same id and URL, to be caught up (or replace it " +
+        "under a new id: gz member remove <id>, then gz member add <url> --id <new-id>; deploy/README.md, 'Replacing a " +
+        "failed member'); if every member is damaged, restore a backup (gz backup restore)";
 
     /// <summary>The folder was written by another release.</summary>
     public const string MoveThroughBackup =

@@ -39,6 +39,8 @@ public static class NodeHost
             // lifts it (see RaftBodyLimit); an InstallSnapshot call carries only a descriptor anyway.
             kestrel.Limits.MaxRequestBodySize = options.MaxValueBytes + (64L << 10) + (16L << 20);
         });
+        // Before anything writes to the data folder: whether it is empty is what the guard looks at.
+        var amnesia = AmnesiaGuard.Probe(options, bootstrapLoggers.CreateLogger(typeof(AmnesiaGuard).FullName!));
         try
         {
             ClusterIdentityCheck.Ensure(options);
@@ -54,6 +56,7 @@ public static class NodeHost
 
         var app = builder.Build();
         app.UseClusterNameGuard();
+        amnesia.Apply(app);
         app.UseUnlimitedRaftBodies();
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();

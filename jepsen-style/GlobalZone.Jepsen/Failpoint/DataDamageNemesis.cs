@@ -5,7 +5,7 @@ namespace GlobalZone.Jepsen.Failpoint;
 /// <summary>How a data-damage nemesis damages the file it picks.</summary>
 internal enum DataDamage
 {
-    /// <summary>Inverts 1–4 bytes at random offsets (a disk's bit rot, a torn sector).</summary>
+    /// <summary>Inverts 1–4 bytes at random offsets within the file's data (a disk's bit rot, a torn sector).</summary>
     BitFlip,
 
     /// <summary>Cuts the file at a random length (a lost tail, a partial copy).</summary>
@@ -70,7 +70,10 @@ internal sealed class DataDamageNemesis(string name, DataDamage damage) : INemes
             return $"truncated {length} -> {cut} bytes";
         }
 
-        var offsets = Enumerable.Range(0, 1 + random.Next(4)).Select(_ => random.NextInt64(length)).Order().ToList();
+        // Aim at bytes that hold data: files are often preallocated or padded with zeros (DotNext's 16 MiB WAL chunks,
+        // sector padding), and a flip there tests nothing.
+        var extent = DataExtent(stream);
+        var offsets = Enumerable.Range(0, 1 + random.Next(4)).Select(_ => random.NextInt64(extent)).Order().ToList();
         foreach (var offset in offsets)
         {
             stream.Position = offset;
@@ -80,6 +83,23 @@ internal sealed class DataDamageNemesis(string name, DataDamage damage) : INemes
         }
 
         return $"flipped bytes at {string.Join(",", offsets)} of {length}";
+    }
+
+    /// <summary>Bytes up to the last non-zero one (at least 1).</summary>
+    private static long DataExtent(FileStream stream)
+    {
+        var buffer = new byte[1 << 16];
+        long extent = 1;
+        stream.Position = 0;
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            var last = buffer.AsSpan(0, read).LastIndexOfAnyExcept((byte)0);
+            if (last >= 0)
+                extent = stream.Position - read + last + 1;
+        }
+
+        return extent;
     }
 
     /// <summary>True once the member serves <c>/healthz</c> (its storage opened); false once its process has exited.</summary>

@@ -49,6 +49,29 @@ public sealed class DamagedCheckpointTests(ITestOutputHelper output)
             await KvHttp.AssertHoldsAsync(cluster.Client(member), "dc/", acknowledged);
     }
 
+    [Fact]
+    public async Task A_data_folder_without_a_format_file_is_refused_as_an_earlier_releases_with_the_backup_commands()
+    {
+        await using var cluster = await TestCluster.StartAsync("legacy-folder", "2+1+0", output);
+        var leader = await cluster.WaitForLeaderAsync();
+        var victim = cluster.AnyFollowerOf(leader);
+        await victim.StopAsync(TimeSpan.FromSeconds(10));
+        // What an earlier release left: the same folders, but neither a FORMAT file nor a checkpoint manifest. (Without
+        // FORMAT alone a folder with a manifest is this release's, its first start interrupted: it is accepted.)
+        File.Delete(Path.Combine(victim.DataDirectory, "FORMAT"));
+        File.Delete(CheckpointManifest.PathIn(Path.Combine(victim.DataDirectory, "state", "kv")));
+
+        var logBefore = File.ReadAllText(victim.LogPath).Length;
+        victim.Start();
+        await Eventually.TrueAsync(() => Task.FromResult(!victim.IsRunning), TimeSpan.FromSeconds(60), $"{victim.Id} to refuse to start");
+        Assert.Equal(RefusedExitCode, victim.ExitCode);
+        var refusal = Assert.Single(File.ReadAllText(victim.LogPath)[logBefore..].Split('\n'), line => line.Contains("Refusing to start", StringComparison.Ordinal));
+        Assert.Contains("earlier release", refusal, StringComparison.Ordinal);
+        Assert.Contains("gz backup create", refusal, StringComparison.Ordinal);
+        Assert.Contains("gz backup restore", refusal, StringComparison.Ordinal);
+        output.WriteLine(refusal);
+    }
+
     private static void FlipByte(string path, long offset)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);

@@ -40,6 +40,9 @@ public sealed class MemberProcess
 
     public bool IsRunning => process is { HasExited: false };
 
+    /// <summary>The exit code once the process has ended by itself or been killed; null while it runs or before any start.</summary>
+    public int? ExitCode => process is { HasExited: true } p ? p.ExitCode : null;
+
     public bool IsPaused { get; private set; }
 
     public void Start()

@@ -1,3 +1,4 @@
+using GlobalZone.Storage.Integrity;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
@@ -5,6 +6,7 @@ using DotNext.IO.Log;
 using GlobalZone.Consensus.Log;
 using GlobalZone.StateMachine;
 using GlobalZone.Storage;
+using GlobalZone.Storage.DataFolder;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,14 +27,19 @@ public static class ConsensusRegistration
         options.Validate();
         var self = options.Self;
         Directory.CreateDirectory(options.DataDirectory);
+        var stateDirectory = Path.Combine(options.DataDirectory, "state");
+        // Refuses a folder of another format, or damaged state, with StorageIntegrityException (see NodeHost).
+        var format = DataFolderFormat.Open(options.DataDirectory, FasterKeyValueStore.CreationMarker(stateDirectory));
         var state = new KeyValueStateMachine(
             new StorageOptions
             {
-                Directory = Path.Combine(options.DataDirectory, "state"),
+                Directory = stateDirectory,
                 KeyValueMemoryBytes = (long)options.StorageMemoryMiB << 20,
+                ExpectExistingState = format.Initialized,
                 TestingFailWritesContaining = options.Testing.FailStorageWritesContaining,
             },
             options.HistoryRetention);
+        format.MarkInitialized();
         // DotNext carries the membership in snapshots too (InstallSnapshot sends the configuration and its version),
         // so a member caught up by a snapshot that covers a membership change still learns it.
         var membership = MembershipStorage.Open(options, bootstrapLoggers.CreateLogger(typeof(MembershipStorage).FullName!));
@@ -94,6 +101,6 @@ public static class ConsensusRegistration
     {
         var earlier = Path.Combine(dataDirectory, "raft");
         if (Directory.Exists(earlier) && Directory.EnumerateFileSystemEntries(earlier).Any())
-            throw new RaftLogDamagedException(earlier, "a Raft log of an earlier GlobalZone release (DotNext's WAL), which this release does not read; take a backup with that release (gz backup) and restore it into a new cluster of this one (gz restore)");
+            throw new StorageIntegrityException(earlier, "A Raft log of an earlier GlobalZone release (DotNext's WAL), which this release does not read", OperatorRemedy.MoveThroughBackup);
     }
 }

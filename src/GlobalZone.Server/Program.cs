@@ -2,9 +2,21 @@ using GlobalZone.Server.Hosting;
 
 // FASTER completes device I/O on thread-pool threads while some of its callers wait synchronously for that I/O
 // (CompletePending(wait: true)); on a busy 2-core machine the pool's slow growth (about one thread per half second)
-// then held a Raft log commit for a second or more, long enough for an election. A floor of threads removes the stall.
+// could hold a Raft log commit long enough for an election. A floor of threads removes that stall.
 ThreadPool.GetMinThreads(out var workers, out var completionPorts);
 ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(completionPorts, 64));
 
-await using var app = NodeHost.Build(args);
-await app.RunAsync();
+WebApplication app;
+try
+{
+    app = NodeHost.Build(args);
+}
+catch (StartupRefusal)
+{
+    // Already logged as one line naming the file and the remedy.
+    return StartupRefusal.ExitCode;
+}
+
+await using (app)
+    await app.RunAsync();
+return 0;

@@ -9,6 +9,9 @@ public sealed partial class KeyValueStateMachine
 {
     private const int HeaderBytes = 4 + 24;
 
+    /// <summary>Largest key or value block a snapshot stream may name (FASTER holds values as byte arrays).</summary>
+    private const int MaxBlockBytes = 1 << 30;
+
     // GZS1: set records only, dumped with applies held off (backups of earlier versions). GZS2 adds deletes.
     private static ReadOnlySpan<byte> SnapshotMagic => "GZS1"u8;
 
@@ -164,6 +167,23 @@ public sealed partial class KeyValueStateMachine
         WriteKey(destination, storageKey);
     }
 
+    /// <summary>
+    /// Reads one length-prefixed block of a snapshot stream. The length is checked before anything is allocated: never
+    /// negative, never more than the stream still holds (or than <see cref="MaxBlockBytes"/> for a stream of unknown
+    /// length), so a damaged or hostile stream fails with a clear error instead of exhausting memory.
+    /// </summary>
+    private static byte[] ReadBlock(Stream input, byte[] lengthBuffer, string what)
+    {
+        input.ReadExactly(lengthBuffer);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(lengthBuffer);
+        var remaining = input.CanSeek ? input.Length - input.Position : MaxBlockBytes;
+        if (length < 0 || length > remaining || length > MaxBlockBytes)
+            throw new InvalidDataException($"The snapshot stream names a {what} of {length} bytes, but {Math.Min(remaining, MaxBlockBytes)} at most can follow.");
+        var block = new byte[length];
+        input.ReadExactly(block);
+        return block;
+    }
+
     private static void WriteKey(Stream destination, string storageKey)
     {
         var key = Encoding.UTF8.GetBytes(storageKey);
@@ -204,20 +224,14 @@ public sealed partial class KeyValueStateMachine
             {
                 if (kind is not (1 or 2) || (kind == 2 && !allowsDeletes))
                     throw new InvalidDataException(kind < 0 ? "The snapshot stream is truncated." : $"Unknown record kind {kind} in the snapshot stream.");
-                input.ReadExactly(length);
-                var key = new byte[BinaryPrimitives.ReadInt32LittleEndian(length)];
-                input.ReadExactly(key);
-                var storageKey = Encoding.UTF8.GetString(key);
+                var storageKey = Encoding.UTF8.GetString(ReadBlock(input, length, "key"));
                 if (kind == 2)
                 {
                     store.Delete(storageKey);
                     continue;
                 }
 
-                input.ReadExactly(length);
-                var value = new byte[BinaryPrimitives.ReadInt32LittleEndian(length)];
-                input.ReadExactly(value);
-                store.Upsert(storageKey, value);
+                store.Upsert(storageKey, ReadBlock(input, length, "value"));
             }
 
             // Indexes are built from what the store holds at the end: a record may be set, replaced and deleted

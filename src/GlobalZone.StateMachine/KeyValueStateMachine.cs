@@ -35,18 +35,37 @@ public sealed partial class KeyValueStateMachine : IDisposable
         this.historyRetention = historyRetention;
         store = new FasterKeyValueStore(options);
         writes = new StagedWrites(store);
-        history = new RevisionHistory(options);
-        var meta = store.ReadForWrite(StateMeta.StorageKey) is { } bytes ? StateMeta.Decode(bytes) : StateMeta.Empty;
-        appliedIndex = meta.AppliedIndex;
-        appliedTerm = meta.AppliedTerm;
-        snapshotIndex = meta.SnapshotIndex;
-        snapshotTerm = meta.SnapshotTerm;
-        revision = meta.Revision;
-        foreach (var record in store.ScanAll())
-            IndexStoredRecord(record.Key, record.Value);
-        CompleteLockIndex();
+        try
+        {
+            history = new RevisionHistory(options);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
 
-        history.Recover(meta.HistoryStart, meta.Revision);
+        try
+        {
+            var meta = store.ReadForWrite(StateMeta.StorageKey) is { } bytes ? StateMeta.Decode(bytes) : StateMeta.Empty;
+            appliedIndex = meta.AppliedIndex;
+            appliedTerm = meta.AppliedTerm;
+            snapshotIndex = meta.SnapshotIndex;
+            snapshotTerm = meta.SnapshotTerm;
+            revision = meta.Revision;
+            foreach (var record in store.ScanAll())
+                IndexStoredRecord(record.Key, record.Value);
+            CompleteLockIndex();
+
+            history.Recover(meta.HistoryStart, meta.Revision);
+        }
+        catch
+        {
+            // A damaged store or history refuses the open (StorageIntegrityException): release the files.
+            history.Dispose();
+            store.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Adds one stored record to the in-memory indexes (on start and after a snapshot install).</summary>

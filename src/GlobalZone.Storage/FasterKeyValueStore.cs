@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FASTER.core;
+using GlobalZone.Storage.Integrity;
 
 namespace GlobalZone.Storage;
 
@@ -12,43 +13,90 @@ namespace GlobalZone.Storage;
 /// from many threads, each borrowing a session from a pool, because a FASTER session must not be used
 /// concurrently. Nothing here fsyncs per write: durability of committed commands comes from the Raft WAL,
 /// and a checkpoint marks how far the WAL may be trimmed.
+/// <para>Every checkpoint is recorded in a manifest with the SHA-256 of each file it relies on
+/// (<see cref="KeyValueCheckpoints"/>). At open the manifest's checkpoint is verified and then recovered exactly, with
+/// an API that throws; any damage refuses the open (<see cref="StorageIntegrityException"/>) rather than open an empty
+/// store over a damaged one, which FASTER's <c>TryRecoverLatest</c> would do.</para>
 /// </remarks>
 public sealed class FasterKeyValueStore : IDisposable
 {
+    /// <summary>Size of one hybrid log file (FASTER's default, set explicitly: the manifest maps addresses to files by it).</summary>
+    private const long SegmentBytes = 1L << 30;
+
     private readonly FasterKVSettings<string, byte[]> settings;
     private readonly FasterKV<string, byte[]> store;
     private readonly ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> writer;
     private readonly ConcurrentBag<ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>>> readers = new();
     private readonly IDevice logDevice;
     private readonly IDevice objectLogDevice;
+    private readonly KeyValueCheckpoints checkpoints;
     private readonly string? failWritesContaining;
     private readonly Lock captureLock = new();
     private volatile WriteCapture[] captures = [];
     private int disposed;
 
+    /// <exception cref="StorageIntegrityException">The checkpoint to recover, or its manifest, is missing or damaged.</exception>
     public FasterKeyValueStore(StorageOptions options)
     {
         var root = Path.Combine(options.Directory, "kv");
+        if (options.ExpectExistingState && !System.IO.Directory.Exists(root))
+            throw new StorageIntegrityException(root, "The key/value store's folder is missing", OperatorRemedy.ReplaceMember);
         System.IO.Directory.CreateDirectory(root);
-        logDevice = Devices.CreateLogDevice(Path.Combine(root, "hlog.log"), recoverDevice: true);
-        objectLogDevice = Devices.CreateLogDevice(Path.Combine(root, "hlog.obj.log"), recoverDevice: true);
-        settings = new FasterKVSettings<string, byte[]>
+        checkpoints = new KeyValueCheckpoints(root, SegmentBytes);
+        try
         {
-            IndexSize = options.KeyValueIndexBytes,
-            MemorySize = options.KeyValueMemoryBytes,
-            PageSize = options.KeyValuePageBytes,
-            LogDevice = logDevice,
-            ObjectLogDevice = objectLogDevice,
-            CheckpointDir = Path.Combine(root, "checkpoints"),
-            RemoveOutdatedCheckpoints = true,
-            TryRecoverLatest = true,
-            KeySerializer = static () => new StringKeySerializer(),
-            ValueSerializer = static () => new ByteArrayValueSerializer(),
-        };
-        store = new FasterKV<string, byte[]>(settings);
+            var token = checkpoints.Verify(options.ExpectExistingState);
+            logDevice = Devices.CreateLogDevice(checkpoints.LogPath, recoverDevice: true);
+            objectLogDevice = Devices.CreateLogDevice(checkpoints.ObjectLogPath, recoverDevice: true);
+            settings = new FasterKVSettings<string, byte[]>
+            {
+                IndexSize = options.KeyValueIndexBytes,
+                MemorySize = options.KeyValueMemoryBytes,
+                PageSize = options.KeyValuePageBytes,
+                SegmentSize = SegmentBytes,
+                LogDevice = logDevice,
+                ObjectLogDevice = objectLogDevice,
+                CheckpointManager = checkpoints.Manager,
+                TryRecoverLatest = false,
+                KeySerializer = static () => new StringKeySerializer(),
+                ValueSerializer = static () => new ByteArrayValueSerializer(),
+            };
+            store = new FasterKV<string, byte[]>(settings);
+            if (token is { } recovered)
+            {
+                try
+                {
+                    store.Recover(recovered);
+                }
+                catch (Exception e)
+                {
+                    throw new StorageIntegrityException(
+                        checkpoints.MetadataFolder(recovered), $"FASTER could not recover key/value checkpoint {recovered} ({e.GetType().Name}: {e.Message})", OperatorRemedy.ReplaceMember, e);
+                }
+            }
+
+            // A checkpoint newer than the manifest (a crash before its manifest was written) is not trusted.
+            checkpoints.RemoveAllBut(token);
+        }
+        catch
+        {
+            store?.Dispose();
+            settings?.Dispose();
+            logDevice?.Dispose();
+            objectLogDevice?.Dispose();
+            checkpoints.Dispose();
+            throw;
+        }
+
         failWritesContaining = options.TestingFailWritesContaining;
         writer = NewSession();
     }
+
+    /// <summary>
+    /// The file a store writes first when it is created in <paramref name="storageDirectory"/> (its first checkpoint
+    /// manifest): a data folder that has it holds this format's state.
+    /// </summary>
+    public static string CreationMarker(string storageDirectory) => CheckpointManifest.PathIn(Path.Combine(storageDirectory, "kv"));
 
     /// <summary>Number of distinct live records (approximate while writes run).</summary>
     public long EntryCount => store.EntryCount;
@@ -186,9 +234,13 @@ public sealed class FasterKeyValueStore : IDisposable
         token.ThrowIfCancellationRequested();
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var (success, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, CancellationToken.None).ConfigureAwait(false);
+            var (success, checkpoint) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, CancellationToken.None).ConfigureAwait(false);
             if (success)
+            {
+                checkpoints.Record(checkpoint);
                 return;
+            }
+
             await store.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -232,5 +284,6 @@ public sealed class FasterKeyValueStore : IDisposable
         settings.Dispose();
         logDevice.Dispose();
         objectLogDevice.Dispose();
+        checkpoints.Dispose();
     }
 }

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using FASTER.core;
+using GlobalZone.Storage.Integrity;
 
 namespace GlobalZone.Storage;
 
@@ -9,22 +11,32 @@ namespace GlobalZone.Storage;
 /// page (FasterLog refuses an entry larger than its page, and a refusal inside Raft apply would stop the member).
 /// </summary>
 /// <remarks>
-/// <para>Each FasterLog entry is <c>[format:1][revision:8][part:4][parts:4][bytes]</c>; the parts of one revision are
+/// <para>Each FasterLog entry is <c>[format:1][revision:8][part:4][parts:4][check:8][bytes]</c>, <c>check</c> being the first
+/// 8 bytes of the SHA-256 of the entry without it; the parts of one revision are
 /// appended back to back by the single writer, so a reader joins consecutive parts and drops a revision whose parts
 /// are not all there (a crash between parts: the Raft log replays the entry and appends it whole again).</para>
 /// <para>Revisions are consecutive (one per committed write), so the address of revision r's first part is
 /// <c>addresses[r - FirstRevision]</c>. After a crash the log may hold entries newer than the key/value checkpoint;
 /// <see cref="Recover"/> drops them from the index, and the Raft log replays them again.</para>
+/// <para>Integrity: FasterLog keeps its per-entry checksum (<see cref="LogChecksumType.PerEntry"/>, checked on entries it
+/// reads from disk), every entry carries its own check (also covering the last page, which recovery loads into memory
+/// unchecked), the latest commit is recovered exactly (FasterLog's <c>TryRecoverLatest</c> would open an empty log over
+/// a damaged commit record), and recovery refuses a history that lacks revisions the key/value checkpoint says it
+/// holds. Damage surfaces as <see cref="StorageIntegrityException"/> naming the file.</para>
 /// </remarks>
 public sealed class RevisionHistory : IDisposable
 {
     /// <summary>Format of the records (the folder name carries it too, so an older layout is never misread).</summary>
-    public const byte FormatVersion = 2;
+    public const byte FormatVersion = 3;
 
-    /// <summary>Folder of this format under the state folder; the layout before parts lived in <c>history</c>.</summary>
-    public const string FolderName = "history-v2";
+    /// <summary>Folder of this format under the state folder (v2 had no checksums, <c>history</c> no parts).</summary>
+    public const string FolderName = "history-v3";
 
-    private const int HeaderBytes = 1 + 8 + 4 + 4;
+    private const int CheckOffset = 1 + 8 + 4 + 4;
+
+    private const int HeaderBytes = CheckOffset + 8;
+
+    private const string LogFileName = "history.log";
 
     /// <summary>
     /// Room FasterLog needs around an entry within a page (its length header, an optional checksum, alignment);
@@ -35,32 +47,51 @@ public sealed class RevisionHistory : IDisposable
     private readonly FasterLogSettings settings;
     private readonly FasterLog log;
     private readonly IDevice device;
+    private readonly DeviceLogCommitCheckpointManager commits;
+    private readonly string root;
+    private readonly long segmentBytes;
     private readonly List<long> addresses = new();
     private readonly Lock gate = new();
     private readonly int maxPartBytes;
 
+    /// <exception cref="StorageIntegrityException">The history's commit record is damaged, or its folder is missing where state is expected.</exception>
     public RevisionHistory(StorageOptions options)
     {
         if (options.HistoryPageBytes < 4096)
             throw new ArgumentOutOfRangeException(nameof(options), "HistoryPageBytes must be at least 4 KiB.");
-        // The layout before this format (one unsplit entry per revision) is not readable as parts: drop it, and the
-        // history starts again after the checkpoint's revision (watches from older revisions see "compacted").
-        var legacy = Path.Combine(options.Directory, "history");
-        if (Directory.Exists(legacy))
-            Directory.Delete(legacy, recursive: true);
-        var root = Path.Combine(options.Directory, FolderName);
+        root = Path.Combine(options.Directory, FolderName);
+        if (options.ExpectExistingState && !Directory.Exists(root))
+            throw new StorageIntegrityException(root, "The revision history's folder is missing", OperatorRemedy.ReplaceMember);
         Directory.CreateDirectory(root);
-        device = Devices.CreateLogDevice(Path.Combine(root, "history.log"), recoverDevice: true);
+        commits = new DeviceLogCommitCheckpointManager(
+            new LocalStorageNamedDeviceFactory(), new DefaultCheckpointNamingScheme(Path.Combine(root, "commits")), removeOutdated: true);
+        device = Devices.CreateLogDevice(Path.Combine(root, LogFileName), recoverDevice: true);
         settings = new FasterLogSettings
         {
             LogDevice = device,
-            LogCommitDir = Path.Combine(root, "commits"),
+            LogCommitManager = commits,
             MemorySize = options.HistoryMemoryBytes,
             PageSize = options.HistoryPageBytes,
-            RemoveOutdatedCommits = true,
-            TryRecoverLatest = true,
+            LogChecksum = LogChecksumType.PerEntry,
+            TryRecoverLatest = false,
         };
+        segmentBytes = settings.SegmentSize;
         log = new FasterLog(settings);
+        var latest = commits.ListCommits().DefaultIfEmpty(-1).Max();
+        if (latest >= 0)
+        {
+            try
+            {
+                log.Recover(latest);
+            }
+            catch (Exception e)
+            {
+                Dispose();
+                throw new StorageIntegrityException(
+                    Path.Combine(root, "commits"), $"The revision history's commit record {latest} cannot be recovered ({e.GetType().Name}: {e.Message})", OperatorRemedy.ReplaceMember, e);
+            }
+        }
+
         maxPartBytes = (int)Math.Min(int.MaxValue, options.HistoryPageBytes) - HeaderBytes - PageReserveBytes;
     }
 
@@ -84,6 +115,7 @@ public sealed class RevisionHistory : IDisposable
     /// Rebuilds the index from the committed log, keeping revisions up to <paramref name="maxRevision"/>
     /// (the revision of the key/value checkpoint) and at or after <paramref name="minRevision"/>.
     /// </summary>
+    /// <exception cref="StorageIntegrityException">An entry fails its checksum, or revisions the checkpoint says the history holds are missing.</exception>
     public void Recover(long minRevision, long maxRevision)
     {
         lock (gate)
@@ -111,6 +143,14 @@ public sealed class RevisionHistory : IDisposable
 
             if (addresses.Count == 0)
                 FirstRevision = maxRevision + 1;
+            // The history is committed before every key/value checkpoint, so it holds every revision the checkpoint
+            // names: fewer means commit records or entries were lost.
+            if (maxRevision >= minRevision && (FirstRevision != minRevision || FirstRevision + addresses.Count - 1 != maxRevision))
+            {
+                var held = addresses.Count == 0 ? "none" : $"{FirstRevision}..{FirstRevision + addresses.Count - 1}";
+                throw new StorageIntegrityException(
+                    root, $"The revision history lacks revisions the key/value checkpoint says it holds (expected {minRevision}..{maxRevision}, found {held})", OperatorRemedy.ReplaceMember);
+            }
         }
     }
 
@@ -133,11 +173,7 @@ public sealed class RevisionHistory : IDisposable
         {
             var slice = payload.Slice(part * maxPartBytes, Math.Min(maxPartBytes, payload.Length - (part * maxPartBytes)));
             var record = buffer.AsSpan(0, HeaderBytes + slice.Length);
-            record[0] = FormatVersion;
-            BinaryPrimitives.WriteInt64LittleEndian(record[1..], revision);
-            BinaryPrimitives.WriteInt32LittleEndian(record[9..], part);
-            BinaryPrimitives.WriteInt32LittleEndian(record[13..], parts);
-            slice.CopyTo(record[HeaderBytes..]);
+            EncodePart(record, revision, part, parts, slice);
             long address;
             try
             {
@@ -159,6 +195,33 @@ public sealed class RevisionHistory : IDisposable
             addresses.Add(first);
         }
     }
+
+    /// <summary>Writes one part into <paramref name="record"/> (exactly header + slice long), with its check.</summary>
+    public static void EncodePart(Span<byte> record, long revision, int part, int parts, ReadOnlySpan<byte> slice)
+    {
+        record[0] = FormatVersion;
+        BinaryPrimitives.WriteInt64LittleEndian(record[1..], revision);
+        BinaryPrimitives.WriteInt32LittleEndian(record[9..], part);
+        BinaryPrimitives.WriteInt32LittleEndian(record[13..], parts);
+        slice.CopyTo(record[HeaderBytes..]);
+        BinaryPrimitives.WriteUInt64LittleEndian(record[CheckOffset..], Check(record));
+    }
+
+    /// <summary>Bytes one part of <paramref name="sliceBytes"/> takes in the log, header included.</summary>
+    public static int PartBytes(int sliceBytes) => HeaderBytes + sliceBytes;
+
+    private static ulong Check(ReadOnlySpan<byte> record)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(record[..CheckOffset]);
+        hash.AppendData(record[HeaderBytes..]);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetCurrentHash(digest);
+        return BinaryPrimitives.ReadUInt64LittleEndian(digest);
+    }
+
+    /// <summary>The log file holding <paramref name="address"/> (FasterLog addresses are byte offsets, one file per segment).</summary>
+    private string SegmentPath(long address) => Path.Combine(root, $"{LogFileName}.{address / segmentBytes}");
 
     /// <summary>Forgets everything and starts again at <paramref name="nextRevision"/> (after a snapshot install).</summary>
     public void Reset(long nextRevision)
@@ -234,12 +297,32 @@ public sealed class RevisionHistory : IDisposable
         long revision = -1, firstAddress = 0;
         int expectedPart = 0, parts = 0;
         MemoryStream? joined = null;
-        while (iterator.GetNext(out byte[] entry, out var length, out var address))
+        while (true)
         {
+            byte[] entry;
+            int length;
+            long address;
+            try
+            {
+                if (!iterator.GetNext(out entry, out length, out address))
+                    break;
+            }
+            catch (FasterException e)
+            {
+                throw new StorageIntegrityException(
+                    SegmentPath(iterator.NextAddress), $"The revision history is damaged near address {iterator.NextAddress} ({e.Message})", OperatorRemedy.ReplaceMember, e);
+            }
+
             if (length < HeaderBytes || entry[0] != FormatVersion)
             {
                 expectedPart = -1;
                 continue;
+            }
+
+            if (BinaryPrimitives.ReadUInt64LittleEndian(entry.AsSpan(CheckOffset)) != Check(entry.AsSpan(0, length)))
+            {
+                throw new StorageIntegrityException(
+                    SegmentPath(address), $"The revision history entry at address {address} fails its checksum", OperatorRemedy.ReplaceMember);
             }
 
             var entryRevision = BinaryPrimitives.ReadInt64LittleEndian(entry.AsSpan(1));
@@ -275,5 +358,6 @@ public sealed class RevisionHistory : IDisposable
         log.Dispose();
         settings.Dispose();
         device.Dispose();
+        commits.Dispose();
     }
 }

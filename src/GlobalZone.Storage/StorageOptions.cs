@@ -25,6 +25,12 @@ public sealed record StorageOptions
     public long HistoryPageBytes { get; init; } = 1L << 20;
 
     /// <summary>
+    /// The folder is known to hold state already (its data folder's format file was there before this start): storage
+    /// found missing is then damage to refuse, not a first start to initialise.
+    /// </summary>
+    public bool ExpectExistingState { get; init; }
+
+    /// <summary>
     /// Test-only fault injection: any write of a storage key containing this text fails as an I/O error would.
     /// Null (the default) injects nothing.
     /// </summary>

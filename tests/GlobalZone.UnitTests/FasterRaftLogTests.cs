@@ -203,9 +203,10 @@ public sealed class FasterRaftLogTests : IDisposable
         bytes[at + 3] ^= 0x5A;
         await File.WriteAllBytesAsync(file, bytes);
 
-        var error = Assert.Throws<RaftLogDamagedException>(() => Open());
+        var error = Assert.Throws<GlobalZone.Storage.Integrity.StorageIntegrityException>(() => Open());
         Assert.Contains(FasterRaftLog.FolderName, error.Message);
         Assert.Contains("gz member add", error.Message);
+        Assert.Contains("Raft log is damaged", error.Message);
     }
 
     [Fact]
@@ -218,7 +219,7 @@ public sealed class FasterRaftLogTests : IDisposable
         var bytes = await File.ReadAllBytesAsync(file);
         bytes[6] ^= 0x01;
         await File.WriteAllBytesAsync(file, bytes);
-        var error = Assert.Throws<RaftLogDamagedException>(() => Open());
+        var error = Assert.Throws<GlobalZone.Storage.Integrity.StorageIntegrityException>(() => Open());
         Assert.Contains(NodeStateFile.FileName, error.Message);
     }
 

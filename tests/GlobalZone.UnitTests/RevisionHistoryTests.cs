@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using FASTER.core;
 using GlobalZone.Storage;
 
@@ -48,20 +47,19 @@ public sealed class RevisionHistoryTests : IDisposable
         // A crash after the first part of revision 2 reached the log: write that part alone, as the history would.
         var path = Path.Combine(dir.Path, RevisionHistory.FolderName);
         using (var device = Devices.CreateLogDevice(Path.Combine(path, "history.log"), recoverDevice: true))
-        using (var settings = new FasterLogSettings { LogDevice = device, LogCommitDir = Path.Combine(path, "commits"), MemorySize = Options.HistoryMemoryBytes, PageSize = Options.HistoryPageBytes, TryRecoverLatest = true })
+        using (var commits = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(), new DefaultCheckpointNamingScheme(Path.Combine(path, "commits"))))
+        using (var settings = new FasterLogSettings { LogDevice = device, LogCommitManager = commits, LogChecksum = LogChecksumType.PerEntry, MemorySize = Options.HistoryMemoryBytes, PageSize = Options.HistoryPageBytes, TryRecoverLatest = true })
         using (var log = new FasterLog(settings))
         {
-            var part = new byte[17 + 100];
-            part[0] = RevisionHistory.FormatVersion;
-            BinaryPrimitives.WriteInt64LittleEndian(part.AsSpan(1), 2);
-            BinaryPrimitives.WriteInt32LittleEndian(part.AsSpan(9), 0);
-            BinaryPrimitives.WriteInt32LittleEndian(part.AsSpan(13), 3);
+            var part = new byte[RevisionHistory.PartBytes(100)];
+            RevisionHistory.EncodePart(part, revision: 2, part: 0, parts: 3, new byte[100]);
             log.Enqueue(part);
             await log.CommitAsync();
         }
 
         using var reopened = new RevisionHistory(Options);
-        reopened.Recover(1, 2);
+        // The key/value checkpoint is at revision 1 (revision 2 was never whole, so no checkpoint can name it).
+        reopened.Recover(1, 1);
         Assert.Equal(1, reopened.LastRevision);
         // The Raft log replays the command, which appends revision 2 whole; both revisions read back intact.
         var second = Payload((1 << 20) + 5, 2);

@@ -112,6 +112,27 @@ public sealed class ShortRunTests(ITestOutputHelper output)
         Assert.True(register.Report.Operations.Count(OperationStatus.Ok) > 300, $"only {register.Report.Operations.Count(OperationStatus.Ok)} ok operations");
     }
 
+    [Theory]
+    [InlineData("bitflip")]
+    [InlineData("truncate")]
+    public async Task RegisterStaysLinearizableWhenAMembersDataFilesAreDamaged(string nemesis)
+    {
+        // kill -9 a voter, damage one of its data files, restart it: a member that detects the damage refuses to start
+        // and is replaced; one that starts (damage no recovery reads) must not serve anything wrong.
+        var register = await HarnessRun.ExecuteAsync(new RunOptions
+        {
+            Workload = "register", Nemesis = nemesis, Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(2),
+            FaultDuration = TimeSpan.FromSeconds(2), Expected = Validity.Valid,
+        }, output);
+        Assert.True(register.Validity == Validity.Valid, register.Validation.Details);
+        var damaged = register.Report.Faults.Where(f => f.Description.StartsWith("kill -9 ", StringComparison.Ordinal)).ToList();
+        foreach (var fault in damaged)
+            output.WriteLine(fault.Description);
+        Assert.True(damaged.Count >= 2, $"only {damaged.Count} damage faults: {string.Join("; ", register.Report.Faults.Select(f => f.Description))}");
+        Assert.True(register.Report.Recovery.Recovered);
+        Assert.True(register.Report.Operations.Count(OperationStatus.Ok) > 300, $"only {register.Report.Operations.Count(OperationStatus.Ok)} ok operations");
+    }
+
     [Fact]
     public async Task LockWithoutFencingLetsAStalledHolderBreakMutualExclusion()
     {

@@ -37,7 +37,7 @@ public sealed class NemesisCatalogTests
         string[] required =
         [
             "partition-random-halves", "partition-isolate-leader", "partition-majorities-ring", "partition-dc1-dc2", "partition-isolate-site",
-            "kill-leader", "kill-random", "pause-leader", "pause-random", "crash-cluster", "replace-member",
+            "kill-leader", "kill-random", "pause-leader", "pause-random", "crash-cluster", "replace-member", "bitflip", "truncate",
         ];
         Assert.All(required, name => Assert.Contains(name, names));
     }

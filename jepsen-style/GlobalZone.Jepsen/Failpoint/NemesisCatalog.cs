@@ -30,6 +30,10 @@ internal static class NemesisCatalog
         ("pause-random", "SIGSTOP a random member, SIGCONT when the window ends", () => new PauseNemesis("pause-random", Victim.Random)),
         ("crash-cluster", "kill -9 every member, restart them all when the window ends", () => new ClusterCrashNemesis()),
         ("replace-member", "kill -9 a follower voter and wipe it, remove it from the group, add a fresh member in its site", () => new ReplaceMemberNemesis()),
+        ("bitflip", "kill -9 a voter, flip random bytes in one of its data files, restart it; replace it if it refuses to start",
+            () => new DataDamageNemesis("bitflip", DataDamage.BitFlip)),
+        ("truncate", "kill -9 a voter, truncate one of its data files, restart it; replace it if it refuses to start",
+            () => new DataDamageNemesis("truncate", DataDamage.Truncate)),
     ];
 
     /// <summary>Every single nemesis: name and what it does.</summary>

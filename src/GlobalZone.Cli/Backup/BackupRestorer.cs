@@ -3,6 +3,7 @@ using GlobalZone.Consensus;
 using GlobalZone.Contracts;
 using GlobalZone.StateMachine;
 using GlobalZone.Storage;
+using GlobalZone.Storage.DataFolder;
 
 namespace GlobalZone.Cli.Backup;
 
@@ -51,6 +52,8 @@ internal static class BackupRestorer
 
         if (revision != header.Revision)
             throw new GzException($"The restored state is at revision {revision}, but the backup says {header.Revision}.");
+        // The folder now holds this release's format: the server checks it at start.
+        DataFolderFormat.Open(root, FasterKeyValueStore.CreationMarker(Path.Combine(root, "state"))).MarkInitialized();
         new ClusterIdentityFile
         {
             ClusterName = clusterName,

@@ -1,3 +1,4 @@
+using GlobalZone.Storage.Integrity;
 using DotNext.IO;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster;
@@ -42,7 +43,7 @@ namespace GlobalZone.Consensus.Log;
 /// in <see cref="NodeStateFile"/>. The head is cut (<c>TruncateUntil</c>) below each new snapshot. Recovery replays the
 /// records: an entry at index i drops older entries at i and above (the durable truncation), a snapshot base drops
 /// what it covers. A record that fails its checksum, a gap between entries, or a log that starts after the state's
-/// checkpoint stops the member with <see cref="RaftLogDamagedException"/> naming the file.
+/// checkpoint stops the member with a StorageIntegrityException naming the file.
 /// </para>
 /// </remarks>
 public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
@@ -146,7 +147,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         {
             log.Dispose();
             device.Dispose();
-            throw new RaftLogDamagedException(Path.Combine(folder, "log"), "FasterLog could not recover its commit point: " + e.Message, e);
+            throw RaftLogDamage.At(Path.Combine(folder, "log"), "FasterLog could not recover its commit point: " + e.Message, e);
         }
 
         RefuseSilentlyShortenedLog();
@@ -851,7 +852,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                 }
                 catch (InvalidDataException e)
                 {
-                    throw new RaftLogDamagedException(logFile, $"record at address {address}: {e.Message}");
+                    throw RaftLogDamage.At(logFile, $"record at address {address}: {e.Message}");
                 }
 
                 switch (record.Kind)
@@ -865,7 +866,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                         else if (!firstEntrySeen && partsOf.Index < 0)
                             continue; // the tail of an entry whose first parts were cut with the head of the log
                         else if (record.Index != partsOf.Index || record.Part != partsOf.Next || record.Parts != partsOf.Parts)
-                            throw new RaftLogDamagedException(logFile, $"part {record.Part} of entry {record.Index} at address {address} does not follow part {partsOf.Next - 1} of entry {partsOf.Index}");
+                            throw RaftLogDamage.At(logFile, $"part {record.Part} of entry {record.Index} at address {address} does not follow part {partsOf.Next - 1} of entry {partsOf.Index}");
                         partsOf.Next++;
                         byte[] payload;
                         if (partsOf.Buffer is { } buffer)
@@ -889,19 +890,19 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                 }
             }
         }
-        catch (RaftLogDamagedException)
+        catch (StorageIntegrityException)
         {
             throw;
         }
         catch (Exception e) when (e is FasterException or IOException or InvalidOperationException or ArgumentException)
         {
-            throw new RaftLogDamagedException(logFile, "a record failed its checksum or could not be read: " + e.Message, e);
+            throw RaftLogDamage.At(logFile, "a record failed its checksum or could not be read: " + e.Message, e);
         }
 
         // The state's checkpoint is the snapshot the log continues from.
         var checkpoint = applier.AppliedIndex;
         if (checkpoint < baseIndex)
-            throw new RaftLogDamagedException(logFile, $"the log starts after entry {baseIndex} but the state's checkpoint is at {checkpoint}: entries between are missing");
+            throw RaftLogDamage.At(logFile, $"the log starts after entry {baseIndex} but the state's checkpoint is at {checkpoint}: entries between are missing");
         if (checkpoint > baseIndex)
         {
             var drop = (int)Math.Min(checkpoint - baseIndex, slots.Count);
@@ -917,7 +918,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         commitIndex = Math.Max(baseIndex, Math.Min(persistedCommitHint, lastEntryIndex));
         appliedIndex = baseIndex;
         if (slots.Count > 0 && slots[^1].Term > term)
-            throw new RaftLogDamagedException(nodeState.FilePath, nodeState.Exists ? $"term {term} is older than the last entry's term {slots[^1].Term}" : $"missing while the log holds entries of term {slots[^1].Term}");
+            throw RaftLogDamage.At(nodeState.FilePath, nodeState.Exists ? $"term {term} is older than the last entry's term {slots[^1].Term}" : $"missing while the log holds entries of term {slots[^1].Term}");
         LogRecovered(baseIndex, lastEntryIndex, commitIndex, term, log.TailAddress - log.BeginAddress);
     }
 
@@ -942,7 +943,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         // write that was in flight at a crash (never acknowledged: its commit never completed).
         var slack = settings.PageSize + 4096;
         if (writtenUntil > log.CommittedUntilAddress + slack)
-            throw new RaftLogDamagedException(last.Path, $"the files hold {writtenUntil} bytes but the last commit that can be verified ends at {log.CommittedUntilAddress}: a record in between failed its checksum");
+            throw RaftLogDamage.At(last.Path, $"the files hold {writtenUntil} bytes but the last commit that can be verified ends at {log.CommittedUntilAddress}: a record in between failed its checksum");
     }
 
     private void ApplySnapshotBase(long index, long snapshotTerm)
@@ -964,7 +965,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             return;
         var last = baseIndex + slots.Count;
         if (index > last + 1)
-            throw new RaftLogDamagedException(logFile, $"entry {index} follows entry {last}: entries between are missing");
+            throw RaftLogDamage.At(logFile, $"entry {index} follows entry {last}: entries between are missing");
         if (index <= last)
             slots.RemoveRange((int)(index - baseIndex - 1), (int)(last - index + 1));
         slots.Add(new Slot(entryTerm, isConfiguration, payload, start, lastPart, null));

@@ -1,3 +1,4 @@
+using GlobalZone.Storage.Integrity;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
@@ -35,7 +36,7 @@ internal sealed class NodeStateFile
     public bool Exists => File.Exists(path);
 
     /// <summary>The stored term and vote; (0, null) when the file does not exist yet.</summary>
-    /// <exception cref="RaftLogDamagedException">The file is damaged.</exception>
+    /// <exception cref="StorageIntegrityException">The file is damaged.</exception>
     public (long Term, ClusterMemberId? Vote, long CommitHint) Load()
     {
         if (!File.Exists(path))
@@ -44,12 +45,12 @@ internal sealed class NodeStateFile
         var idBytes = ClusterMemberId.Size;
         var expected = Size;
         if (bytes.Length != expected || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            throw new RaftLogDamagedException(path, $"{bytes.Length} bytes, not a node-state file of {expected} bytes");
+            throw RaftLogDamage.At(path, $"{bytes.Length} bytes, not a node-state file of {expected} bytes");
         if (bytes[Magic.Length] != FormatVersion)
-            throw new RaftLogDamagedException(path, $"format {bytes[Magic.Length]}, expected {FormatVersion}");
+            throw RaftLogDamage.At(path, $"format {bytes[Magic.Length]}, expected {FormatVersion}");
         var body = bytes.AsSpan(0, expected - 8);
         if (XxHash64.HashToUInt64(body) != BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(expected - 8)))
-            throw new RaftLogDamagedException(path, "checksum mismatch");
+            throw RaftLogDamage.At(path, "checksum mismatch");
         var term = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(Magic.Length + 1));
         var commit = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(Magic.Length + 9));
         var voted = bytes[Magic.Length + 17] == 1;

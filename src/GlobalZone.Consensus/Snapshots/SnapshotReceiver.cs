@@ -147,6 +147,11 @@ public sealed partial class SnapshotReceiver
         if (file.Length == descriptor.Size)
             return;
 
+        // The size comes from the wire: refuse a file the disk cannot hold before fetching any of it.
+        var free = new DriveInfo(Path.GetFullPath(partial)).AvailableFreeSpace;
+        if (descriptor.Size - file.Length > free)
+            throw new IOException($"Snapshot {descriptor.SnapshotId} needs {descriptor.Size - file.Length} more bytes, but {directory} has {free} free.");
+
         var client = (PeerClient ?? throw new InvalidOperationException("The member-to-member client is not set up yet."))();
         client.Timeout = Timeout.InfiniteTimeSpan; // bounded by the idle watchdog below instead: a large file takes long
         using var request = new HttpRequestMessage(HttpMethod.Get, descriptor.Url);

@@ -1,5 +1,6 @@
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Storage.Integrity;
 
 namespace GlobalZone.Server.Hosting;
 
@@ -11,9 +12,19 @@ namespace GlobalZone.Server.Hosting;
 internal static class ClusterIdentityCheck
 {
     /// <exception cref="InvalidOperationException">The data folder belongs to another cluster.</exception>
+    /// <exception cref="StorageIntegrityException">The identity file is damaged.</exception>
     public static void Ensure(NodeOptions options)
     {
-        var recorded = ClusterIdentityFile.TryRead(options.DataDirectory);
+        ClusterIdentityFile? recorded;
+        try
+        {
+            recorded = ClusterIdentityFile.TryRead(options.DataDirectory);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StorageIntegrityException(ClusterIdentityFile.PathIn(options.DataDirectory), "The cluster identity file is damaged", OperatorRemedy.ReplaceMember, e);
+        }
+
         if (recorded is null)
         {
             new ClusterIdentityFile { ClusterName = options.ClusterName }.Write(options.DataDirectory);

@@ -2,6 +2,7 @@ using DotNext.Net.Cluster.Consensus.Raft.Http;
 using GlobalZone.Consensus;
 using GlobalZone.Consensus.Log;
 using GlobalZone.Server.Api;
+using GlobalZone.Storage.Integrity;
 using Serilog;
 using Serilog.Extensions.Logging;
 
@@ -13,6 +14,7 @@ namespace GlobalZone.Server.Hosting;
 /// </summary>
 public static class NodeHost
 {
+    /// <exception cref="StartupRefusal">The data folder is damaged or of another format (already logged).</exception>
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
@@ -38,13 +40,24 @@ public static class NodeHost
             // lifts it (see RaftBodyLimit); an InstallSnapshot call carries only a descriptor anyway.
             kestrel.Limits.MaxRequestBodySize = options.MaxValueBytes + (64L << 10) + (16L << 20);
         });
-        ClusterIdentityCheck.Ensure(options);
-        builder.AddGlobalZoneConsensus(options, bootstrapLoggers);
+        // Before anything writes to the data folder: whether it is empty is what the guard looks at.
+        var amnesia = AmnesiaGuard.Probe(options, bootstrapLoggers.CreateLogger(typeof(AmnesiaGuard).FullName!));
+        try
+        {
+            ClusterIdentityCheck.Ensure(options);
+            builder.AddGlobalZoneConsensus(options, bootstrapLoggers);
+        }
+        catch (StorageIntegrityException damage)
+        {
+            throw StartupRefusal.Of(damage, bootstrapLoggers.CreateLogger(typeof(NodeHost).FullName!));
+        }
+
         builder.Services.AddClientApi();
         builder.AddGlobalZoneMetrics();
 
         var app = builder.Build();
         app.UseClusterNameGuard();
+        amnesia.Apply(app);
         app.UseUnlimitedRaftBodies();
         app.UseRepeatedSnapshotAcknowledgement();
         app.UseConsensusProtocolHandler();

@@ -1,0 +1,15 @@
+namespace GlobalZone.Storage.DataFolder;
+
+/// <summary>
+/// The on-disk format of a whole member data folder (the key/value checkpoints and their manifest, the revision
+/// history, the Raft log, the membership file). Bump <see cref="Current"/> whenever any of them changes layout: a
+/// folder of another version is then refused at start with how to move its data (backup and restore).
+/// </summary>
+public static class DataFormatVersion
+{
+    /// <summary>
+    /// 1: the first versioned format (checksummed key/value checkpoints, history-v3 with per-entry checksums,
+    /// DotNext's WAL as the Raft log).
+    /// </summary>
+    public const int Current = 1;
+}

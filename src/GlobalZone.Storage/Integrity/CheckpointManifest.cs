@@ -1,0 +1,98 @@
+using System.Text;
+using System.Text.Json;
+
+namespace GlobalZone.Storage.Integrity;
+
+/// <summary>
+/// Which checkpoint a store recovers from, and the SHA-256 of every byte that checkpoint relies on: its metadata and
+/// index files whole, and the prefix of each log file it covers. Written after the checkpoint completes, checked
+/// before it is recovered.
+/// </summary>
+/// <remarks>
+/// Two lines: a JSON body (<c>{"token":…,"files":[{"path":…,"length":…,"sha256":…}]}</c>), then <c>sha256:HEX</c> of the
+/// body's bytes, so a damaged manifest is told apart from a damaged checkpoint. A null token is a store that has not
+/// completed a checkpoint yet (written when the store is created, so that a missing manifest is always damage).
+/// </remarks>
+public sealed record CheckpointManifest(Guid? Token, IReadOnlyList<CheckpointManifest.Entry> Files)
+{
+    public const string FileName = "checkpoint-manifest";
+
+    /// <summary>The first <paramref name="Length"/> bytes of <paramref name="Path"/> (relative, '/'-separated) hash to <paramref name="Sha256"/>.</summary>
+    public sealed record Entry(string Path, long Length, string Sha256);
+
+    public static string PathIn(string root) => System.IO.Path.Combine(root, FileName);
+
+    /// <summary>The manifest in <paramref name="root"/>, or null when there is none.</summary>
+    /// <exception cref="StorageIntegrityException">The manifest exists but is damaged.</exception>
+    public static CheckpointManifest? TryRead(string root)
+    {
+        var path = PathIn(root);
+        if (!File.Exists(path))
+            return null;
+        var lines = File.ReadAllText(path, Encoding.UTF8).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length != 2 || !lines[1].StartsWith("sha256:", StringComparison.Ordinal)
+            || !string.Equals(lines[1]["sha256:".Length..].Trim(), FileDigest.Of(Encoding.UTF8.GetBytes(lines[0])), StringComparison.Ordinal))
+        {
+            throw new StorageIntegrityException(path, "The checkpoint manifest is damaged (its checksum does not match its content)", OperatorRemedy.ReplaceMember);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(lines[0]);
+            var body = document.RootElement;
+            var token = body.GetProperty("token").GetString();
+            var files = new List<Entry>();
+            foreach (var file in body.GetProperty("files").EnumerateArray())
+                files.Add(new Entry(file.GetProperty("path").GetString()!, file.GetProperty("length").GetInt64(), file.GetProperty("sha256").GetString()!));
+            return new CheckpointManifest(string.IsNullOrEmpty(token) ? null : Guid.Parse(token), files);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new StorageIntegrityException(path, $"The checkpoint manifest is not readable ({e.Message})", OperatorRemedy.ReplaceMember, e);
+        }
+    }
+
+    /// <summary>Writes the manifest atomically and durably (temp file, fsync, rename, folder fsync).</summary>
+    public void Write(string root)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("token", Token?.ToString() ?? "");
+            writer.WriteStartArray("files");
+            foreach (var file in Files)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("path", file.Path);
+                writer.WriteNumber("length", file.Length);
+                writer.WriteString("sha256", file.Sha256);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        var body = buffer.ToArray();
+        var text = Encoding.UTF8.GetString(body) + "\nsha256:" + FileDigest.Of(body) + "\n";
+        DurableFile.WriteAtomically(PathIn(root), Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>Checks every listed file against its hash.</summary>
+    /// <exception cref="StorageIntegrityException">A file is missing, shorter than listed, or its bytes differ.</exception>
+    public void Verify(string root)
+    {
+        foreach (var file in Files)
+        {
+            var path = System.IO.Path.Combine(root, file.Path);
+            if (!File.Exists(path))
+                throw new StorageIntegrityException(path, $"A file of key/value checkpoint {Token} is missing", OperatorRemedy.ReplaceMember);
+            var length = new FileInfo(path).Length;
+            if (length < file.Length)
+                throw new StorageIntegrityException(path, $"A file of key/value checkpoint {Token} is truncated ({length} bytes, the checkpoint needs {file.Length})", OperatorRemedy.ReplaceMember);
+            if (!string.Equals(FileDigest.OfPrefix(path, file.Length), file.Sha256, StringComparison.Ordinal))
+                throw new StorageIntegrityException(path, $"A file of key/value checkpoint {Token} is damaged (SHA-256 of its first {file.Length} bytes does not match the manifest)", OperatorRemedy.ReplaceMember);
+        }
+    }
+}

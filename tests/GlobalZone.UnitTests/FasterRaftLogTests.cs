@@ -210,6 +210,27 @@ public sealed class FasterRaftLogTests : IDisposable
     }
 
     [Fact]
+    public void A_commit_point_torn_by_a_crash_leaves_the_one_before_it()
+    {
+        var commitFolder = Path.Combine(folder.Path, "commit-points-test");
+        using (var points = new CommitPointFile(commitFolder))
+        {
+            points.Commit(64, 100, [1, 2, 3], 1, false);
+            points.Commit(64, 200, [4, 5, 6], 2, false);
+            Assert.Equal([2L, 1L], points.ListCommits());
+        }
+
+        // Commit 2 sits in the second slot: tear it.
+        var file = Path.Combine(commitFolder, CommitPointFile.FileName);
+        var bytes = File.ReadAllBytes(file);
+        bytes[4096 + 20] ^= 0xFF;
+        File.WriteAllBytes(file, bytes);
+        using var reopened = new CommitPointFile(commitFolder);
+        Assert.Equal([1L], reopened.ListCommits());
+        Assert.Equal([1, 2, 3], reopened.GetCommitMetadata(1));
+    }
+
+    [Fact]
     public async Task A_damaged_node_state_file_stops_the_log_from_opening()
     {
         IPersistentState log = Open();

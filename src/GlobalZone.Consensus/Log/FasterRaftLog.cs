@@ -55,6 +55,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     private readonly IDevice device;
     private readonly FasterLogSettings settings;
     private readonly FasterLog log;
+    private readonly CommitPointFile commitPoints;
     private readonly NodeStateFile nodeState;
     private readonly IRaftLogApplier applier;
     private readonly ILogger logger;
@@ -122,7 +123,8 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         settings = new FasterLogSettings
         {
             LogDevice = device,
-            LogCommitDir = Path.Combine(folder, "commits"),
+            // One file, two slots, one write and flush per commit (see CommitPointFile).
+            LogCommitManager = commitPoints = new CommitPointFile(folder),
             PageSize = pageBytes,
             MemorySize = Math.Max(pageBytes * 4, options.MemoryBytes),
             SegmentSize = Math.Max(pageBytes * 4, 64L << 20),
@@ -132,7 +134,6 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             // in the multi-process tests: a follower's acknowledgement waited on a commit that did not complete, and
             // the leader lost its majority). Each commit also writes its small metadata file.
             FastCommitMode = false,
-            RemoveOutdatedCommits = true,
             // FasterLog's own recovery at construction swallows every error and opens an empty log; recovery is called
             // below instead, where an error stops the member (read in FasterLog 2.6.5: the constructor's Recover(-1)
             // sits in a catch-all when TryRecoverLatest is set; with it unset nothing is recovered at all).
@@ -146,6 +147,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             log.Dispose();
+            commitPoints.Dispose();
             device.Dispose();
             throw RaftLogDamage.At(Path.Combine(folder, "log"), "FasterLog could not recover its commit point: " + e.Message, e);
         }
@@ -1026,6 +1028,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
 
             log.Dispose();
             settings.Dispose();
+            commitPoints.Dispose();
             device.Dispose();
             lifetime.Dispose();
         }

@@ -220,10 +220,10 @@ public sealed class FasterRaftLogTests : IDisposable
             Assert.Equal([2L, 1L], points.ListCommits());
         }
 
-        // Commit 2 sits in the second slot: tear it.
+        // Commit 2 sits in slot 0 (commit n goes to slot n mod 2): tear it.
         var file = Path.Combine(commitFolder, CommitPointFile.FileName);
         var bytes = File.ReadAllBytes(file);
-        bytes[4096 + 20] ^= 0xFF;
+        bytes[20] ^= 0xFF;
         File.WriteAllBytes(file, bytes);
         using var reopened = new CommitPointFile(commitFolder);
         Assert.Equal([1L], reopened.ListCommits());

@@ -96,12 +96,6 @@ public sealed record NodeOptions
     /// <summary>FASTER memory budget for the key/value log in MiB.</summary>
     public int StorageMemoryMiB { get; init; } = 64;
 
-    /// <summary>
-    /// Size of each WAL chunk file in KiB. Small chunks mean a new mapped file every few dozen entries (slow);
-    /// the WAL is trimmed by whole chunks after a checkpoint, so tests use small ones to force snapshot installs.
-    /// </summary>
-    public int WalChunkKiB { get; init; } = 16 * 1024;
-
     /// <summary>Caps on watches, blocking reads, leases, lock waiters and idempotency records (README "Limits").</summary>
     public ResourceLimits Limits { get; init; } = new();
 

@@ -116,7 +116,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         // Small WAL chunks and frequent checkpoints: the configuration entries are trimmed from every log long
         // before the absent member returns, so only a snapshot can bring it up to date.
         await using var cluster = await TestCluster.StartAsync("membership-snapshot", "2+1+1", output,
-            configure: s => s with { SnapshotEveryEntries = 100, Extra = new Dictionary<string, string> { ["WalChunkKiB"] = "64" } });
+            configure: s => s with { SnapshotEveryEntries = 100 });
         var leader = await cluster.WaitForLeaderAsync();
         var absent = cluster.AnyFollowerOf(leader);
         var removedMember = cluster.Members.First(m => m.Id != leader.Id && m.Id != absent.Id && !m.Spec.IsWitness);

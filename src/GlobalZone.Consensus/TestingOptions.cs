@@ -16,11 +16,20 @@ public sealed record TestingOptions
     /// <summary>Every store write of a storage key containing this text fails as an I/O error would (null: none).</summary>
     public string? FailStorageWritesContaining { get; init; }
 
-    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null;
+    /// <summary>
+    /// Milliseconds between storing a new Raft membership and passing it on to DotNext, as a slow disk flush inside
+    /// the save would take: long enough for the leader to abandon the call that carried it (see
+    /// <see cref="MembershipChangeNotifier"/>). 0: off.
+    /// </summary>
+    public int MembershipNotifyDelayMs { get; init; }
+
+    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null || MembershipNotifyDelayMs != 0;
 
     public void Validate()
     {
         if (ApplyDelayMs is < 0 or > 60_000)
             throw new ArgumentException("GlobalZone:Testing:ApplyDelayMs must be from 0 to 60000.");
+        if (MembershipNotifyDelayMs is < 0 or > 60_000)
+            throw new ArgumentException("GlobalZone:Testing:MembershipNotifyDelayMs must be from 0 to 60000.");
     }
 }

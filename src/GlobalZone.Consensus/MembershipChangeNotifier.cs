@@ -20,14 +20,15 @@ namespace GlobalZone.Consensus;
 /// stored one; written to a temporary file, flushed, moved over, the folder flushed) and only then raises the event
 /// <b>with the caller's token</b>. The channel's <c>WriteAsync</c> refuses a cancelled token before writing, so if
 /// that token was cancelled during the save, the new configuration is on disk but DotNext's member list never hears
-/// of it, and every later save of the same version is refused as not newer: no second event. Restarting the member
-/// mends it (start reads the storage).
+/// of it, and every later save of the same version is refused as not newer: no second event. (By the code a restart
+/// would mend it, as start reads the storage; not tried.)
 /// </para>
 /// <para>
 /// On a follower caught up by a snapshot the caller is the InstallSnapshot request (<c>InstallConfigurationAsync</c>
 /// runs before the snapshot itself, on every attempt), and its token is the HTTP request's: the leader abandons the
-/// call after its RPC timeout. A slow disk flush on a loaded machine was enough for the leader to give up inside
-/// the save, so the member installed the data but kept calling the removed member (issue 11; about 1 run in 4).
+/// call after its RPC timeout. On a loaded machine the save (a file write, two flushes to disk, a rename) outlasted
+/// it, so the member installed the data but kept calling the removed member (issue 11; about 1 run in 4 under load;
+/// the failing runs' member logged that the call had given up before the change was passed on).
 /// A member that learns a change from a configuration log entry has the same window (the WAL's applier passes its
 /// own token), only rarely cancelled.
 /// </para>

@@ -28,7 +28,8 @@ namespace GlobalZone.Consensus;
 /// runs before the snapshot itself, on every attempt), and its token is the HTTP request's: the leader abandons the
 /// call after its RPC timeout. On a loaded machine the save (a file write, two flushes to disk, a rename) outlasted
 /// it, so the member installed the data but kept calling the removed member (issue 11; about 1 run in 4 under load;
-/// the failing runs' member logged that the call had given up before the change was passed on).
+/// in the one such failure run with a diagnostic, the member logged that the call had given up before the change was
+/// passed on).
 /// A member that learns a change from a configuration log entry has the same window (the WAL's applier passes its
 /// own token), only rarely cancelled.
 /// </para>

@@ -22,6 +22,13 @@ internal static partial class MembershipStorage
     /// </summary>
     public static IClusterConfigurationStorage<UriEndPoint> Open(NodeOptions options, ILogger logger)
     {
+        var storage = OpenDotNextStorage(options, logger);
+        // DotNext learns of later changes only through the storage's event, which it can lose: see the notifier.
+        return new MembershipChangeNotifier(storage, logger, TimeSpan.FromMilliseconds(options.Testing.MembershipNotifyDelayMs));
+    }
+
+    private static IClusterConfigurationStorage<UriEndPoint> OpenDotNextStorage(NodeOptions options, ILogger logger)
+    {
         // DotNext's persistent storage type is internal; its registration is the public way to make one, and it
         // keeps DotNext's own file format.
         var scratch = new ServiceCollection().UsePersistentConfigurationStorage(Path.Combine(options.DataDirectory, FileName)).BuildServiceProvider();

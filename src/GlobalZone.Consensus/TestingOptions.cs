@@ -22,11 +22,20 @@ public sealed record TestingOptions
     /// </summary>
     public bool AcknowledgeBeforePersisting { get; init; }
 
-    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null || AcknowledgeBeforePersisting;
+    /// <summary>
+    /// Milliseconds between storing a new Raft membership and passing it on to DotNext, as a slow disk flush inside
+    /// the save would take: long enough for the leader to abandon the call that carried it (see
+    /// <see cref="MembershipChangeNotifier"/>). 0: off.
+    /// </summary>
+    public int MembershipNotifyDelayMs { get; init; }
+
+    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null || AcknowledgeBeforePersisting || MembershipNotifyDelayMs != 0;
 
     public void Validate()
     {
         if (ApplyDelayMs is < 0 or > 60_000)
             throw new ArgumentException("GlobalZone:Testing:ApplyDelayMs must be from 0 to 60000.");
+        if (MembershipNotifyDelayMs is < 0 or > 60_000)
+            throw new ArgumentException("GlobalZone:Testing:MembershipNotifyDelayMs must be from 0 to 60000.");
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using GlobalZone.ClusterRunner;
 
 namespace GlobalZone.IntegrationTests.Operations;
@@ -106,25 +107,42 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         await KvHttp.AssertHoldsAsync(cluster.Client(fresh), "load/", acknowledged);
     }
 
-    // KNOWN REGRESSION (issue 11 stays open on it): since snapshots travel out of band, the returning member sometimes
-    // installs the snapshot and catches up its data but keeps the old Raft membership for good (it still calls the
-    // removed member). Failed 1 of 2 full-suite runs and 1 of 4 runs alone; passes alone on an idle machine most times.
-    // Un-skip once fixed: run it with `--filter FullyQualifiedName~A_member_down_during_a_change`.
-    [Fact(Skip = "Known regression: a member caught up by an out-of-band snapshot sometimes keeps the old membership (issue 11 note)")]
+    // Issue 11: a member caught up by a snapshot installed the data but sometimes kept the old Raft membership for good
+    // (about 1 run in 4 on a loaded machine). DotNext's storage raised its change event with the InstallSnapshot
+    // request's token, cancelled once the leader gave up on a slow save, and the event was dropped; see
+    // MembershipChangeNotifier. The test widens that window on purpose so that it fails every time if the event can
+    // be lost again, rather than on a loaded machine only.
+    [Fact]
     public async Task A_member_down_during_a_change_and_caught_up_by_snapshot_adopts_the_new_membership()
     {
-        // Small WAL chunks and frequent checkpoints: the configuration entries are trimmed from every log long
+        // Frequent checkpoints: the configuration entries are cut from every log long
         // before the absent member returns, so only a snapshot can bring it up to date.
         await using var cluster = await TestCluster.StartAsync("membership-snapshot", "2+1+1", output,
-            configure: s => s with { SnapshotEveryEntries = 100 });
+            configure: s => s with
+            {
+                SnapshotEveryEntries = 100,
+                // The server's own Raft timings (RPC timeout 562 ms), not the tests' loopback ones: on a machine whose
+                // cores are busy elsewhere, 300 ms elections make leadership flap and the writes below fail with 504.
+                LowerElectionTimeoutMs = null,
+                UpperElectionTimeoutMs = null,
+            });
         var leader = await cluster.WaitForLeaderAsync();
         var absent = cluster.AnyFollowerOf(leader);
-        var removedMember = cluster.Members.First(m => m.Id != leader.Id && m.Id != absent.Id && !m.Spec.IsWitness);
         var client = cluster.Client(leader);
         for (var i = 0; i < 50; i++)
-            await KvHttp.PutAsync(client, $"load/{i:D6}", i.ToString());
+            await PutRidingOutLeaderChangesAsync(client, $"load/{i:D6}", i.ToString());
 
         await absent.StopAsync(TimeSpan.FromSeconds(10));
+        // On its return the absent member (only it: elsewhere the stall would cost elections) waits longer than the
+        // leader's RPC timeout (562 ms) between storing the new membership and passing it on to DotNext, as a slow disk
+        // flush inside DotNext's save made it do: the leader abandons the InstallSnapshot call that carried it.
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(absent.ConfigPath))!;
+        config["GlobalZone"]!["Testing"] = new JsonObject { ["MembershipNotifyDelayMs"] = 1500 };
+        await File.WriteAllTextAsync(absent.ConfigPath, config.ToJsonString());
+        // Chosen only now: on a loaded machine leadership may have moved meanwhile, and the leader cannot be removed.
+        leader = await cluster.WaitForLeaderAsync(among: cluster.Members.Where(m => m.IsRunning));
+        client = cluster.Client(leader);
+        var removedMember = cluster.Members.First(m => m.IsRunning && m.Id != leader.Id && !m.Spec.IsWitness);
         await ChangeAsync(cluster, leader, HttpMethod.Delete, "/v1/members/" + removedMember.Id, null);
         removedMember.Kill();
         var fresh = cluster.Cluster.AddJoiningMember(removedMember.Spec.Site + "-z", removedMember.Spec.Site, removedMember.Spec.Role);
@@ -134,7 +152,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
 
         var acknowledged = new Dictionary<string, long>();
         for (var i = 50; i < 1500; i++)
-            acknowledged[$"load/{i:D6}"] = await KvHttp.PutAsync(client, $"load/{i:D6}", i.ToString());
+            acknowledged[$"load/{i:D6}"] = await PutRidingOutLeaderChangesAsync(client, $"load/{i:D6}", i.ToString());
 
         absent.Start();
         var expected = cluster.Members.Where(m => m.Id != removedMember.Id).Select(m => m.Id).Order().ToList();
@@ -163,9 +181,31 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         var survivors = cluster.Members.Where(m => m.IsRunning).ToList();
         var newLeader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30), survivors);
         var voterClient = cluster.Client(survivors.First(m => !m.Spec.IsWitness));
-        acknowledged["after/failover"] = await KvHttp.PutAsync(voterClient, "after/failover", "1");
+        acknowledged["after/failover"] = await PutRidingOutLeaderChangesAsync(voterClient, "after/failover", "1");
         output.WriteLine($"after the old leader's loss {newLeader.Id} leads {string.Join(",", survivors.Select(m => m.Id))}");
         await KvHttp.AssertHoldsAsync(cluster.Client(absent), "load/", acknowledged.Where(a => a.Key.StartsWith("load/", StringComparison.Ordinal)).ToDictionary());
+    }
+
+    /// <summary>
+    /// A write that rides out a leader change, as a client does: on a loaded machine the group may change leader
+    /// during the 1,500 writes, which is not what this test is about. 504 means "outcome unknown", and the same
+    /// Idempotency-Key makes the retry safe (it answers the first attempt's revision if that one committed).
+    /// </summary>
+    private static async Task<long> PutRidingOutLeaderChangesAsync(HttpClient client, string key, string jsonValue)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, "/v1/kv/" + key) { Content = new StringContent(jsonValue, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", "membership-snapshot/" + key);
+            using var response = await client.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.OK)
+                return JsonDocument.Parse(body).RootElement.GetProperty("revision").GetInt64();
+            var retryable = response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout or HttpStatusCode.MisdirectedRequest;
+            Assert.True(retryable && DateTime.UtcNow < deadline, $"PUT {key} via {client.BaseAddress} answered {(int)response.StatusCode}: {body}");
+            await Task.Delay(TimeSpan.FromMilliseconds(100)); // back-off between retries, not a wait for a condition
+        }
     }
 
     [Fact]

@@ -16,7 +16,36 @@ public sealed record TestingOptions
     /// <summary>Every store write of a storage key containing this text fails as an I/O error would (null: none).</summary>
     public string? FailStorageWritesContaining { get; init; }
 
-    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null;
+    /// <summary>
+    /// Maps <c>/internal/v1/testing/failpoints</c> (see <see cref="PeerFailpoints"/>), through which a test makes this
+    /// member hold back the commit index it sends a named member, or drop everything it sends that member, at run time.
+    /// Off: the route answers 404 and no request is touched.
+    /// </summary>
+    public bool EnablePeerFailpoints { get; init; }
+
+    /// <summary>
+    /// Asks the Raft log to acknowledge appended entries before they are durable: it keeps an appended entry only in
+    /// memory and persists it once it learns the entry is committed, so a member killed (kill -9) before it hears of
+    /// the commit reopens without entries it acknowledged. This is what DotNext 6.12's <c>WriteAheadLog</c> does
+    /// anyway (issue 12), whatever this switch says; a log that persists before acknowledging reads it to recreate the
+    /// old behaviour on purpose, so the durability tests can show they catch the loss.
+    /// </summary>
+    public bool AcknowledgeBeforePersisting { get; init; }
+
+    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null || EnablePeerFailpoints || AcknowledgeBeforePersisting;
+
+    /// <summary>The switches that are set, as <c>name=value</c> (for the warning a member logs at start).</summary>
+    public IEnumerable<string> SetSwitches()
+    {
+        if (ApplyDelayMs != 0)
+            yield return $"ApplyDelayMs={ApplyDelayMs}";
+        if (FailStorageWritesContaining is not null)
+            yield return $"FailStorageWritesContaining={FailStorageWritesContaining}";
+        if (EnablePeerFailpoints)
+            yield return "EnablePeerFailpoints=true";
+        if (AcknowledgeBeforePersisting)
+            yield return "AcknowledgeBeforePersisting=true";
+    }
 
     public void Validate()
     {

@@ -58,6 +58,7 @@ public static class NodeHost
         app.MapStandbyApi();
         app.MapMembershipApi();
         app.MapGlobalZoneMetrics();
+        app.MapTestingApi();
         return app;
     }
 

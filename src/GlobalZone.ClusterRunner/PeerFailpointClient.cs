@@ -12,20 +12,32 @@ public static class PeerFailpointClient
     /// <summary>The <see cref="ClusterSettings.Extra"/> entry that turns the failpoints on in every member.</summary>
     public static KeyValuePair<string, string> EnableSetting => new("Testing:EnablePeerFailpoints", "true");
 
+    /// <summary>
+    /// The route is member-to-member (<c>/internal</c>), so it is refused (403) without the cluster's name in this header
+    /// (the server's <c>ClusterNameGuard.HeaderName</c>; this library does not reference the server).
+    /// </summary>
+    private const string ClusterNameHeader = "X-GZ-Cluster";
+
     /// <summary>Arms (or disarms) one failpoint on <paramref name="on"/>; throws when the member refuses.</summary>
     /// <exception cref="HttpRequestException">The member did not accept the failpoint (off, unknown target, unreachable).</exception>
-    public static async Task<PeerFailpointState> ArmAsync(HttpClient http, MemberSpec on, PeerFailpointRequest request, CancellationToken token)
+    public static async Task<PeerFailpointState> ArmAsync(HttpClient http, string clusterName, MemberSpec on, PeerFailpointRequest request, CancellationToken token)
     {
-        using var response = await http.PostAsJsonAsync(on.Url + PeerFailpointRoutes.Failpoints, request, PeerFailpointJsonContext.Default.PeerFailpointRequest, token)
-            .ConfigureAwait(false);
+        using var message = new HttpRequestMessage(HttpMethod.Post, on.Url + PeerFailpointRoutes.Failpoints)
+        {
+            Content = JsonContent.Create(request, PeerFailpointJsonContext.Default.PeerFailpointRequest),
+        };
+        message.Headers.Add(ClusterNameHeader, clusterName);
+        using var response = await http.SendAsync(message, token).ConfigureAwait(false);
         return await ReadStateAsync(response, on, token).ConfigureAwait(false);
     }
 
     /// <summary>The failpoints armed on <paramref name="on"/>.</summary>
     /// <exception cref="HttpRequestException">The member did not answer with its failpoints.</exception>
-    public static async Task<PeerFailpointState> GetAsync(HttpClient http, MemberSpec on, CancellationToken token)
+    public static async Task<PeerFailpointState> GetAsync(HttpClient http, string clusterName, MemberSpec on, CancellationToken token)
     {
-        using var response = await http.GetAsync(on.Url + PeerFailpointRoutes.Failpoints, token).ConfigureAwait(false);
+        using var message = new HttpRequestMessage(HttpMethod.Get, on.Url + PeerFailpointRoutes.Failpoints);
+        message.Headers.Add(ClusterNameHeader, clusterName);
+        using var response = await http.SendAsync(message, token).ConfigureAwait(false);
         return await ReadStateAsync(response, on, token).ConfigureAwait(false);
     }
 

@@ -161,14 +161,15 @@ public sealed class ShortRunTests(ITestOutputHelper output)
         // what comes back must still hold every acknowledged write.
         var outcome = await HarnessRun.ExecuteAsync(new RunOptions
         {
-            Workload = "register", Nemesis = "kill-majority", Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(3),
-            FaultDuration = TimeSpan.FromSeconds(4), Clients = 8, Rate = 80,
+            Workload = "register", Nemesis = "kill-majority", Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(4),
+            FaultDuration = TimeSpan.FromSeconds(3), Clients = 8, Rate = 80,
         }, output);
 
         Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
         Assert.True(outcome.Report.Faults.Count >= 2, $"only {outcome.Report.Faults.Count} faults");
         Assert.True(outcome.Report.Recovery.Recovered);
-        Assert.True(outcome.Report.Operations.Count(OperationStatus.Ok) > 300, $"only {outcome.Report.Operations.Count(OperationStatus.Ok)} ok operations");
+        // Nothing commits while a majority is down (most operations in a window fail fast); between windows it must work.
+        Assert.True(outcome.Report.Operations.Count(OperationStatus.Ok) > 100, $"only {outcome.Report.Operations.Count(OperationStatus.Ok)} ok operations");
     }
 
     [Fact]

@@ -13,16 +13,20 @@ namespace GlobalZone.Consensus;
 public sealed partial class PeerFailpoints(NodeOptions options, ILogger<PeerFailpoints> logger)
 {
     /// <summary>DotNext's HTTP transport names each Raft message in this header (see its <c>HttpMessage</c>).</summary>
-    internal const string MessageTypeHeader = "X-Raft-Message-Type";
+    public const string MessageTypeHeader = "X-Raft-Message-Type";
 
-    internal const string AppendEntriesMessageType = "AppendEntries";
+    public const string AppendEntriesMessageType = "AppendEntries";
 
     /// <summary>The leader's commit index in an AppendEntries request; the follower commits up to min(this, its last entry).</summary>
-    internal const string CommitIndexHeader = "X-Raft-Commit-Index";
+    public const string CommitIndexHeader = "X-Raft-Commit-Index";
 
     private readonly Lock sync = new();
     private readonly Dictionary<string, Armed> armed = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, long> lastCommitIndexSent = new(StringComparer.OrdinalIgnoreCase);
+    private volatile bool crashAfterAcknowledgingEntries;
+
+    /// <summary>Armed by <see cref="PeerFailpointActions.CrashAfterAcknowledgingEntries"/>; the server's Raft route acts on it.</summary>
+    public bool CrashAfterAcknowledgingEntries => crashAfterAcknowledgingEntries;
 
     /// <summary>Arms (or disarms) the failpoint for one target and returns it as armed.</summary>
     /// <exception cref="ArgumentException">An unknown member or action, or a negative cap.</exception>
@@ -37,6 +41,8 @@ public sealed partial class PeerFailpoints(NodeOptions options, ILogger<PeerFail
             {
                 case PeerFailpointActions.None:
                     armed.Remove(authority);
+                    if (member == options.MemberId)
+                        crashAfterAcknowledgingEntries = false;
                     LogDisarmed(member);
                     return new PeerFailpoint { Member = member, Authority = authority, Action = PeerFailpointActions.None };
                 case PeerFailpointActions.HoldCommitIndex:
@@ -50,9 +56,17 @@ public sealed partial class PeerFailpoints(NodeOptions options, ILogger<PeerFail
                     armed[authority] = new Armed(member, PeerFailpointActions.Drop, null);
                     LogDropping(member);
                     break;
+                case PeerFailpointActions.CrashAfterAcknowledgingEntries:
+                    if (member != options.MemberId)
+                        throw new ArgumentException($"{PeerFailpointActions.CrashAfterAcknowledgingEntries} acts on what this member receives: name this member ({options.MemberId}).");
+                    armed[authority] = new Armed(member, PeerFailpointActions.CrashAfterAcknowledgingEntries, null);
+                    crashAfterAcknowledgingEntries = true;
+                    LogCrashArmed();
+                    break;
                 default:
                     throw new ArgumentException(
-                        $"Unknown action '{request.Action}' (known: {PeerFailpointActions.HoldCommitIndex}, {PeerFailpointActions.Drop}, {PeerFailpointActions.None}).");
+                        $"Unknown action '{request.Action}' (known: {PeerFailpointActions.HoldCommitIndex}, {PeerFailpointActions.Drop}, "
+                        + $"{PeerFailpointActions.CrashAfterAcknowledgingEntries}, {PeerFailpointActions.None}).");
             }
 
             return Describe(authority, armed[authority]);
@@ -63,6 +77,7 @@ public sealed partial class PeerFailpoints(NodeOptions options, ILogger<PeerFail
     {
         lock (sync)
             armed.Clear();
+        crashAfterAcknowledgingEntries = false;
         LogDisarmed("every member");
     }
 
@@ -153,6 +168,9 @@ public sealed partial class PeerFailpoints(NodeOptions options, ILogger<PeerFail
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "TEST-ONLY failpoint: every request to {Member} is now dropped before it leaves")]
     private partial void LogDropping(string member);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "TEST-ONLY failpoint: this member kills itself right after it next acknowledges entries")]
+    private partial void LogCrashArmed();
 
     [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "TEST-ONLY failpoint disarmed for {Member}")]
     private partial void LogDisarmed(string member);

@@ -27,6 +27,14 @@ public static class PeerFailpointActions
     /// <summary>Every request to the target fails before it leaves, as if the target were unreachable (one direction only).</summary>
     public const string Drop = "drop";
 
+    /// <summary>
+    /// Acts on what this member receives, so the target must be this member itself: the next time it acknowledges an
+    /// AppendEntries that carried entries, it sends the acknowledgement and then kills itself (SIGKILL) at once, before
+    /// it hears anything more (in particular that the entries are committed). What it kept is then exactly what its log
+    /// had made durable when it acknowledged. One-shot, and gone with the process.
+    /// </summary>
+    public const string CrashAfterAcknowledgingEntries = "crash-after-acknowledging-entries";
+
     /// <summary>Disarms the target's failpoint.</summary>
     public const string None = "none";
 }

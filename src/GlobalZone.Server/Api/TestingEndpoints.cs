@@ -42,6 +42,48 @@ internal static partial class TestingEndpoints
         }));
     }
 
+    /// <summary>
+    /// TEST-ONLY, on the Raft route: carries out <see cref="PeerFailpointActions.CrashAfterAcknowledgingEntries"/>. Added
+    /// only on a member whose failpoints are on; DotNext's handler runs unchanged inside it.
+    /// </summary>
+    public static IApplicationBuilder UseTestingFailpoints(this IApplicationBuilder app)
+    {
+        if (app.ApplicationServices.GetService<PeerFailpoints>() is not { } failpoints)
+            return app;
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TestingEndpoints).FullName!);
+        return app.Use(async (context, next) =>
+        {
+            if (!failpoints.CrashAfterAcknowledgingEntries || !TryGetAppendedRange(context.Request, out var lastAppended))
+            {
+                await next(context);
+                return;
+            }
+
+            await next(context);
+            // DotNext answers the last index it holds: equal to the request's last entry only if it appended them all.
+            if (context.Response.StatusCode == StatusCodes.Status200OK
+                && long.TryParse(context.Response.Headers["X-Raft-Last-Index"].ToString(), out var lastIndex) && lastIndex == lastAppended)
+            {
+                // The acknowledgement is handed to the connection first, then the process dies with no grace at all:
+                // nothing after the acknowledgement gets a chance to make the entries durable. (The acknowledgement
+                // itself may not get out whole; then the leader does not count it and the write is not acknowledged.)
+                await context.Response.CompleteAsync();
+                LogCrashing(logger, lastAppended);
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+            }
+        });
+    }
+
+    /// <summary>An AppendEntries request that carries entries, and the index of its last entry.</summary>
+    private static bool TryGetAppendedRange(HttpRequest request, out long lastAppended)
+    {
+        lastAppended = 0;
+        return request.Headers[PeerFailpoints.MessageTypeHeader] == PeerFailpoints.AppendEntriesMessageType
+               && long.TryParse(request.Headers["X-Raft-Entries-Count"].ToString(), out var count) && count > 0
+               && long.TryParse(request.Headers["X-Raft-Preceding-Record-Index"].ToString(), out var preceding)
+               && (lastAppended = preceding + count) > 0;
+    }
+
     private static Task WithFailpointsAsync(HttpContext context, Func<PeerFailpoints, HttpContext, Task> handle)
         => context.RequestServices.GetService<PeerFailpoints>() is { } failpoints
             ? handle(failpoints, context)
@@ -58,6 +100,9 @@ internal static partial class TestingEndpoints
         context.Response.ContentType = "application/json";
         return JsonSerializer.SerializeAsync(context.Response.Body, state, PeerFailpointJsonContext.Default.PeerFailpointState, context.RequestAborted);
     }
+
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "TEST-ONLY failpoint: acknowledged entries up to {LastIndex}; killing this process now (SIGKILL)")]
+    private static partial void LogCrashing(ILogger logger, long lastIndex);
 
     [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "TEST-ONLY switches are set (GlobalZone:Testing:*): {Switches}. This member is deliberately made worse; never run it in production")]
     private static partial void LogTestingSwitches(ILogger logger, string switches);

@@ -45,6 +45,7 @@ public static class NodeHost
         var app = builder.Build();
         app.UseClusterNameGuard();
         app.UseUnlimitedRaftBodies();
+        app.UseTestingFailpoints();
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();

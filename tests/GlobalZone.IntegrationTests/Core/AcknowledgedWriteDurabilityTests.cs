@@ -145,7 +145,12 @@ public sealed class AcknowledgedWriteDurabilityTests(ITestOutputHelper output)
         output.WriteLine($"A (leader) {a.Id}, B {b.Id}, C {c.Id}");
 
         // Everyone holds and knows committed everything so far, so what follows starts from one agreed point.
-        await KvHttp.PutAsync(cluster.Client(a), "durability/before", "1");
+        // (A just-elected leader can answer 504 until its term's first entry commits; the write is idempotent.)
+        await Eventually.TrueAsync(async () =>
+        {
+            using var put = await cluster.Client(a).PutAsync("/v1/kv/durability/before", new StringContent("1", System.Text.Encoding.UTF8, "application/json"), token);
+            return put.StatusCode == HttpStatusCode.OK;
+        }, StepTimeout, $"a first write through {a.Id}");
         var agreed = await StatusAsync(cluster, a, token);
         foreach (var member in cluster.Members)
         {

@@ -7,9 +7,10 @@ namespace GlobalZone.Jepsen.Failpoint;
 /// <summary>
 /// Issue 12 as a fault: the leader stops telling one follower (and any other follower it still replicates to) what is
 /// committed, with TEST-ONLY peer failpoints, and stops replicating to the rest of the group beyond what a quorum needs,
-/// so new writes are acknowledged by members that hold them but never learned they were committed. Once a write has
-/// been acknowledged that way (the leader's commit index passes what the followers were told), the follower and then
-/// the leader are killed with <c>kill -9</c>. Healing restarts the follower first and lets the group elect a leader
+/// so new writes are acknowledged by members that hold them but never learned they were committed. The follower is also
+/// armed to kill itself (SIGKILL) right after it next acknowledges entries, so it keeps exactly what its log had made
+/// durable by then; if it has not done so within a few seconds (no writes came) it is killed from outside. Then the
+/// leader is killed with <c>kill -9</c>. Healing restarts the follower first and lets the group elect a leader
 /// without the old leader (which holds every acknowledged write) before restarting it too: an entry the follower
 /// acknowledged but did not keep is then lost for good, and the checker sees it. Needs the members' peer failpoints
 /// (the run starts them with <c>GlobalZone:Testing:EnablePeerFailpoints</c>).
@@ -46,26 +47,40 @@ internal sealed class KillAfterAckNemesis : INemesis
         var replicatedTo = others.Take(Math.Max(0, quorum - 2)).Prepend(chosenFollower).ToList();
         var cutOff = others.Skip(Math.Max(0, quorum - 2)).ToList();
         long cap = 0;
-        foreach (var member in replicatedTo)
+        try
         {
-            var state = await cluster.ArmFailpointAsync(chosenLeader, new PeerFailpointRequest { Member = member.Id, Action = PeerFailpointActions.HoldCommitIndex }, token)
+            foreach (var member in replicatedTo)
+            {
+                var state = await cluster.ArmFailpointAsync(chosenLeader, new PeerFailpointRequest { Member = member.Id, Action = PeerFailpointActions.HoldCommitIndex }, token)
+                    .ConfigureAwait(false);
+                cap = Math.Max(cap, state.Failpoints.Where(f => f.Member == member.Id).Select(f => f.CommitIndexCap ?? 0).DefaultIfEmpty().Max());
+            }
+
+            foreach (var member in cutOff)
+                await cluster.ArmFailpointAsync(chosenLeader, new PeerFailpointRequest { Member = member.Id, Action = PeerFailpointActions.Drop }, token).ConfigureAwait(false);
+            await cluster.ArmFailpointAsync(chosenFollower, new PeerFailpointRequest { Member = chosenFollower.Id, Action = PeerFailpointActions.CrashAfterAcknowledgingEntries }, token)
                 .ConfigureAwait(false);
-            cap = Math.Max(cap, state.Failpoints.Where(f => f.Member == member.Id).Select(f => f.CommitIndexCap ?? 0).DefaultIfEmpty().Max());
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+        {
+            // A member that just restarted may not listen yet: undo what was armed, and let the schedule report it.
+            await DisarmQuietlyAsync(cluster, chosenLeader, [.. replicatedTo, .. cutOff], chosenFollower).ConfigureAwait(false);
+            throw new InvalidOperationException($"could not arm the failpoints ({e.Message}); nothing injected", e);
         }
 
-        foreach (var member in cutOff)
-            await cluster.ArmFailpointAsync(chosenLeader, new PeerFailpointRequest { Member = member.Id, Action = PeerFailpointActions.Drop }, token).ConfigureAwait(false);
-
-        // Let writes be acknowledged past what the followers know is committed (the run's clients keep writing).
+        // Let writes be acknowledged past what the followers know is committed (the run's clients keep writing); the
+        // follower dies by itself the moment it acknowledges entries.
         var acknowledged = await AcknowledgedPastAsync(cluster.Local, cluster.Process(chosenLeader), cap, token).ConfigureAwait(false);
-        cluster.Process(chosenFollower).Kill();
+        var followerProcess = cluster.Process(chosenFollower);
+        var crashedItself = await ExitedAsync(followerProcess, token).ConfigureAwait(false);
+        followerProcess.Kill();
         cluster.Process(chosenLeader).Kill();
         follower = chosenFollower;
         leader = chosenLeader;
         return $"{chosenLeader.Id} held back commit notices to {string.Join(",", replicatedTo.Select(m => m.Id))} (cap {cap})"
                + (cutOff.Count > 0 ? $" and cut off {string.Join(",", cutOff.Select(m => m.Id))}" : "")
                + (acknowledged is { } index ? $"; commit index reached {index}" : $"; no write acknowledged within {AcknowledgementPatience.TotalSeconds:0} s")
-               + $"; kill -9 {chosenFollower.Id} then {chosenLeader.Id}";
+               + (crashedItself ? $"; {chosenFollower.Id} killed itself right after acknowledging, kill -9 {chosenLeader.Id}" : $"; kill -9 {chosenFollower.Id} then {chosenLeader.Id}");
     }
 
     public async Task HealAsync(NemesisContext context, CancellationToken token)
@@ -96,6 +111,30 @@ internal sealed class KillAfterAckNemesis : INemesis
 
         follower = null;
         leader = null;
+    }
+
+    private static async Task DisarmQuietlyAsync(Cluster.ClusterUnderTest cluster, MemberSpec leader, IEnumerable<MemberSpec> targets, MemberSpec follower)
+    {
+        foreach (var (on, target) in targets.Select(t => (leader, t)).Append((follower, follower)))
+        {
+            try
+            {
+                await cluster.ArmFailpointAsync(on, new PeerFailpointRequest { Member = target.Id, Action = PeerFailpointActions.None }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening: then it holds no failpoint either.
+            }
+        }
+    }
+
+    /// <summary>Whether the process has exited (it kills itself once it acknowledges entries), waiting a little for it.</summary>
+    private static async Task<bool> ExitedAsync(MemberProcess process, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow + AcknowledgementPatience;
+        while (process.IsRunning && DateTime.UtcNow < deadline)
+            await Task.Delay(50, token).ConfigureAwait(false);
+        return !process.IsRunning;
     }
 
     /// <summary>The leader's commit index once it passes <paramref name="cap"/>; null if it does not in time.</summary>

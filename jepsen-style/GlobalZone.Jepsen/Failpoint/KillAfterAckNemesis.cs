@@ -19,6 +19,7 @@ internal sealed class KillAfterAckNemesis : INemesis
 {
     private static readonly TimeSpan AcknowledgementPatience = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ElectionWithoutTheLeader = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ClientAnswerGrace = TimeSpan.FromMilliseconds(200);
 
     private MemberSpec? follower;
     private MemberSpec? leader;
@@ -58,8 +59,6 @@ internal sealed class KillAfterAckNemesis : INemesis
 
             foreach (var member in cutOff)
                 await cluster.ArmFailpointAsync(chosenLeader, new PeerFailpointRequest { Member = member.Id, Action = PeerFailpointActions.Drop }, token).ConfigureAwait(false);
-            await cluster.ArmFailpointAsync(chosenFollower, new PeerFailpointRequest { Member = chosenFollower.Id, Action = PeerFailpointActions.CrashAfterAcknowledgingEntries }, token)
-                .ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
         {
@@ -68,18 +67,34 @@ internal sealed class KillAfterAckNemesis : INemesis
             throw new InvalidOperationException($"could not arm the failpoints ({e.Message}); nothing injected", e);
         }
 
-        // Let writes be acknowledged past what the followers know is committed (the run's clients keep writing); the
-        // follower dies by itself the moment it acknowledges entries.
-        var acknowledged = await AcknowledgedPastAsync(cluster.Local, cluster.Process(chosenLeader), cap, token).ConfigureAwait(false);
-        var followerProcess = cluster.Process(chosenFollower);
-        var crashedItself = await ExitedAsync(followerProcess, token).ConfigureAwait(false);
-        followerProcess.Kill();
-        cluster.Process(chosenLeader).Kill();
+        // From here the heal restarts whichever of the two is down.
         follower = chosenFollower;
         leader = chosenLeader;
+        var followerProcess = cluster.Process(chosenFollower);
+        try
+        {
+            await cluster.ArmFailpointAsync(chosenFollower, new PeerFailpointRequest { Member = chosenFollower.Id, Action = PeerFailpointActions.CrashAfterAcknowledgingEntries }, token)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+        {
+            // Under steady traffic it may die at once, before its answer to the arming call is out: that is success.
+            if (!await ExitedAsync(followerProcess, TimeSpan.FromSeconds(1), token).ConfigureAwait(false))
+            {
+                await DisarmQuietlyAsync(cluster, chosenLeader, [.. replicatedTo, .. cutOff], chosenFollower).ConfigureAwait(false);
+                throw new InvalidOperationException($"could not arm {chosenFollower.Id} to crash ({e.Message}); nothing injected", e);
+            }
+        }
+
+        // Let writes be acknowledged past what the followers know is committed (the run's clients keep writing), and
+        // applied on the leader so their clients have the answer; the follower dies by itself the moment it acknowledges.
+        var acknowledged = await AcknowledgedPastAsync(cluster.Local, cluster.Process(chosenLeader), cap, token).ConfigureAwait(false);
+        var crashedItself = await ExitedAsync(followerProcess, AcknowledgementPatience, token).ConfigureAwait(false);
+        followerProcess.Kill();
+        cluster.Process(chosenLeader).Kill();
         return $"{chosenLeader.Id} held back commit notices to {string.Join(",", replicatedTo.Select(m => m.Id))} (cap {cap})"
                + (cutOff.Count > 0 ? $" and cut off {string.Join(",", cutOff.Select(m => m.Id))}" : "")
-               + (acknowledged is { } index ? $"; commit index reached {index}" : $"; no write acknowledged within {AcknowledgementPatience.TotalSeconds:0} s")
+               + (acknowledged is { } index ? $"; commit index reached {index} (applied)" : $"; no write acknowledged within {AcknowledgementPatience.TotalSeconds:0} s")
                + (crashedItself ? $"; {chosenFollower.Id} killed itself right after acknowledging, kill -9 {chosenLeader.Id}" : $"; kill -9 {chosenFollower.Id} then {chosenLeader.Id}");
     }
 
@@ -129,22 +144,27 @@ internal sealed class KillAfterAckNemesis : INemesis
     }
 
     /// <summary>Whether the process has exited (it kills itself once it acknowledges entries), waiting a little for it.</summary>
-    private static async Task<bool> ExitedAsync(MemberProcess process, CancellationToken token)
+    private static async Task<bool> ExitedAsync(MemberProcess process, TimeSpan patience, CancellationToken token)
     {
-        var deadline = DateTime.UtcNow + AcknowledgementPatience;
+        var deadline = DateTime.UtcNow + patience;
         while (process.IsRunning && DateTime.UtcNow < deadline)
             await Task.Delay(50, token).ConfigureAwait(false);
         return !process.IsRunning;
     }
 
-    /// <summary>The leader's commit index once it passes <paramref name="cap"/>; null if it does not in time.</summary>
+    /// <summary>The leader's applied index once it passes <paramref name="cap"/>; null if it does not in time.</summary>
     private static async Task<long?> AcknowledgedPastAsync(LocalCluster local, MemberProcess leader, long cap, CancellationToken token)
     {
         var deadline = DateTime.UtcNow + AcknowledgementPatience;
         while (DateTime.UtcNow < deadline)
         {
-            if (await local.TryGetStatusAsync(leader, token).ConfigureAwait(false) is ClusterStatus { } status && status.CommitIndex > cap)
-                return status.CommitIndex;
+            if (await local.TryGetStatusAsync(leader, token).ConfigureAwait(false) is ClusterStatus { } status && status.AppliedIndex > cap)
+            {
+                // Applied on the leader: its answers to those writes' clients are on their way; give them a moment.
+                await Task.Delay(ClientAnswerGrace, token).ConfigureAwait(false);
+                return status.AppliedIndex;
+            }
+
             await Task.Delay(50, token).ConfigureAwait(false);
         }
 

@@ -29,7 +29,7 @@ internal static class NemesisCatalog
         ("pause-leader", "SIGSTOP the leader, SIGCONT when the window ends", () => new PauseNemesis("pause-leader", Victim.Leader)),
         ("pause-random", "SIGSTOP a random member, SIGCONT when the window ends", () => new PauseNemesis("pause-random", Victim.Random)),
         ("kill-majority", "kill -9 two or three random members at once, restart them when the window ends", () => new KillMajorityNemesis()),
-        ("kill-after-ack", "the leader stops sending commit notices to a follower (TEST-ONLY failpoint), writes are acknowledged, kill -9 that follower then the leader; restart the follower, then the leader once the rest elected one",
+        ("kill-after-ack", "the leader stops sending commit notices to a follower (TEST-ONLY failpoints), writes are acknowledged, the follower dies (SIGKILL) right after acknowledging, kill -9 the leader; restart the follower, then the leader once the rest elected one",
             () => new KillAfterAckNemesis()),
         ("crash-cluster", "kill -9 every member, restart them all when the window ends", () => new ClusterCrashNemesis()),
         ("replace-member", "kill -9 a follower voter and wipe it, remove it from the group, add a fresh member in its site", () => new ReplaceMemberNemesis()),

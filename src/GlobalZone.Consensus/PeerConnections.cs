@@ -19,12 +19,17 @@ public static class PeerConnections
         var self = new Uri(options.Self.Url, UriKind.Absolute);
         IPAddress? local = IPAddress.TryParse(self.Host, out var parsed) && !IPAddress.Any.Equals(parsed) ? parsed : null;
         var connectTimeout = TimeSpan.FromMilliseconds(options.Raft.LowerElectionTimeoutMs);
-        return services.AddHttpClient(ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        var client = services.AddHttpClient(ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
         {
             ConnectTimeout = connectTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             ConnectCallback = local is null ? null : (context, token) => ConnectFromAsync(local, context.DnsEndPoint, token),
         });
+        if (!options.Testing.EnablePeerFailpoints)
+            return client;
+        // TEST-ONLY (GlobalZone:Testing:EnablePeerFailpoints): the first handler added is the outermost.
+        services.AddSingleton<PeerFailpoints>();
+        return client.AddHttpMessageHandler(provider => new PeerFailpointHandler(provider.GetRequiredService<PeerFailpoints>()));
     }
 
     private static async ValueTask<Stream> ConnectFromAsync(IPAddress local, DnsEndPoint remote, CancellationToken token)

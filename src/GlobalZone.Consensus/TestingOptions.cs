@@ -17,8 +17,17 @@ public sealed record TestingOptions
     public string? FailStorageWritesContaining { get; init; }
 
     /// <summary>
-    /// The Raft log counts and acknowledges entries before they are on disk, as DotNext's WAL did: a crash can then lose
-    /// an acknowledged write. Exists so the durability test can show it catches exactly that.
+    /// Maps <c>/internal/v1/testing/failpoints</c> (see <see cref="PeerFailpoints"/>), through which a test makes this
+    /// member hold back the commit index it sends a named member, or drop everything it sends that member, at run time.
+    /// Off: the route answers 404 and no request is touched.
+    /// </summary>
+    public bool EnablePeerFailpoints { get; init; }
+
+    /// <summary>
+    /// The Raft log acknowledges appended entries before they are durable: it keeps an appended entry in memory only and
+    /// writes it once it learns the entry is committed, as DotNext 6.12's WAL did, so a member killed (kill -9) before
+    /// it hears of the commit reopens without entries it acknowledged. Exists so the durability tests can show they
+    /// catch exactly that loss.
     /// </summary>
     public bool AcknowledgeBeforePersisting { get; init; }
 
@@ -29,7 +38,22 @@ public sealed record TestingOptions
     /// </summary>
     public int MembershipNotifyDelayMs { get; init; }
 
-    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null || AcknowledgeBeforePersisting || MembershipNotifyDelayMs != 0;
+    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null || EnablePeerFailpoints || AcknowledgeBeforePersisting || MembershipNotifyDelayMs != 0;
+
+    /// <summary>The switches that are set, as <c>name=value</c> (for the warning a member logs at start).</summary>
+    public IEnumerable<string> SetSwitches()
+    {
+        if (ApplyDelayMs != 0)
+            yield return $"ApplyDelayMs={ApplyDelayMs}";
+        if (FailStorageWritesContaining is not null)
+            yield return $"FailStorageWritesContaining={FailStorageWritesContaining}";
+        if (EnablePeerFailpoints)
+            yield return "EnablePeerFailpoints=true";
+        if (AcknowledgeBeforePersisting)
+            yield return "AcknowledgeBeforePersisting=true";
+        if (MembershipNotifyDelayMs != 0)
+            yield return $"MembershipNotifyDelayMs={MembershipNotifyDelayMs}";
+    }
 
     public void Validate()
     {

@@ -37,8 +37,16 @@ public sealed class NemesisCatalogTests
         string[] required =
         [
             "partition-random-halves", "partition-isolate-leader", "partition-majorities-ring", "partition-dc1-dc2", "partition-isolate-site",
-            "kill-leader", "kill-random", "pause-leader", "pause-random", "crash-cluster", "replace-member", "bitflip", "truncate",
+            "kill-leader", "kill-random", "pause-leader", "pause-random", "crash-cluster", "replace-member", "bitflip", "truncate", "kill-majority", "kill-after-ack",
         ];
         Assert.All(required, name => Assert.Contains(name, names));
+    }
+
+    [Fact]
+    public void OnlyKillAfterAckNeedsPeerFailpointsAndCombiningCarriesItThrough()
+    {
+        Assert.Equal(["kill-after-ack"], NemesisCatalog.Parse("all").Where(n => n.NeedsPeerFailpoints).Select(n => n.Name));
+        Assert.True(Assert.Single(NemesisCatalog.Parse("kill-leader+kill-after-ack")).NeedsPeerFailpoints);
+        Assert.False(Assert.Single(NemesisCatalog.Parse("kill-majority")).NeedsPeerFailpoints);
     }
 }

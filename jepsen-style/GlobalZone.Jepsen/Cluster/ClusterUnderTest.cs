@@ -1,5 +1,6 @@
 using GlobalZone.ClusterRunner;
 using GlobalZone.Contracts;
+using GlobalZone.Contracts.Testing;
 
 namespace GlobalZone.Jepsen.Cluster;
 
@@ -11,6 +12,7 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
 {
     private readonly RunLog log;
     private readonly HashSet<string> retired = new(StringComparer.Ordinal);
+    private readonly HttpClient failpointHttp = new() { Timeout = TimeSpan.FromSeconds(5) };
     private NetworkPartitioner? partitioner;
 
     private ClusterUnderTest(LocalCluster cluster, RunLog log)
@@ -47,8 +49,26 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
 
     public MemberProcess Process(MemberSpec member) => Local[member.Id];
 
+    /// <summary>Whether the members were started with the TEST-ONLY peer failpoints (see <see cref="ArmFailpointAsync"/>).</summary>
+    public bool HasPeerFailpoints { get; private set; }
+
+    /// <summary>
+    /// Arms a TEST-ONLY peer failpoint on <paramref name="on"/> (what it sends <see cref="PeerFailpointRequest.Member"/>).
+    /// The failpoint lives in that member's process: a restart disarms it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The run did not start its members with failpoints.</exception>
+    /// <exception cref="HttpRequestException">The member refused or did not answer.</exception>
+    public Task<PeerFailpointState> ArmFailpointAsync(MemberSpec on, PeerFailpointRequest request, CancellationToken token)
+    {
+        if (!HasPeerFailpoints)
+            throw new InvalidOperationException("This run's members have no peer failpoints (no nemesis asked for them).");
+        return PeerFailpointClient.ArmAsync(failpointHttp, Local.Settings.ClusterName, on, request, token);
+    }
+
     /// <summary>Creates and starts every member (loopback timings: elections in 300–600 ms) and waits for a leader.</summary>
-    public static async Task<ClusterUnderTest> StartAsync(string layoutText, string rootDirectory, bool partitions, RunLog log, CancellationToken token)
+    /// <param name="peerFailpoints">Start members with the TEST-ONLY peer failpoints on (a nemesis arms them).</param>
+    public static async Task<ClusterUnderTest> StartAsync(string layoutText, string rootDirectory, bool partitions, RunLog log, CancellationToken token,
+        bool peerFailpoints = false)
     {
         if (partitions && !NetworkPartitioner.IsAvailable(out var reason))
             throw new InvalidOperationException("This run needs network partitions: " + reason);
@@ -59,9 +79,12 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
             ClusterName = "jepsen",
             LowerElectionTimeoutMs = 300,
             UpperElectionTimeoutMs = 600,
+            Extra = peerFailpoints
+                ? new Dictionary<string, string> { [PeerFailpointClient.EnableSetting.Key] = PeerFailpointClient.EnableSetting.Value }
+                : new Dictionary<string, string>(),
         };
         var local = LocalCluster.Create(layout, settings);
-        var cluster = new ClusterUnderTest(local, log);
+        var cluster = new ClusterUnderTest(local, log) { HasPeerFailpoints = peerFailpoints };
         try
         {
             if (partitions)
@@ -144,6 +167,7 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
             log.Info($"could not remove the iptables chain: {e.Message}");
         }
 
+        failpointHttp.Dispose();
         await Local.DisposeAsync().ConfigureAwait(false);
     }
 }

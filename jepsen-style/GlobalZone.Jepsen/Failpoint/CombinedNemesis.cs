@@ -9,6 +9,8 @@ internal sealed class CombinedNemesis(IReadOnlyList<INemesis> parts) : INemesis
 
     public bool NeedsPartitioner => Parts.Any(p => p.NeedsPartitioner);
 
+    public bool NeedsPeerFailpoints => Parts.Any(p => p.NeedsPeerFailpoints);
+
     public async Task<string> InjectAsync(NemesisContext context, CancellationToken token)
     {
         var done = new List<string>();

@@ -11,6 +11,9 @@ internal interface INemesis
     /// <summary>Whether it needs iptables (root).</summary>
     bool NeedsPartitioner { get; }
 
+    /// <summary>Whether it arms the members' TEST-ONLY peer failpoints (the run then starts members with them on).</summary>
+    bool NeedsPeerFailpoints => false;
+
     /// <summary>Injects the fault; returns what it did, in words, for the fault window.</summary>
     Task<string> InjectAsync(NemesisContext context, CancellationToken token);
 

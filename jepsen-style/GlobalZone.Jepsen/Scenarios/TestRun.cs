@@ -62,7 +62,8 @@ internal static class TestRun
         IReadOnlyList<Operation> history;
         RunClock clock;
         List<MemberReport> members;
-        var cluster = await ClusterUnderTest.StartAsync(options.Layout, clusterRoot, nemeses.Any(n => n.NeedsPartitioner), log, abort).ConfigureAwait(false);
+        var cluster = await ClusterUnderTest.StartAsync(options.Layout, clusterRoot, nemeses.Any(n => n.NeedsPartitioner), log, abort,
+            peerFailpoints: nemeses.Any(n => n.NeedsPeerFailpoints)).ConfigureAwait(false);
         try
         {
             if (options.ReadFromIsolatedMember)

@@ -425,9 +425,9 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     {
         if (acknowledgeBeforePersisting)
         {
-            // TEST-ONLY: reintroduces the bug the durability test must catch (acknowledging what a crash can lose):
-            // the commit is asked for but not waited for.
-            RequestCommit(lastPartAddress);
+            // TEST-ONLY: reintroduces the bug the durability tests must catch, as DotNext's WAL behaved: the entry is
+            // counted and acknowledged while only in memory, and written once this member learns it is committed
+            // (see CommitCoreAsync).
             PublishDurable(long.MaxValue);
             return;
         }
@@ -556,7 +556,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     {
         if (failure is { } e)
             return ValueTask.FromException<long>(new InvalidOperationException("The Raft log stopped after a failure.", e));
-        long count;
+        long count, persistUpTo = -1;
         lock (gate)
         {
             var target = Math.Min(endIndex, lastEntryIndex);
@@ -564,7 +564,13 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             if (count <= 0)
                 return ValueTask.FromResult(0L);
             Volatile.Write(ref commitIndex, target);
+            if (acknowledgeBeforePersisting && target > baseIndex)
+                persistUpTo = slots[(int)(target - baseIndex - 1)].LastPartAddress;
         }
+
+        // TEST-ONLY (AcknowledgeBeforePersisting): entries reach the disk only now that they are known committed.
+        if (persistUpTo >= 0)
+            RequestCommit(persistUpTo);
 
         // Not written to disk: Raft does not need the commit index durable (a restarted member relearns it from the
         // leader and continues from the state's checkpoint). Writing it as a record from here, outside the append

@@ -60,6 +60,7 @@ public static class NodeHost
         amnesia.Apply(app);
         app.UseUnlimitedRaftBodies();
         app.UseRepeatedSnapshotAcknowledgement();
+        app.UseTestingFailpoints();
         app.UseConsensusProtocolHandler();
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();
@@ -73,6 +74,7 @@ public static class NodeHost
         app.MapStandbyApi();
         app.MapMembershipApi();
         app.MapGlobalZoneMetrics();
+        app.MapTestingApi();
         return app;
     }
 

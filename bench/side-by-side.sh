@@ -26,10 +26,10 @@ done
 dotnet build src/GlobalZone.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 gz=src/GlobalZone.Cli/bin/Release/net10.0/gz.dll
 
-# gz bench prints "throughput: N req/s" and "latency ms: p50 a p90 b p99 c max d".
+# gz bench prints "throughput  N req/s" and "latency ms: p50 a p90 b p99 c max d".
 report_bench() { # system workload target clients output
   local tput p50 p99
-  tput=$(grep -oE 'throughput: [0-9.,]+' <<<"$5" | grep -oE '[0-9.,]+' | tr -d ,)
+  tput=$(grep -oE 'throughput +[0-9.,]+' <<<"$5" | grep -oE '[0-9.,]+$' | tr -d ,)
   p50=$(grep -oE 'p50 [0-9.]+' <<<"$5" | grep -oE '[0-9.]+$')
   p99=$(grep -oE 'p99 [0-9.]+' <<<"$5" | grep -oE '[0-9.]+$')
   printf '%-10s %-5s %-6s %-9s %4s %10s %8s %8s\n' "$1" bench "$2" "$3" "$4" "$tput" "$p50" "$p99"

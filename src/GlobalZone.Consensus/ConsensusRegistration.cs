@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 
 namespace GlobalZone.Consensus;
 
-/// <summary>Wires FASTER state, DotNext's WAL and HTTP Raft transport, and GlobalZone's cluster services.</summary>
+/// <summary>Wires the FASTER state, the Raft log in FasterLog, DotNext's HTTP Raft transport, and GlobalZone's cluster services.</summary>
 public static class ConsensusRegistration
 {
     /// <summary>

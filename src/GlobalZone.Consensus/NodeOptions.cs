@@ -21,7 +21,7 @@ public sealed record NodeOptions
     /// </summary>
     public bool Join { get; init; }
 
-    /// <summary>Folder for the Raft WAL and the FASTER state; survives restarts.</summary>
+    /// <summary>Folder for the Raft log and the FASTER state; survives restarts.</summary>
     public string DataDirectory { get; init; } = "data";
 
     /// <summary>
@@ -52,7 +52,7 @@ public sealed record NodeOptions
     /// <summary>How often each member asks every other member for its log progress (0 = the lower election timeout).</summary>
     public int ProgressProbeIntervalMs { get; init; }
 
-    /// <summary>Checkpoint FASTER (and trim the WAL) after this many applied entries, or more when the state is larger.</summary>
+    /// <summary>Checkpoint FASTER (and cut the Raft log below it) after this many applied entries, or more when the state is larger.</summary>
     public int SnapshotEveryEntries { get; init; } = 20_000;
 
     /// <summary>
@@ -63,7 +63,7 @@ public sealed record NodeOptions
 
     /// <summary>
     /// Longest time the leader keeps the snapshot DotNext sees (and every log entry after it) fixed while members fetch
-    /// its file; past it the WAL is trimmed to newer checkpoints again and a slower member starts over.
+    /// its file; past it the Raft log is cut to newer checkpoints again and a slower member starts over.
     /// </summary>
     public int SnapshotTransferHoldSeconds { get; init; } = 900;
 

@@ -11,7 +11,7 @@ namespace GlobalZone.Consensus;
 
 /// <summary>
 /// DotNext's view of the key/value state: applies committed entries, installs snapshots from the leader,
-/// and checkpoints FASTER often enough that the WAL keeps only a short tail.
+/// and checkpoints FASTER often enough that the Raft log keeps only a short tail.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -19,16 +19,14 @@ namespace GlobalZone.Consensus;
 /// not decode are recorded as rejected. Only an I/O failure of the local disk escapes, which no retry can mend.
 /// </para>
 /// <para>
-/// Snapshots travel out of band. What DotNext 6.12 does with a snapshot entry (read in its WriteAheadLog and
-/// RaftCluster): the follower's <c>RaftCluster.InstallSnapshotAsync</c> refuses any index at or below its commit
-/// index, then calls <c>WriteAheadLog.AppendAsync(snapshot, index)</c>, which takes the WAL's append lock, upgrades it
-/// to the overwrite lock (waiting for the applier to finish its batch), and calls this class's <c>ApplyAsync</c>
-/// <b>inline, inside the RPC</b> (not on the background applier). If that throws, the exception leaves AppendAsync
-/// (locks released, commit and applied indexes untouched) and fails only that RPC; the applier is not stopped, unlike
-/// an exception thrown for an ordinary entry. If it takes long, it holds the member's Raft transition lock (no other
-/// Raft call is answered meanwhile) and the WAL's overwrite lock (nothing is applied), and the leader gives up after
-/// its RPC timeout while the member goes on; a later call for the same index is then refused as already committed.
-/// On success the WAL takes <c>Snapshot.Index</c> as the new commit index, so that must be the installed index.
+/// Snapshots travel out of band. What DotNext 6.12 does with a snapshot entry (read in its RaftCluster): the
+/// follower's <c>RaftCluster.InstallSnapshotAsync</c> refuses any index at or below its commit index, then calls the
+/// log's <c>AppendAsync(snapshot, index)</c> <b>inline, inside the RPC</b>, holding the member's Raft transition lock
+/// (no other Raft call is answered meanwhile); the log (<see cref="Log.FasterRaftLog"/>) calls this class's install
+/// under its append lock. If that throws, only that RPC fails. If it takes long, the leader gives up after its RPC
+/// timeout while the member goes on (a later call for the same index is answered by
+/// <see cref="Log.RepeatedSnapshotAcknowledgement"/>). On success the log takes the returned index as its new commit
+/// index and snapshot base, so that must be the installed index.
 /// </para>
 /// <para>
 /// Hence: DotNext carries a small <see cref="SnapshotDescriptor"/>; the install answers within a fraction of the RPC
@@ -222,7 +220,7 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
                 throw;
             }
 
-            // Published only now, with a checkpoint labelled with the descriptor's index on disk: DotNext trims its WAL
+            // Published only now, with a checkpoint labelled with the descriptor's index on disk: the Raft log is cut
             // up to what it sees, and a restart must find a checkpoint at least that far.
             publisher.OnInstalled(descriptor.Index, descriptor.Term);
             LogInstalled(descriptor.Index, reflected, state.Revision);

@@ -11,8 +11,8 @@ namespace GlobalZone.Storage;
 /// <remarks>
 /// Writes come from one caller at a time (the state machine's applier) through one session; reads may come
 /// from many threads, each borrowing a session from a pool, because a FASTER session must not be used
-/// concurrently. Nothing here fsyncs per write: durability of committed commands comes from the Raft WAL,
-/// and a checkpoint marks how far the WAL may be trimmed.
+/// concurrently. Nothing here fsyncs per write: durability of committed commands comes from the Raft log,
+/// and a checkpoint marks how far the Raft log may be cut.
 /// <para>Every checkpoint is recorded in a manifest with the SHA-256 of each file it relies on
 /// (<see cref="KeyValueCheckpoints"/>). At open the manifest's checkpoint is verified and then recovered exactly, with
 /// an API that throws; any damage refuses the open (<see cref="StorageIntegrityException"/>) rather than open an empty

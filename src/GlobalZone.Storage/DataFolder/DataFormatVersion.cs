@@ -8,8 +8,8 @@ namespace GlobalZone.Storage.DataFolder;
 public static class DataFormatVersion
 {
     /// <summary>
-    /// 1: the first versioned format (checksummed key/value checkpoints, history-v3 with per-entry checksums,
-    /// DotNext's WAL as the Raft log).
+    /// 1: the first versioned format (checksummed key/value checkpoints, history-v3 with per-entry checksums, the
+    /// Raft log in FasterLog under raft-log).
     /// </summary>
     public const int Current = 1;
 }

@@ -357,8 +357,14 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                 if (index <= LastAppendedIndex)
                 {
                     // Raft: an entry already here with the same term is the same entry; keep it (and what follows).
+                    // It may still be on its way to disk (appended while this member led, with its commit in flight):
+                    // the acknowledgement below covers it, so wait for it too.
                     if (TermAt(index) == entry.Term)
+                    {
+                        lastPartAddress = Math.Max(lastPartAddress, LastPartAddressOf(index));
                         continue;
+                    }
+
                     DropFrom(index);
                 }
 
@@ -374,6 +380,12 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         {
             appendLock.Release();
         }
+    }
+
+    private long LastPartAddressOf(long index)
+    {
+        lock (gate)
+            return slots[(int)(index - baseIndex - 1)].LastPartAddress;
     }
 
     private long TermAt(long index)

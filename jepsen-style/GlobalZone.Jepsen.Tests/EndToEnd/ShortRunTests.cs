@@ -202,16 +202,36 @@ public sealed class ShortRunTests(ITestOutputHelper output)
         // back first and the group elects a leader without the old one. A follower that acknowledged entries it did not
         // keep loses acknowledged writes here: on DotNext 6.12's WAL this run was not linearizable in 1 of 2 runs
         // (issue 12; see jepsen-style/README.md, Findings).
-        var outcome = await HarnessRun.ExecuteAsync(new RunOptions
-        {
-            Workload = "register", Nemesis = "kill-after-ack", Layout = "2+1", Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(3),
-            FaultDuration = TimeSpan.FromSeconds(3), Clients = 8, Rate = 80,
-        }, output);
+        var outcome = await HarnessRun.ExecuteAsync(KillAfterAckRun(acknowledgeBeforePersisting: false), output);
 
         Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
-        var struck = outcome.Report.Faults.Where(f => f.Description.Contains("commit index reached", StringComparison.Ordinal)).ToList();
-        Assert.True(struck.Count >= 1, $"no fault saw a write acknowledged past the held-back commit index: {string.Join("; ", outcome.Report.Faults.Select(f => f.Description))}");
+        AssertAFaultStruck(outcome);
         Assert.True(outcome.Report.Recovery.Recovered);
         Assert.True(outcome.Report.Operations.Count(OperationStatus.Ok) > 200, $"only {outcome.Report.Operations.Count(OperationStatus.Ok)} ok operations");
+    }
+
+    [Fact]
+    public async Task KillAfterAckCatchesALogThatAcknowledgesBeforePersisting()
+    {
+        // The proof for the run above: the same run with TEST-ONLY AcknowledgeBeforePersisting (the Raft log counts and
+        // acknowledges entries before they are on disk, and writes them only once it learns they are committed) must lose
+        // acknowledged writes, and the checker must say so.
+        var outcome = await HarnessRun.ExecuteAsync(KillAfterAckRun(acknowledgeBeforePersisting: true), output);
+
+        AssertAFaultStruck(outcome);
+        Assert.True(outcome.Validity == Validity.Invalid,
+            $"kill-after-ack did not catch a log that acknowledges before persisting (verdict {outcome.Validity}): {outcome.Validation.Details}");
+    }
+
+    private static RunOptions KillAfterAckRun(bool acknowledgeBeforePersisting) => new()
+    {
+        Workload = "register", Nemesis = "kill-after-ack", Layout = "2+1", Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(3),
+        FaultDuration = TimeSpan.FromSeconds(3), Clients = 8, Rate = 80, UnsafeAcknowledgeBeforePersisting = acknowledgeBeforePersisting,
+    };
+
+    private static void AssertAFaultStruck(RunOutcome outcome)
+    {
+        var struck = outcome.Report.Faults.Where(f => f.Description.Contains("commit index reached", StringComparison.Ordinal)).ToList();
+        Assert.True(struck.Count >= 1, $"no fault saw a write acknowledged past the held-back commit index: {string.Join("; ", outcome.Report.Faults.Select(f => f.Description))}");
     }
 }

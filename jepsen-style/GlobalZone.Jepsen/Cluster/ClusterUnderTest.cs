@@ -65,10 +65,21 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
         return PeerFailpointClient.ArmAsync(failpointHttp, Local.Settings.ClusterName, on, request, token);
     }
 
+    private static Dictionary<string, string> TestingSettings(bool peerFailpoints, bool acknowledgeBeforePersisting)
+    {
+        var settings = new Dictionary<string, string>();
+        if (peerFailpoints)
+            settings[PeerFailpointClient.EnableSetting.Key] = PeerFailpointClient.EnableSetting.Value;
+        if (acknowledgeBeforePersisting)
+            settings["Testing:AcknowledgeBeforePersisting"] = "true";
+        return settings;
+    }
+
     /// <summary>Creates and starts every member (loopback timings: elections in 300–600 ms) and waits for a leader.</summary>
     /// <param name="peerFailpoints">Start members with the TEST-ONLY peer failpoints on (a nemesis arms them).</param>
+    /// <param name="acknowledgeBeforePersisting">TEST-ONLY: members acknowledge Raft entries before they are on disk.</param>
     public static async Task<ClusterUnderTest> StartAsync(string layoutText, string rootDirectory, bool partitions, RunLog log, CancellationToken token,
-        bool peerFailpoints = false)
+        bool peerFailpoints = false, bool acknowledgeBeforePersisting = false)
     {
         if (partitions && !NetworkPartitioner.IsAvailable(out var reason))
             throw new InvalidOperationException("This run needs network partitions: " + reason);
@@ -79,9 +90,7 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
             ClusterName = "jepsen",
             LowerElectionTimeoutMs = 300,
             UpperElectionTimeoutMs = 600,
-            Extra = peerFailpoints
-                ? new Dictionary<string, string> { [PeerFailpointClient.EnableSetting.Key] = PeerFailpointClient.EnableSetting.Value }
-                : new Dictionary<string, string>(),
+            Extra = TestingSettings(peerFailpoints, acknowledgeBeforePersisting),
         };
         var local = LocalCluster.Create(layout, settings);
         var cluster = new ClusterUnderTest(local, log) { HasPeerFailpoints = peerFailpoints };

@@ -68,6 +68,13 @@ internal sealed record RunOptions
     /// </summary>
     public bool BigValues { get; init; }
 
+    /// <summary>
+    /// TEST-ONLY: members start with <c>GlobalZone:Testing:AcknowledgeBeforePersisting</c>, so their Raft log counts and
+    /// acknowledges entries before they are on disk. Only the harness's own proof runs set it: they show that a fault
+    /// (<c>kill-after-ack</c>) catches the loss it exists to catch.
+    /// </summary>
+    public bool UnsafeAcknowledgeBeforePersisting { get; init; }
+
     /// <summary>MiB of state loaded before traffic starts (0 = none).</summary>
     public int PreloadMegabytes { get; init; }
 

@@ -63,7 +63,7 @@ internal static class TestRun
         RunClock clock;
         List<MemberReport> members;
         var cluster = await ClusterUnderTest.StartAsync(options.Layout, clusterRoot, nemeses.Any(n => n.NeedsPartitioner), log, abort,
-            peerFailpoints: nemeses.Any(n => n.NeedsPeerFailpoints)).ConfigureAwait(false);
+            peerFailpoints: nemeses.Any(n => n.NeedsPeerFailpoints), acknowledgeBeforePersisting: options.UnsafeAcknowledgeBeforePersisting).ConfigureAwait(false);
         try
         {
             if (options.ReadFromIsolatedMember)

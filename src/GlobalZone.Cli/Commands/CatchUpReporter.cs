@@ -5,7 +5,7 @@ namespace GlobalZone.Cli.Commands;
 
 /// <summary>
 /// While <c>gz member add</c> waits for the leader, prints how far the newcomer has come (to stderr, every few
-/// seconds): its applied index against the leader's commit index, and the snapshot bytes it has fetched.
+/// seconds, the first at once): its applied index against the leader's commit index, and the snapshot bytes it has fetched.
 /// </summary>
 internal static class CatchUpReporter
 {
@@ -14,9 +14,11 @@ internal static class CatchUpReporter
         using var newcomer = new HttpClient { BaseAddress = new Uri(newcomerUrl), Timeout = TimeSpan.FromSeconds(2) };
         try
         {
-            while (true)
+            // The first line at once (an operator sees where the newcomer starts), then one every couple of seconds.
+            for (var first = true; ; first = false)
             {
-                await Task.Delay(TimeSpan.FromSeconds(2), token);
+                if (!first)
+                    await Task.Delay(TimeSpan.FromSeconds(2), token);
                 var theirs = await TryStatusAsync(newcomer, token);
                 long? commit = null;
                 try

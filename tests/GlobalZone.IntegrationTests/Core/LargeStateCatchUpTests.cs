@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using GlobalZone.ClusterRunner;
+using GlobalZone.IntegrationTests.Operations;
 
 namespace GlobalZone.IntegrationTests.Core;
 
@@ -65,11 +66,14 @@ public sealed partial class LargeStateCatchUpTests(ITestOutputHelper output)
         {
             await writer.UntilAsync(20, "writes before the addition");
             var started = Stopwatch.GetTimestamp();
-            var added = await ChangeAsync(leader, HttpMethod.Post, "/v1/members",
-                JsonSerializer.Serialize(new { url = fresh.Url, id = fresh.Id, site = fresh.Spec.Site, role = "voter" }));
+            // As an operator does it: `gz member add`, which reports the newcomer's progress while it catches up.
+            var add = await GzTool.RunAsync([leader.Url], TimeSpan.FromMinutes(5), "member", "add", fresh.Url, "--id", fresh.Id, "--site", fresh.Spec.Site, "--role", "voter");
             output.WriteLine($"remove + add: the newcomer joined in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+            output.WriteLine(add.ToString());
             var ended = Stopwatch.GetTimestamp();
-            Assert.Equal("added", added.GetProperty("change").GetString());
+            Assert.True(add.ExitCode == 0, add.ToString());
+            Assert.Contains($"added {fresh.Id} ({fresh.Spec.Site}, voter)", add.Stdout);
+            Assert.Matches(@"catching up: applied index \d+ of leader commit index \d+", add.Stderr);
             await writer.AssertKeptGoingAsync(since: started, until: ended, output, "while the newcomer caught up");
             foreach (var (key, revision) in writer.Acknowledged)
                 acknowledged[key] = revision;

@@ -1,11 +1,9 @@
-using GlobalZone.ClusterRunner;
-
 namespace GlobalZone.Jepsen.Failpoint;
 
 /// <summary>Every member killed with <c>kill -9</c> at once (a power cut); healing starts them all again.</summary>
 internal sealed class ClusterCrashNemesis : INemesis
 {
-    private readonly List<MemberSpec> killed = [];
+    private readonly KilledMembers killed = new();
 
     public string Name => "crash-cluster";
 
@@ -13,28 +11,10 @@ internal sealed class ClusterCrashNemesis : INemesis
 
     public Task<string> InjectAsync(NemesisContext context, CancellationToken token)
     {
-        foreach (var member in context.Cluster.Members)
-        {
-            var process = context.Cluster.Process(member);
-            if (!process.IsRunning)
-                continue;
-            process.Kill();
-            killed.Add(member);
-        }
-
-        return Task.FromResult("kill -9 " + string.Join(",", killed.Select(m => m.Id)));
+        foreach (var member in context.Cluster.Members.Where(m => context.Cluster.Process(m).IsRunning))
+            killed.Kill(context, member);
+        return Task.FromResult(killed.Description);
     }
 
-    public Task HealAsync(NemesisContext context, CancellationToken token)
-    {
-        foreach (var member in killed)
-        {
-            var process = context.Cluster.Process(member);
-            if (!process.IsRunning)
-                process.Start();
-        }
-
-        killed.Clear();
-        return Task.CompletedTask;
-    }
+    public Task HealAsync(NemesisContext context, CancellationToken token) => killed.RestartAllAsync(context);
 }

@@ -1,5 +1,3 @@
-using GlobalZone.ClusterRunner;
-
 namespace GlobalZone.Jepsen.Failpoint;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace GlobalZone.Jepsen.Failpoint;
 /// </summary>
 internal sealed class KillMajorityNemesis : INemesis
 {
-    private readonly List<MemberSpec> killed = [];
+    private readonly KilledMembers killed = new();
 
     public string Name => "kill-majority";
 
@@ -22,24 +20,9 @@ internal sealed class KillMajorityNemesis : INemesis
             throw new InvalidOperationException("No member is running.");
         var count = Math.Min(running.Count, 2 + context.Random.Next(2));
         foreach (var member in running.OrderBy(_ => context.Random.Next()).Take(count))
-        {
-            context.Cluster.Process(member).Kill();
-            killed.Add(member);
-        }
-
-        return Task.FromResult("kill -9 " + string.Join(",", killed.Select(m => m.Id)) + " at once");
+            killed.Kill(context, member);
+        return Task.FromResult(killed.Description + " at once");
     }
 
-    public Task HealAsync(NemesisContext context, CancellationToken token)
-    {
-        foreach (var member in killed)
-        {
-            var process = context.Cluster.Process(member);
-            if (!process.IsRunning)
-                process.Start();
-        }
-
-        killed.Clear();
-        return Task.CompletedTask;
-    }
+    public Task HealAsync(NemesisContext context, CancellationToken token) => killed.RestartAllAsync(context);
 }

@@ -36,7 +36,12 @@ public static class NodeHost
 
         var certificates = TlsListener.Load(options, bootstrapLoggers);
         if (certificates is not null)
+        {
             builder.Services.AddSingleton(certificates);
+            // The slim builder leaves https out unless asked for.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.UseUrls(self.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

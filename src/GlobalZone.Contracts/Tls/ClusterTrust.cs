@@ -79,7 +79,13 @@ public static class ClusterTrust
             RemoteCertificateValidationCallback = ServerValidator(authorities is null ? null : () => authorities),
         };
         if (certFile is not null)
-            options.ClientCertificates = [LoadCertificate(certFile, keyFile)];
+        {
+            // Offered whatever issuers the server lists as acceptable (SslStream would otherwise send none when the
+            // server's list does not include its CA); the server decides.
+            var certificate = LoadCertificate(certFile, keyFile);
+            options.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
+        }
+
         return options;
     }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using GlobalZone.Contracts.Tls;
 
 namespace GlobalZone.IntegrationTests.Security;
 
@@ -48,5 +50,47 @@ public sealed class TlsClusterTests(ITestOutputHelper output)
 
         // Kestrel either drops the connection or answers 400: never the API.
         Assert.True(status is null or HttpStatusCode.BadRequest, $"plain http answered {status}");
+    }
+
+    [Fact]
+    public async Task AReplacedCertificateIsServedWithoutARestart()
+    {
+        await using var cluster = await TestCluster.StartAsync("tls-reload", "1+1+0", output, configure: s => s with { Tls = true });
+        var member = cluster.Members[0];
+        var certificates = cluster.Cluster.Certificates!;
+        var pid = member.Pid;
+        using var before = X509Certificate2.CreateFromPem(File.ReadAllText(certificates.MemberCertFile(member.Id)));
+        Assert.Equal(before.SerialNumber, await ServedSerialAsync(member.Url, certificates.CaCertFile));
+
+        // A renewed certificate (new key, new serial) written over the old files, as a rotation tool would.
+        certificates.IssueMember(member.Id, member.Spec.Host, TimeSpan.FromDays(30));
+        using var after = X509Certificate2.CreateFromPem(File.ReadAllText(certificates.MemberCertFile(member.Id)));
+        Assert.NotEqual(before.SerialNumber, after.SerialNumber);
+        await Eventually.TrueAsync(async () => await ServedSerialAsync(member.Url, certificates.CaCertFile) == after.SerialNumber,
+            TimeSpan.FromSeconds(30), "the new certificate to be served");
+        Assert.Equal(pid, member.Pid);
+
+        // Members reach it with the new certificate too (their own connections are new ones after a while; a write
+        // through the other member is forwarded or replicated to it).
+        var other = cluster.Members[1];
+        await KvHttp.PutAsync(cluster.Client(other), "tls/renewed", "1");
+        await Eventually.TrueAsync(async () => await KvHttp.GetValueAsync(cluster.Client(member), "tls/renewed", "stale") == "1",
+            TimeSpan.FromSeconds(20), "the renewed member to hold the write");
+    }
+
+    /// <summary>The serial number of the certificate a member serves on a new connection.</summary>
+    private static async Task<string?> ServedSerialAsync(string url, string caFile)
+    {
+        string? serial = null;
+        var trust = ClusterTrust.ClientOptions(caFile, null, null);
+        var check = trust.RemoteCertificateValidationCallback!;
+        trust.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+        {
+            serial = (certificate as X509Certificate2)?.SerialNumber;
+            return check(sender, certificate, chain, errors);
+        };
+        using var http = new HttpClient(new SocketsHttpHandler { SslOptions = trust }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync(url + "/healthz");
+        return serial;
     }
 }

@@ -16,7 +16,7 @@ public sealed class MutualTlsTests(ITestOutputHelper output)
     [Fact]
     public async Task MemberOnlyRoutesRefuseEveryCertificateButACurrentMembers()
     {
-        await using var cluster = await TestCluster.StartAsync("mtls", "2+1+0", output, configure: s => s with { Tls = true });
+        await using var cluster = await TestCluster.StartAsync("mtls", "2+1+0", output, configure: TlsTestSettings.Apply);
         var leader = await cluster.WaitForLeaderAsync();
         var certificates = cluster.Cluster.Certificates!;
         var clusterName = cluster.Cluster.Settings.ClusterName;

@@ -25,7 +25,7 @@ internal static class CliOptions
         if (string.IsNullOrWhiteSpace(text))
             text = Environment.GetEnvironmentVariable(EndpointsVariable);
         if (string.IsNullOrWhiteSpace(text))
-            text = DefaultEndpoints;
+            text = GzTls.CaFile is null ? DefaultEndpoints : DefaultEndpoints.Replace("http://", "https://", StringComparison.Ordinal);
         return ParseEndpoints(text);
     }
 

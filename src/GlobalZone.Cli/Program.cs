@@ -1,10 +1,14 @@
 using System.CommandLine;
 using GlobalZone.Cli;
 using GlobalZone.Cli.Commands;
+using GlobalZone.Cli.Http;
 
 var root = new RootCommand("gz: run and operate GlobalZone clusters (members from --endpoints or GZ_ENDPOINTS)")
 {
     CliOptions.Endpoints,
+    GzTls.CaCert,
+    GzTls.Cert,
+    GzTls.Key,
     LocalClusterCommand.Create(),
     StatusCommand.Create(),
     KeyValueCommands.Create(),
@@ -15,8 +19,11 @@ var root = new RootCommand("gz: run and operate GlobalZone clusters (members fro
     BenchCommand.Create(),
     BackupCommands.Create(),
     HealthCommand.Create(),
+    TlsCommands.Create(),
 };
 
 // Ctrl-C cancels the running command's token; give it time to stop members cleanly instead of exiting at once.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
-return await root.Parse(args).InvokeAsync(invocation);
+var parsed = root.Parse(args);
+GzTls.Configure(parsed);
+return await parsed.InvokeAsync(invocation);

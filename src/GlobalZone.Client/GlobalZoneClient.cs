@@ -101,7 +101,10 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
 
     internal System.Text.Json.JsonSerializerOptions ValueJson => Options.JsonSerializerOptions ?? System.Text.Json.JsonSerializerOptions.Web;
 
-    /// <summary>The primary handler a client uses: connection timeout from the options, no redirects, pooled connections renewed.</summary>
+    /// <summary>
+    /// The primary handler a client uses: connection timeout from the options, no redirects, pooled connections renewed,
+    /// TLS 1.2+ with the options' CA and client certificate when set.
+    /// </summary>
     public static SocketsHttpHandler CreateHandler(GlobalZoneClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -112,6 +115,7 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            SslOptions = Contracts.Tls.ClusterTrust.ClientOptions(options.CaCertificateFile, options.ClientCertificateFile, options.ClientKeyFile),
         };
     }
 

@@ -69,6 +69,18 @@ public sealed class GlobalZoneClientOptions
     /// <summary>How values are serialized and deserialized; null: <see cref="System.Text.Json.JsonSerializerOptions.Web"/>.</summary>
     public System.Text.Json.JsonSerializerOptions? JsonSerializerOptions { get; set; }
 
+    /// <summary>
+    /// PEM file of the CA that signed the members' certificates (https:// endpoints). Null: the machine's trust store
+    /// decides, as for any https site. The host name is checked either way.
+    /// </summary>
+    public string? CaCertificateFile { get; set; }
+
+    /// <summary>PEM client certificate to present (optional: members do not require one on the client API).</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="ClientCertificateFile"/> (null: the key is in the certificate file).</summary>
+    public string? ClientKeyFile { get; set; }
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A setting is missing or out of range.</exception>
     public void Validate()
@@ -81,6 +93,14 @@ public sealed class GlobalZoneClientOptions
                 throw new ArgumentException($"GlobalZoneClientOptions.Endpoints: '{endpoint}' is not an http(s) URL.");
         }
 
+        foreach (var (file, name) in new[] { (CaCertificateFile, nameof(CaCertificateFile)), (ClientCertificateFile, nameof(ClientCertificateFile)), (ClientKeyFile, nameof(ClientKeyFile)) })
+        {
+            if (file is not null && !File.Exists(file))
+                throw new ArgumentException($"GlobalZoneClientOptions.{name}: {file} does not exist.");
+        }
+
+        if (ClientKeyFile is not null && ClientCertificateFile is null)
+            throw new ArgumentException("GlobalZoneClientOptions.ClientKeyFile needs ClientCertificateFile.");
         Positive(RequestTimeout, nameof(RequestTimeout));
         Positive(ConnectTimeout, nameof(ConnectTimeout));
         Positive(RetryBudget, nameof(RetryBudget));

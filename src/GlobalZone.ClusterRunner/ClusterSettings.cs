@@ -21,6 +21,13 @@ public sealed record ClusterSettings
     /// <summary>Extra <c>GlobalZone</c> settings, by key (e.g. <c>MaxValueBytes</c>).</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// https with mutual TLS between members: a CA and a certificate per member are made under
+    /// <c>RootDirectory/tls</c> (kept when they exist, so a restarted local cluster keeps its CA), member URLs become
+    /// https://, and the runner's own client trusts the CA.
+    /// </summary>
+    public bool Tls { get; init; }
+
     /// <summary>Server log format: null (readable) or "json".</summary>
     public string? LogFormat { get; init; }
 }

@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using GlobalZone.ClusterRunner.Tls;
 using GlobalZone.Contracts;
+using GlobalZone.Contracts.Tls;
 
 namespace GlobalZone.ClusterRunner;
 
@@ -14,13 +16,16 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly List<MemberProcess> members;
     private readonly string serverPath;
 
-    private LocalCluster(ClusterLayout layout, ClusterSettings settings, List<MemberProcess> members, string serverPath)
+    private LocalCluster(ClusterLayout layout, ClusterSettings settings, List<MemberProcess> members, string serverPath, LocalCertificates? certificates)
     {
+        Certificates = certificates;
         Layout = layout;
         Settings = settings;
         this.members = members;
         this.serverPath = serverPath;
-        http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) }) { Timeout = TimeSpan.FromSeconds(5) };
+        var handler = CreateHandler();
+        handler.PooledConnectionLifetime = TimeSpan.FromSeconds(30);
+        http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
     }
 
     public ClusterLayout Layout { get; private set; }
@@ -32,6 +37,13 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public MemberProcess this[string id] => Members.First(m => m.Id == id);
 
+    /// <summary>The cluster's certificates (CA, one per member), or null for a plain-HTTP cluster.</summary>
+    public LocalCertificates? Certificates { get; private init; }
+
+    /// <summary>A handler that trusts the cluster's CA when it has one (for clients of this cluster: gz, tests).</summary>
+    public SocketsHttpHandler CreateHandler()
+        => new() { SslOptions = Certificates is { } certificates ? ClusterTrust.ClientOptions(certificates.CaCertFile, null, null) : new() };
+
     public IEnumerable<MemberProcess> Voters => Members.Where(m => !m.Spec.IsWitness);
 
     /// <summary>Writes every member's configuration under <see cref="ClusterSettings.RootDirectory"/>; starts nothing.</summary>
@@ -39,16 +51,25 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         serverPath ??= ServerLocator.Find();
         Directory.CreateDirectory(settings.RootDirectory);
+        LocalCertificates? certificates = null;
+        if (settings.Tls)
+        {
+            certificates = LocalCertificates.Open(Path.Combine(settings.RootDirectory, "tls"), settings.ClusterName);
+            layout = new ClusterLayout([.. layout.Members.Select(m => m with { Scheme = "https" })]);
+            foreach (var spec in layout.Members)
+                certificates.EnsureMember(spec.Id, spec.Host);
+        }
+
         var members = new List<MemberProcess>();
         foreach (var spec in layout.Members)
         {
             var member = new MemberProcess(spec, Path.Combine(settings.RootDirectory, spec.Id), serverPath);
             Directory.CreateDirectory(member.Directory);
-            File.WriteAllText(member.ConfigPath, MemberConfiguration(layout, settings, spec, member.DataDirectory, join: false));
+            File.WriteAllText(member.ConfigPath, MemberConfiguration(layout, settings, certificates, spec, member.DataDirectory, join: false));
             members.Add(member);
         }
 
-        return new LocalCluster(layout, settings, members, serverPath);
+        return new LocalCluster(layout, settings, members, serverPath, certificates);
     }
 
     /// <summary>
@@ -62,16 +83,17 @@ public sealed class LocalCluster : IAsyncDisposable
             throw new ArgumentException($"A member named {id} is already configured.", nameof(id));
         var hosts = Layout.Members.Select(m => m.Host).Distinct().ToList();
         var host = hosts is [var only] ? only : string.Join('.', hosts[0].Split('.')[..3]) + "." + (11 + members.Count);
-        var spec = new MemberSpec(id, site, role, ClusterLayout.FreePort(host), host);
+        var spec = new MemberSpec(id, site, role, ClusterLayout.FreePort(host), host) { Scheme = Certificates is null ? "http" : "https" };
+        Certificates?.EnsureMember(id, host);
         Layout = new ClusterLayout([.. Layout.Members, spec]);
         var member = new MemberProcess(spec, Path.Combine(Settings.RootDirectory, spec.Id), serverPath);
         Directory.CreateDirectory(member.Directory);
-        File.WriteAllText(member.ConfigPath, MemberConfiguration(Layout, Settings, spec, member.DataDirectory, join: true));
+        File.WriteAllText(member.ConfigPath, MemberConfiguration(Layout, Settings, Certificates, spec, member.DataDirectory, join: true));
         members.Add(member);
         return member;
     }
 
-    private static string MemberConfiguration(ClusterLayout layout, ClusterSettings settings, MemberSpec self, string dataDirectory, bool join)
+    private static string MemberConfiguration(ClusterLayout layout, ClusterSettings settings, LocalCertificates? certificates, MemberSpec self, string dataDirectory, bool join)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -96,6 +118,15 @@ public sealed class LocalCluster : IAsyncDisposable
                 json.WriteStartObject("Raft");
                 json.WriteNumber("LowerElectionTimeoutMs", lower);
                 json.WriteNumber("UpperElectionTimeoutMs", upper);
+                json.WriteEndObject();
+            }
+
+            if (certificates is not null)
+            {
+                json.WriteStartObject("Tls");
+                json.WriteString("CertFile", certificates.MemberCertFile(self.Id));
+                json.WriteString("KeyFile", certificates.MemberKeyFile(self.Id));
+                json.WriteString("CaFile", certificates.CaCertFile);
                 json.WriteEndObject();
             }
 

@@ -6,7 +6,10 @@ namespace GlobalZone.ClusterRunner;
 /// </summary>
 public sealed record MemberSpec(string Id, string Site, string Role, int Port, string Host = "127.0.0.1")
 {
-    public string Url => $"http://{Host}:{Port}";
+    /// <summary>"https" for a TLS cluster (see <see cref="ClusterSettings.Tls"/>).</summary>
+    public string Scheme { get; init; } = "http";
+
+    public string Url => $"{Scheme}://{Host}:{Port}";
 
     public bool IsWitness => Role == "witness";
 }

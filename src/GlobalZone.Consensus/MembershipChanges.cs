@@ -44,6 +44,12 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
     private readonly TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
 
+    /// <summary>
+    /// The id of the member this leader is catching up, while it does: it is not in the configuration yet but fetches
+    /// the snapshot from here, so mutual TLS lets it in (see the host's peer authentication).
+    /// </summary>
+    public string? Joining { get; private set; }
+
     /// <summary>Adds the member serving at <paramref name="url"/>; <paramref name="expected"/> fields, when given, must match what it reports.</summary>
     public async Task<MemberOptions> AddAsync(string url, MemberOptions expected, CancellationToken token)
     {
@@ -75,7 +81,16 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
             if (described.Status != CommandStatus.Applied)
                 throw new MembershipChangeException(MembershipRefusal.Conflict, described.Error ?? "The description was refused.");
 
-            await CatchUpAndAddAsync(reported.Id, authority, token).ConfigureAwait(false);
+            Joining = reported.Id;
+            try
+            {
+                await CatchUpAndAddAsync(reported.Id, authority, token).ConfigureAwait(false);
+            }
+            finally
+            {
+                Joining = null;
+            }
+
             await UntilMembershipShowsAsync(authority, present: true, token).ConfigureAwait(false);
             LogAdded(reported.Id, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return reported with { Url = authority };

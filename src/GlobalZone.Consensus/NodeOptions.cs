@@ -99,6 +99,9 @@ public sealed record NodeOptions
     /// <summary>Caps on watches, blocking reads, leases, lock waiters and idempotency records (README "Limits").</summary>
     public ResourceLimits Limits { get; init; } = new();
 
+    /// <summary>TLS and mutual member authentication (<c>GlobalZone:Tls:*</c>); off unless its files are set.</summary>
+    public Tls.TlsOptions Tls { get; init; } = new();
+
     /// <summary>TEST-ONLY fault switches (<c>GlobalZone:Testing:*</c>); see <see cref="TestingOptions"/>.</summary>
     public TestingOptions Testing { get; init; } = new();
 
@@ -122,6 +125,7 @@ public sealed record NodeOptions
         if (Members.Select(m => m.Id).Distinct().Count() != Members.Count)
             throw new ArgumentException("Member ids must be unique.");
         _ = Self;
+        Tls.Validate(Self.Url);
         if (IdempotencyWindowSeconds < 1)
             throw new ArgumentException("IdempotencyWindowSeconds must be at least 1.");
         Raft.Validate();

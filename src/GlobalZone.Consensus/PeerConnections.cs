@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using GlobalZone.Consensus.Tls;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GlobalZone.Consensus;
@@ -8,7 +9,8 @@ namespace GlobalZone.Consensus;
 /// The HTTP client DotNext uses for member-to-member traffic (its handler name is <c>raftClient</c>). Outgoing
 /// connections are bound to this member's own address, so that a member with its own loopback address
 /// (127.x.y.z) is also the source of its traffic: firewall rules between two members' addresses then cut
-/// exactly that link, which is how the tests and the harness make real partitions.
+/// exactly that link, which is how the tests and the harness make real partitions. With TLS on it speaks TLS with
+/// this member's certificate (<see cref="MemberCertificates"/>).
 /// </summary>
 public static class PeerConnections
 {
@@ -19,11 +21,14 @@ public static class PeerConnections
         var self = new Uri(options.Self.Url, UriKind.Absolute);
         IPAddress? local = IPAddress.TryParse(self.Host, out var parsed) && !IPAddress.Any.Equals(parsed) ? parsed : null;
         var connectTimeout = TimeSpan.FromMilliseconds(options.Raft.LowerElectionTimeoutMs);
-        var client = services.AddHttpClient(ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        var client = services.AddHttpClient(ClientName).ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
         {
             ConnectTimeout = connectTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             ConnectCallback = local is null ? null : (context, token) => ConnectFromAsync(local, context.DnsEndPoint, token),
+            // With TLS on, every peer connection presents this member's certificate and accepts only peers of the
+            // cluster CA (DotNext's Raft client is this named client too).
+            SslOptions = provider.GetService<MemberCertificates>()?.PeerClientOptions() ?? new(),
         });
         if (!options.Testing.EnablePeerFailpoints)
             return client;

@@ -28,6 +28,9 @@ public static class ProblemTypes
     public const string RevisionCompacted = Prefix + "revision-compacted";
     public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
     public const string MethodNotAllowed = Prefix + "method-not-allowed";
+
+    /// <summary>A Raft or <c>/internal</c> request without a client certificate of a current member (mutual TLS).</summary>
+    public const string PeerNotAuthenticated = Prefix + "peer-not-authenticated";
     public const string NotLeader = Prefix + "not-leader";
     public const string ClusterMismatch = Prefix + "cluster-mismatch";
     public const string MemberNotFound = Prefix + "member-not-found";

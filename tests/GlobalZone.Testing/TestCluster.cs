@@ -61,7 +61,11 @@ public sealed class TestCluster : IAsyncDisposable
     {
         if (!clients.TryGetValue(member.Id, out var client))
         {
-            client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromSeconds(20) })
+            // Trusts the cluster's CA when it runs with TLS.
+            var handler = Cluster.CreateHandler();
+            handler.AllowAutoRedirect = false;
+            handler.PooledConnectionLifetime = TimeSpan.FromSeconds(20);
+            client = new HttpClient(handler)
             {
                 BaseAddress = new Uri(member.Url),
                 Timeout = TimeSpan.FromSeconds(15),

@@ -11,7 +11,7 @@ internal static class CatchUpReporter
 {
     public static async Task RunAsync(GzHttp http, Uri leader, string newcomerUrl, TextWriter output, CancellationToken token)
     {
-        using var newcomer = new HttpClient { BaseAddress = new Uri(newcomerUrl), Timeout = TimeSpan.FromSeconds(2) };
+        using var newcomer = new HttpClient(GzHttp.CreateHandler(1)) { BaseAddress = new Uri(newcomerUrl), Timeout = TimeSpan.FromSeconds(2) };
         try
         {
             // The first line at once (an operator sees where the newcomer starts), then one every couple of seconds.

@@ -35,18 +35,32 @@ internal static class LocalClusterCommand
                 result.AddError(e.Message);
             }
         });
-        var command = new Command("local", "Run a local three-site GlobalZone cluster until Ctrl-C") { layout, data, basePort, logFormat, wan };
+        var tls = new Option<bool>("--tls")
+        {
+            Description = "https with mutual TLS between members: a CA and member certificates are made in DATA/tls (kept across runs)",
+        };
+        var command = new Command("local", "Run a local three-site GlobalZone cluster until Ctrl-C") { layout, data, basePort, logFormat, wan, tls };
         command.SetAction((result, token) => RunAsync(
             result.GetValue(layout)!, result.GetValue(data)!, result.GetValue(basePort), result.GetValue(logFormat) == "json",
-            result.GetResult(wan) is not null ? result.GetValue(wan) ?? "" : null, token));
+            result.GetResult(wan) is not null ? result.GetValue(wan) ?? "" : null, result.GetValue(tls), token));
         return command;
     }
 
-    private static async Task<int> RunAsync(string layoutText, string dataDirectory, int basePort, bool jsonLogs, string? wanSpec, CancellationToken token)
+    private static async Task<int> RunAsync(string layoutText, string dataDirectory, int basePort, bool jsonLogs, string? wanSpec, bool tls, CancellationToken token)
     {
         var layout = ClusterLayout.Parse(layoutText, basePort);
         var root = Path.GetFullPath(dataDirectory);
-        var settings = new ClusterSettings { RootDirectory = root, LogFormat = jsonLogs ? "json" : null };
+        // The membership kept in the data folders names the members by URL, http:// or https://: a folder made one way
+        // cannot be run the other way.
+        var madeWithTls = Directory.Exists(Path.Combine(root, "tls"));
+        var hasData = layout.Members.Any(m => Directory.Exists(Path.Combine(root, m.Id, "data")));
+        if (hasData && madeWithTls != tls)
+        {
+            Console.Error.WriteLine($"{root} holds a cluster made {(madeWithTls ? "with" : "without")} --tls; run it the same way or use another --data folder.");
+            return 2;
+        }
+
+        var settings = new ClusterSettings { RootDirectory = root, LogFormat = jsonLogs ? "json" : null, Tls = tls };
         if (wanSpec is not null)
         {
             var sites = layout.Members.Select(m => m.Site).Distinct().ToList();
@@ -72,7 +86,10 @@ internal static class LocalClusterCommand
             try
             {
                 var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token: token);
-                Console.WriteLine($"Leader: {leader.Id} ({leader.Url}). Try: curl -XPUT {cluster.Voters.First().Url}/v1/kv/hello -d '\"world\"'");
+                var ca = cluster.Certificates is { } certificates ? $" --cacert {certificates.CaCertFile}" : "";
+                Console.WriteLine($"Leader: {leader.Id} ({leader.Url}). Try: curl{ca} -XPUT {cluster.Voters.First().Url}/v1/kv/hello -d '\"world\"'");
+                if (ca.Length > 0)
+                    Console.WriteLine($"      or: gz{ca} --endpoints {string.Join(',', cluster.Voters.Select(v => v.Url))} status");
             }
             catch (TimeoutException e)
             {

@@ -28,7 +28,7 @@ internal sealed class GzHttp : IDisposable
 
     /// <summary>
     /// HTTP/1.1 keep-alive connections, as many per member as there are concurrent callers (the benchmark's clients
-    /// must not queue behind each other in the handler), no proxy, no redirects.
+    /// must not queue behind each other in the handler), no proxy, no redirects; TLS as <see cref="GzTls"/> says.
     /// </summary>
     public static SocketsHttpHandler CreateHandler(int maxConnectionsPerServer) => new()
     {
@@ -39,6 +39,7 @@ internal sealed class GzHttp : IDisposable
         AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.None,
         ConnectTimeout = TimeSpan.FromSeconds(3),
+        SslOptions = GzTls.ClientOptions(),
     };
 
     /// <summary>

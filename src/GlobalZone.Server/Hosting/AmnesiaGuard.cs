@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
 using GlobalZone.Consensus;
+using GlobalZone.Consensus.Tls;
 using GlobalZone.Contracts;
 using GlobalZone.Storage.DataFolder;
 
@@ -36,14 +37,14 @@ internal sealed partial class AmnesiaGuard
     /// Decides at start, before the data folder is touched: an empty folder of a member that is not joining, whose peers
     /// report a commit index above 0, is guarded.
     /// </summary>
-    public static AmnesiaGuard Probe(NodeOptions options, ILogger logger)
+    public static AmnesiaGuard Probe(NodeOptions options, MemberCertificates? certificates, ILogger logger)
     {
         var emptyStart = !File.Exists(DataFolderFormat.PathIn(options.DataDirectory))
             && (!Directory.Exists(options.DataDirectory) || !Directory.EnumerateFileSystemEntries(options.DataDirectory).Any());
         if (!emptyStart || options.Join)
             return new AmnesiaGuard(0, logger);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(new SocketsHttpHandler { SslOptions = certificates?.PeerClientOptions() ?? new() }) { Timeout = TimeSpan.FromSeconds(2) };
         var reports = options.Members
             .Where(m => m.Id != options.MemberId)
             .Select(async peer =>

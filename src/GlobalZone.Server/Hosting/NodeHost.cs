@@ -10,7 +10,8 @@ namespace GlobalZone.Server.Hosting;
 
 /// <summary>
 /// Builds a GlobalZone member: configuration, logging, FASTER state, the DotNext Raft member and the HTTP API,
-/// all on one Kestrel listener (Raft traffic and clients share the member's URL).
+/// all on one Kestrel listener (Raft traffic and clients share the member's URL; https with mutual TLS between members
+/// when <c>GlobalZone:Tls</c> is set, see <see cref="TlsListener"/>).
 /// </summary>
 public static class NodeHost
 {
@@ -33,15 +34,25 @@ public static class NodeHost
         builder.Services.AddSerilog(logger, dispose: true);
         using var bootstrapLoggers = new SerilogLoggerFactory(logger);
 
+        var certificates = TlsListener.Load(options, bootstrapLoggers);
+        if (certificates is not null)
+        {
+            builder.Services.AddSingleton(certificates);
+            // The slim builder leaves https out unless asked for.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.UseUrls(self.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            if (certificates is not null)
+                kestrel.UseMemberCertificates(certificates);
             // Leave room for the largest value plus JSON overhead; the API enforces the real limit itself. The Raft route
             // lifts it (see RaftBodyLimit); an InstallSnapshot call carries only a descriptor anyway.
             kestrel.Limits.MaxRequestBodySize = options.MaxValueBytes + (64L << 10) + (16L << 20);
         });
         // Before anything writes to the data folder: whether it is empty is what the guard looks at.
-        var amnesia = AmnesiaGuard.Probe(options, bootstrapLoggers.CreateLogger(typeof(AmnesiaGuard).FullName!));
+        var amnesia = AmnesiaGuard.Probe(options, certificates, bootstrapLoggers.CreateLogger(typeof(AmnesiaGuard).FullName!));
         try
         {
             ClusterIdentityCheck.Ensure(options);
@@ -56,6 +67,7 @@ public static class NodeHost
         builder.AddGlobalZoneMetrics();
 
         var app = builder.Build();
+        app.UsePeerAuthentication();
         app.UseClusterNameGuard();
         amnesia.Apply(app);
         app.UseUnlimitedRaftBodies();

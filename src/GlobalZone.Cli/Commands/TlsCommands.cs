@@ -1,0 +1,69 @@
+using System.CommandLine;
+using GlobalZone.ClusterRunner.Tls;
+
+namespace GlobalZone.Cli.Commands;
+
+/// <summary>
+/// <c>gz tls make-ca</c> and <c>gz tls make-member</c>: a cluster CA and member certificates as PEM files, made with
+/// .NET alone (no openssl), in the form members check (<c>gz-member://CLUSTER/ID</c> plus the member's host names).
+/// </summary>
+internal static class TlsCommands
+{
+    public static Command Create()
+    {
+        var command = new Command("tls", "Make a cluster CA and member certificates (PEM) for GlobalZone:Tls");
+        command.Subcommands.Add(MakeCa());
+        command.Subcommands.Add(MakeMember());
+        return command;
+    }
+
+    private static Command MakeCa()
+    {
+        var cluster = new Option<string>("--cluster") { Description = "Cluster name (GlobalZone:ClusterName)", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for ca.crt and ca.key", DefaultValueFactory = _ => "tls" };
+        var days = new Option<int>("--days") { Description = "Validity in days", DefaultValueFactory = _ => (int)CertificateMaker.DefaultCaValidity.TotalDays };
+        var command = new Command("make-ca", "Make a cluster CA: OUT/ca.crt (give to every member and client) and OUT/ca.key (keep offline)") { cluster, output, days };
+        command.SetAction(result => CliOptions.RunAsync(() =>
+        {
+            var folder = result.GetValue(output)!;
+            var cert = Path.Combine(folder, "ca.crt");
+            var key = Path.Combine(folder, "ca.key");
+            if (File.Exists(cert) || File.Exists(key))
+                throw new Http.GzException($"{cert} or {key} already exists; not overwritten.");
+            CertificateMaker.MakeCa(result.GetValue(cluster)!, cert, key, TimeSpan.FromDays(result.GetValue(days)));
+            Console.WriteLine($"CA: {Path.GetFullPath(cert)}  key: {Path.GetFullPath(key)} (mode 600)");
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static Command MakeMember()
+    {
+        var cluster = new Option<string>("--cluster") { Description = "Cluster name (GlobalZone:ClusterName)", Required = true };
+        var id = new Option<string>("--id") { Description = "Member id (GlobalZone:MemberId)", Required = true };
+        var hosts = new Option<string>("--hosts") { Description = "Comma-separated host names and IP addresses in the member's URL", Required = true };
+        var ca = new Option<string>("--ca") { Description = "Folder holding ca.crt and ca.key", DefaultValueFactory = _ => "tls" };
+        var output = new Option<string?>("--out") { Description = "Folder for ID.crt and ID.key (default: the CA folder)" };
+        var days = new Option<int>("--days") { Description = "Validity in days", DefaultValueFactory = _ => (int)CertificateMaker.DefaultMemberValidity.TotalDays };
+        var command = new Command("make-member", "Make a member certificate (TLS server and client) signed by the cluster CA") { cluster, id, hosts, ca, output, days };
+        command.SetAction(result => CliOptions.RunAsync(() =>
+        {
+            var caFolder = result.GetValue(ca)!;
+            var folder = result.GetValue(output) ?? caFolder;
+            var member = result.GetValue(id)!;
+            var names = result.GetValue(hosts)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names.Length == 0)
+                throw new Http.GzException("--hosts needs at least one host name or IP address.");
+            var caCert = Path.Combine(caFolder, "ca.crt");
+            var caKey = Path.Combine(caFolder, "ca.key");
+            if (!File.Exists(caCert) || !File.Exists(caKey))
+                throw new Http.GzException($"{caCert} and {caKey} are needed (gz tls make-ca).");
+            var cert = Path.Combine(folder, member + ".crt");
+            var key = Path.Combine(folder, member + ".key");
+            CertificateMaker.MakeMember(caCert, caKey, result.GetValue(cluster)!, member, names, cert, key, TimeSpan.FromDays(result.GetValue(days)));
+            Console.WriteLine($"Member {member}: {Path.GetFullPath(cert)}  key: {Path.GetFullPath(key)} (mode 600)");
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+}

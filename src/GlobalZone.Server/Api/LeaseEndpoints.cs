@@ -4,6 +4,7 @@ using GlobalZone.Consensus;
 using GlobalZone.Contracts;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
+using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -20,7 +21,8 @@ internal static class LeaseEndpoints
 
     public static void MapLeaseApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/leases");
+        // A lease has no key of its own; it is for writing keys, so write access somewhere is what it takes.
+        var group = app.MapGroup("/v1/leases").RequireWrite();
         group.MapPost("", (HttpContext context) => GrantAsync(context));
         group.MapGet("", (HttpContext context) => ListAsync(context));
         group.MapGet("/{id}", (HttpContext context) => GetAsync(context));

@@ -5,6 +5,7 @@ using GlobalZone.Cli.Commands;
 var root = new RootCommand("gz: run and operate GlobalZone clusters (members from --endpoints or GZ_ENDPOINTS)")
 {
     CliOptions.Endpoints,
+    CliAuth.User,
     LocalClusterCommand.Create(),
     StatusCommand.Create(),
     KeyValueCommands.Create(),
@@ -15,6 +16,9 @@ var root = new RootCommand("gz: run and operate GlobalZone clusters (members fro
     BenchCommand.Create(),
     BackupCommands.Create(),
     HealthCommand.Create(),
+    UserCommands.Create(),
+    RoleCommands.Create(),
+    AuthCommands.Create(),
 };
 
 // Ctrl-C cancels the running command's token; give it time to stop members cleanly instead of exiting at once.

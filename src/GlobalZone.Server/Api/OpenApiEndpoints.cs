@@ -16,7 +16,7 @@ internal static class OpenApiEndpoints
         {
             context.Response.ContentType = "application/json";
             return context.Response.Body.WriteAsync(document, context.RequestAborted).AsTask();
-        });
+        }).AllowAnonymous();
     }
 
     private static byte[] Load()

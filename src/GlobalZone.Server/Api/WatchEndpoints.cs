@@ -107,7 +107,9 @@ internal static class WatchEndpoints
                 var batch = await feed.ReadAsync(next, BatchRevisions, token);
                 foreach (var (revision, events) in batch)
                 {
-                    var matching = events.Where(e => filter.Matches(e.Record.Key)).ToList();
+                    // Checked per change against the roles as they are now, not only when the stream opened: a read
+                    // permission revoked (or a user deleted) mid-stream stops deliveries at once.
+                    var matching = events.Where(e => filter.Matches(e.Record.Key) && KeyPermissions.Allows(context, e.Record.Key, StateMachine.Auth.KeyAccess.Read)).ToList();
                     if (matching.Count > 0)
                         await WriteRevisionAsync(response, revision, matching, token);
                     next = revision + 1;

@@ -81,6 +81,7 @@ public static class NodeHost
         app.MapAuthApi();
         app.MapGlobalZoneMetrics();
         app.MapTestingApi();
+        app.MapRouteTable();
         return app;
     }
 

@@ -34,7 +34,8 @@ internal sealed class BearerTokenSource(Func<HttpClient> http, GlobalZoneClientO
     /// <summary>Forgets the token the cluster just refused (auth re-enabled, user re-created), so the next attempt signs in again.</summary>
     public void Invalidate(string? refused)
     {
-        if (refused is not null && refused == Volatile.Read(ref token))
+        // Null too: a request sent without a token (auth was off) was refused, so auth is on now.
+        if (refused == Volatile.Read(ref token))
             renewAt = DateTimeOffset.MinValue;
     }
 

@@ -120,6 +120,12 @@ public sealed class AuthTests(AuthCluster fixture, ITestOutputHelper output) : I
         Assert.Equal(403, (await AsAsync(client, writer, "POST", "/v1/locks/ops/lock", $"{{\"lease\":{leaseId}}}")).Code);
         var rootLease = (await AsAsync(client, root, "POST", "/v1/leases", "{\"ttl\":30}")).Body.GetProperty("id").GetInt64();
         Assert.Equal(200, (await AsAsync(client, root, "POST", "/v1/locks/ops/lock", $"{{\"lease\":{rootLease}}}")).Code);
+        Assert.Equal(200, (await AsAsync(client, root, "PUT", $"/v1/kv/ops/leased?lease={rootLease}", "1")).Code);
+        // Revoking root's lease would delete ops/leased and release ops/lock: not for a writer of app/ only.
+        Assert.Equal(403, (await AsAsync(client, writer, "DELETE", $"/v1/leases/{rootLease}")).Code);
+        Assert.Equal(200, (await AsAsync(client, root, "GET", "/v1/kv/ops/leased")).Code);
+        Assert.DoesNotContain("ops/leased", (await AsAsync(client, writer, "GET", $"/v1/leases/{rootLease}?keys")).Text);
+        Assert.Contains("ops/leased", (await AsAsync(client, root, "GET", $"/v1/leases/{rootLease}?keys")).Text);
         Assert.Equal(200, (await AsAsync(client, reader, "GET", "/v1/locks/app/lock")).Code);
         Assert.Equal(403, (await AsAsync(client, reader, "GET", "/v1/locks/ops/lock")).Code);
         var listed = await AsAsync(client, reader, "GET", "/v1/locks");

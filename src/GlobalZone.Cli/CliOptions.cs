@@ -43,7 +43,7 @@ internal static class CliOptions
         return list;
     }
 
-    public static GzHttp CreateHttp(ParseResult result, TimeSpan? timeout = null) => new(ResolveEndpoints(result), timeout);
+    public static GzHttp CreateHttp(ParseResult result, TimeSpan? timeout = null) => new(ResolveEndpoints(result), timeout, credentials: CliAuth.Resolve(result));
 
     /// <summary>Runs a command body, turning a <see cref="GzException"/> into one line on stderr and its exit code.</summary>
     public static async Task<int> RunAsync(Func<Task<int>> body)

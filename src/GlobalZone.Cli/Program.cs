@@ -9,6 +9,7 @@ var root = new RootCommand("gz: run and operate GlobalZone clusters (members fro
     GzTls.CaCert,
     GzTls.Cert,
     GzTls.Key,
+    CliAuth.User,
     LocalClusterCommand.Create(),
     StatusCommand.Create(),
     KeyValueCommands.Create(),
@@ -20,6 +21,9 @@ var root = new RootCommand("gz: run and operate GlobalZone clusters (members fro
     BackupCommands.Create(),
     HealthCommand.Create(),
     TlsCommands.Create(),
+    UserCommands.Create(),
+    RoleCommands.Create(),
+    AuthCommands.Create(),
 };
 
 // Ctrl-C cancels the running command's token; give it time to stop members cleanly instead of exiting at once.

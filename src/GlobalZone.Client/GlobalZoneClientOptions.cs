@@ -81,6 +81,21 @@ public sealed class GlobalZoneClientOptions
     /// <summary>PEM private key of <see cref="ClientCertificateFile"/> (null: the key is in the certificate file).</summary>
     public string? ClientKeyFile { get; set; }
 
+    /// <summary>
+    /// A user to sign in as when the cluster has auth enabled (with <see cref="Password"/>): the client exchanges them for
+    /// a bearer token and fetches a new one before it expires. Null: no sign-in (or <see cref="Token"/>).
+    /// </summary>
+    public string? Username { get; set; }
+
+    /// <summary>The password of <see cref="Username"/>.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// A fixed bearer token (from <c>POST /v1/auth/token</c>) sent with every request instead of signing in; it is not
+    /// renewed, so it stops working when it expires. Not together with <see cref="Username"/>.
+    /// </summary>
+    public string? Token { get; set; }
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A setting is missing or out of range.</exception>
     public void Validate()
@@ -116,6 +131,10 @@ public sealed class GlobalZoneClientOptions
             throw new ArgumentException("GlobalZoneClientOptions.MaxRetryAfter must not be negative.");
         if (LockLeaseTtl < TimeSpan.FromSeconds(1))
             throw new ArgumentException("GlobalZoneClientOptions.LockLeaseTtl must be at least 1 s (the server's minimum lease TTL).");
+        if (Username is not null && Token is not null)
+            throw new ArgumentException("GlobalZoneClientOptions: give Username (and Password) or Token, not both.");
+        if (Username is not null && string.IsNullOrEmpty(Password))
+            throw new ArgumentException("GlobalZoneClientOptions.Password is required with Username.");
         if (LockWaitSlice > TimeSpan.FromSeconds(300))
             throw new ArgumentException("GlobalZoneClientOptions.LockWaitSlice must be at most 300 s (the server's longest lock wait).");
     }

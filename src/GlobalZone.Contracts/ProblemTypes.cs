@@ -54,4 +54,23 @@ public static class ProblemTypes
     /// grant passed to another lease, the lease ended): answered 409 instead of repeating the old success.
     /// </summary>
     public const string ReplaySuperseded = Prefix + "replay-superseded";
+
+    // Users and roles (README "Security: users and roles").
+    /// <summary>401: no token, or a token that is invalid, expired, or names a user that no longer exists.</summary>
+    public const string Unauthenticated = Prefix + "unauthenticated";
+
+    /// <summary>403: the user's roles do not grant what the request needs.</summary>
+    public const string PermissionDenied = Prefix + "permission-denied";
+
+    /// <summary>401 from <c>POST /v1/auth/token</c>: unknown user or wrong password (not told apart).</summary>
+    public const string InvalidCredentials = Prefix + "invalid-credentials";
+
+    /// <summary>409 from <c>POST /v1/auth/token</c> while auth is off: no token is needed (or issued).</summary>
+    public const string AuthNotEnabled = Prefix + "auth-not-enabled";
+
+    public const string UserNotFound = Prefix + "user-not-found";
+    public const string RoleNotFound = Prefix + "role-not-found";
+
+    /// <summary>409: a user or role exists already, or the change would lock the operator out (root).</summary>
+    public const string AuthConflict = Prefix + "auth-conflict";
 }

@@ -98,9 +98,15 @@ public sealed partial class KeyValueStateMachine : IDisposable
             case StorageKeys.MemberPrefix:
                 IndexMember(value);
                 break;
+            case StorageKeys.AuthUserPrefix:
+            case StorageKeys.AuthRolePrefix:
+                IndexAuthRecord(storageKey, value);
+                break;
             default:
                 if (storageKey == StorageKeys.Counters)
                     LoadCounters(value);
+                else if (storageKey == StorageKeys.AuthSettings)
+                    IndexAuthRecord(storageKey, value);
                 break;
         }
     }
@@ -113,6 +119,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
         scannedWaiters.Clear();
         idempotencyByTime.Clear();
         memberDescriptions = memberDescriptions.Clear();
+        auth = global::GlobalZone.StateMachine.Auth.AuthState.Empty;
     }
 
     /// <summary>Raised on the applier after each revision, outside the lock. Handlers must not block.</summary>
@@ -266,6 +273,7 @@ public sealed partial class KeyValueStateMachine : IDisposable
             LockReleaseCommand release => ApplyLockRelease(index, release),
             IdempotencyCompactCommand compact => ApplyIdempotencyCompact(compact),
             MemberDescribeCommand describe => ApplyMemberDescribe(describe),
+            AuthCommand authCommand => ApplyAuth(authCommand),
             _ => CommandResult.Rejected(revision, "unknown or malformed command"),
         };
     }

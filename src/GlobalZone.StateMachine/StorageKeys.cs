@@ -22,6 +22,15 @@ internal static class StorageKeys
     /// <summary>A member added after the group formed, by its URL's authority.</summary>
     public const char MemberPrefix = 'n';
 
+    /// <summary>A user (see <see cref="GlobalZone.StateMachine.Auth.AuthUser"/>), by name.</summary>
+    public const char AuthUserPrefix = 'u';
+
+    /// <summary>A role (see <see cref="GlobalZone.StateMachine.Auth.AuthRole"/>), by name.</summary>
+    public const char AuthRolePrefix = 'r';
+
+    /// <summary>Whether auth is on, and the token secret (see <see cref="GlobalZone.StateMachine.Auth.AuthSettings"/>).</summary>
+    public const string AuthSettings = "a";
+
     /// <summary>The counters (next lease id, last fencing token). Part of snapshots, unlike the meta record.</summary>
     public const string Counters = "c";
 
@@ -38,6 +47,10 @@ internal static class StorageKeys
     public static string ForIdempotencyKey(string key) => string.Concat("i", key);
 
     public static string ForMember(string authority) => string.Concat("n", authority);
+
+    public static string ForAuthUser(string name) => string.Concat("u", name);
+
+    public static string ForAuthRole(string name) => string.Concat("r", name);
 
     public static char KindOf(string storageKey) => storageKey.Length > 0 ? storageKey[0] : '\0';
 }

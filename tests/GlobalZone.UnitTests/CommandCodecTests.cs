@@ -36,6 +36,8 @@ public sealed class CommandCodecTests
         new IdempotencyCompactCommand(1_700_000_000_000),
         new MemberDescribeCommand(new MemberDescription("dc1-z", "http://10.0.0.9:7101", "dc1", "voter")),
         TxnCommand.Put("k", [1]) with { Fence = new Fence("L", 5), IdempotencyKey = "x" },
+        new AuthCommand(AuthOperation.RoleGrantPermission, "app", "app/ä", Access: GlobalZone.StateMachine.Auth.KeyAccess.ReadWrite),
+        new AuthCommand(AuthOperation.Enable, "auth", Data: [1, 2, 3]),
     ];
 
     [Theory]

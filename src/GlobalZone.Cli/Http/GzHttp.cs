@@ -14,12 +14,15 @@ internal sealed class GzHttp : IDisposable
 {
     private readonly HttpClient http;
 
-    public GzHttp(IReadOnlyList<Uri> endpoints, TimeSpan? timeout = null, int maxConnectionsPerServer = 8)
+    public GzHttp(IReadOnlyList<Uri> endpoints, TimeSpan? timeout = null, int maxConnectionsPerServer = 8, (string User, string Password)? credentials = null)
     {
         if (endpoints.Count == 0)
             throw new GzException("No endpoints: pass --endpoints or set GZ_ENDPOINTS.");
         Endpoints = endpoints;
-        http = new HttpClient(CreateHandler(maxConnectionsPerServer)) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        HttpMessageHandler handler = CreateHandler(maxConnectionsPerServer);
+        if (credentials is { } signIn)
+            handler = new BearerTokenHandler(signIn.User, signIn.Password, handler);
+        http = new HttpClient(handler) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
     }
 
     public IReadOnlyList<Uri> Endpoints { get; }

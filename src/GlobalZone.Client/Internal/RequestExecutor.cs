@@ -35,7 +35,11 @@ internal sealed partial class RequestExecutor
         this.logger = logger;
         this.time = time;
         DefaultLimits = new RetryLimits(options.MaxAttempts, options.RetryBudget);
+        Credentials = new BearerTokenSource(http, options, time);
     }
+
+    /// <summary>Signs every request in (see <see cref="GlobalZoneClientOptions.Username"/>).</summary>
+    public BearerTokenSource Credentials { get; }
 
     public ClusterTopology Topology { get; }
 
@@ -68,6 +72,8 @@ internal sealed partial class RequestExecutor
         var lastStatus = HttpStatusCode.ServiceUnavailable;
         ProblemDetailsBody? lastProblem = null;
         TimeSpan? pause = null;
+        var signedInAgain = false;
+        string? sentToken = null;
         while (true)
         {
             token.ThrowIfCancellationRequested();
@@ -103,6 +109,8 @@ internal sealed partial class RequestExecutor
                 try
                 {
                     using var request = build(target);
+                    await Credentials.AuthorizeAsync(request, target, attempt.Token).ConfigureAwait(false);
+                    sentToken = request.Headers.Authorization?.Parameter;
                     response = await http().SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, attempt.Token)
                         .ConfigureAwait(false);
                 }
@@ -124,6 +132,16 @@ internal sealed partial class RequestExecutor
             }
 
             Topology.MarkReachable(target);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && Credentials.CanRenew && !signedInAgain)
+            {
+                // The token was refused (auth re-enabled with a new secret, clock skew at expiry): sign in once more.
+                signedInAgain = true;
+                Credentials.Invalidate(sentToken);
+                response.Dispose();
+                tried.Remove(target);
+                continue;
+            }
+
             if (response.Headers.TryGetValues(HeaderNames.Leader, out var leaders) && Topology.ObserveLeader(leaders.FirstOrDefault()))
                 RequestRefresh();
             switch (response.StatusCode)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -18,7 +19,7 @@ internal static partial class BackupEndpoints
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
     public static void MapBackupApi(this IEndpointRouteBuilder app)
-        => app.MapGet("/v1/backup", (HttpContext context) => BackupAsync(context));
+        => app.MapGet("/v1/backup", (HttpContext context) => BackupAsync(context)).RequireAdmin();
 
     private static async Task BackupAsync(HttpContext context)
     {

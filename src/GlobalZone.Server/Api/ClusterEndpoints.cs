@@ -10,7 +10,9 @@ internal static class ClusterEndpoints
 {
     public static void MapClusterApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/cluster", (HttpContext context) => StatusAsync(context));
+        // Public: clients discover members and the leader here before they can authenticate (redirects name the
+        // leader anyway); it holds no keys. Health probes are public as everywhere.
+        app.MapGet("/v1/cluster", (HttpContext context) => StatusAsync(context)).AllowAnonymous();
         app.MapGet("/healthz", (HttpContext context) => KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();

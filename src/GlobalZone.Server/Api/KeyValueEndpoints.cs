@@ -6,6 +6,7 @@ using GlobalZone.Server.Watching;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
 using Microsoft.Extensions.Primitives;
+using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -22,9 +23,10 @@ internal static class KeyValueEndpoints
     public static void MapKeyValueApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/kv");
-        group.MapGet("/{**key}", (HttpContext context) => GetAsync(context));
-        group.MapPut("/{**key}", (HttpContext context) => PutAsync(context));
-        group.MapDelete("/{**key}", (HttpContext context) => DeleteAsync(context));
+        // The key, or with ?prefix the prefix, is the route's key: one grant must cover it.
+        group.MapGet("/{**key}", (HttpContext context) => GetAsync(context)).RequireRead(KeyScope.RouteKey);
+        group.MapPut("/{**key}", (HttpContext context) => PutAsync(context)).RequireWrite(KeyScope.RouteKey);
+        group.MapDelete("/{**key}", (HttpContext context) => DeleteAsync(context)).RequireWrite(KeyScope.RouteKey);
     }
 
     private static async Task GetAsync(HttpContext context)

@@ -4,6 +4,8 @@ using GlobalZone.Consensus;
 using GlobalZone.Contracts;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
+using GlobalZone.Server.Auth;
+using GlobalZone.StateMachine.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -20,7 +22,8 @@ internal static class LeaseEndpoints
 
     public static void MapLeaseApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/leases");
+        // A lease has no key of its own; it is for writing keys, so write access somewhere is what it takes.
+        var group = app.MapGroup("/v1/leases").RequireWrite();
         group.MapPost("", (HttpContext context) => GrantAsync(context));
         group.MapGet("", (HttpContext context) => ListAsync(context));
         group.MapGet("/{id}", (HttpContext context) => GetAsync(context));
@@ -85,8 +88,9 @@ internal static class LeaseEndpoints
         }
 
         var info = Info(context, lease, fresh: false);
+        // Only the keys the caller may read are named (all of them while auth is off).
         if (context.Request.Query.ContainsKey("keys"))
-            info = info with { Keys = cluster.State.LeaseKeys(id) };
+            info = info with { Keys = cluster.State.LeaseKeys(id).Where(key => KeyPermissions.Allows(context, key, KeyAccess.Read)).ToList() };
         await WriteAsync(context, StatusCodes.Status200OK, info);
     }
 
@@ -115,6 +119,16 @@ internal static class LeaseEndpoints
         if (!IdempotencyHeader.TryRead(context, out var idempotencyKey, out var problem))
         {
             await Problems.BadRequest(context, ProblemTypes.BadRequest, problem!);
+            return;
+        }
+
+        // As etcd: revoking deletes the lease's keys and releases its locks, so the caller must be allowed to write
+        // every one of them. Checked against this member's state now; a key attached between this check and the
+        // revocation's apply is deleted with the rest (the same window etcd has between its check and its apply).
+        var touched = cluster.State.LeaseKeys(id).Concat(cluster.State.ListLocks("").Where(l => l.Holder?.Lease == id || l.Waiters.Any(w => w.Lease == id)).Select(l => l.Name));
+        if (touched.FirstOrDefault(key => !KeyPermissions.Allows(context, key, KeyAccess.Write)) is { } denied)
+        {
+            await KeyPermissions.DenyAsync(context, denied, KeyAccess.Write);
             return;
         }
 

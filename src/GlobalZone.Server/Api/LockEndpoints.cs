@@ -4,6 +4,7 @@ using GlobalZone.Consensus;
 using GlobalZone.Contracts;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
+using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -20,11 +21,12 @@ internal static class LockEndpoints
 
     public static void MapLockApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/locks", (HttpContext context) => ListAsync(context));
+        // A lock is checked as the key of its name: write to acquire or release, read to look.
+        app.MapGet("/v1/locks", (HttpContext context) => ListAsync(context)).RequireRead();
         var group = app.MapGroup("/v1/locks");
-        group.MapPost("/{**name}", (HttpContext context) => AcquireAsync(context));
-        group.MapDelete("/{**name}", (HttpContext context) => ReleaseAsync(context));
-        group.MapGet("/{**name}", (HttpContext context) => GetAsync(context));
+        group.MapPost("/{**name}", (HttpContext context) => AcquireAsync(context)).RequireWrite(KeyScope.LockName);
+        group.MapDelete("/{**name}", (HttpContext context) => ReleaseAsync(context)).RequireWrite(KeyScope.LockName);
+        group.MapGet("/{**name}", (HttpContext context) => GetAsync(context)).RequireRead(KeyScope.LockName);
     }
 
     private static async Task AcquireAsync(HttpContext context)
@@ -199,7 +201,9 @@ internal static class LockEndpoints
 
         if (!await ReadConsistency.PrepareAsync(context, cluster))
             return;
-        var locks = cluster.State.ListLocks(prefix).Select(l => LockJson.Info(l)!).ToList();
+        // Only the locks whose names the caller may read are listed (all of them while auth is off).
+        var locks = cluster.State.ListLocks(prefix).Where(l => KeyPermissions.Allows(context, l.Name, StateMachine.Auth.KeyAccess.Read))
+            .Select(l => LockJson.Info(l)!).ToList();
         await KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK,
             writer => JsonSerializer.Serialize(writer, new LockList { Locks = locks }, ContractsJsonContext.Default.LockList));
     }

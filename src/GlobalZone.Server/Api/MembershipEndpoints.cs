@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -13,9 +14,9 @@ internal static class MembershipEndpoints
 {
     public static void MapMembershipApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/members", (HttpContext context) => ListAsync(context));
-        app.MapPost("/v1/members", (HttpContext context) => AddAsync(context));
-        app.MapDelete("/v1/members/{id}", (HttpContext context, string id) => RemoveAsync(context, id));
+        app.MapGet("/v1/members", (HttpContext context) => ListAsync(context)).RequireAdmin();
+        app.MapPost("/v1/members", (HttpContext context) => AddAsync(context)).RequireAdmin();
+        app.MapDelete("/v1/members/{id}", (HttpContext context, string id) => RemoveAsync(context, id)).RequireAdmin();
     }
 
     private static Task ListAsync(HttpContext context)

@@ -11,11 +11,12 @@ internal static class OpenApiEndpoints
     public static void MapOpenApiDocument(this IEndpointRouteBuilder app)
     {
         var document = Load();
+        // Public: the API's description, the same for every cluster, no data.
         app.MapGet("/v1/openapi.json", (HttpContext context) =>
         {
             context.Response.ContentType = "application/json";
             return context.Response.Body.WriteAsync(document, context.RequestAborted).AsTask();
-        });
+        }).AllowAnonymous();
     }
 
     private static byte[] Load()

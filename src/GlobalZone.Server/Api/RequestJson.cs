@@ -96,4 +96,9 @@ internal static class RequestJson
 [JsonSerializable(typeof(LeaseGrantRequest))]
 [JsonSerializable(typeof(LockAcquireRequest))]
 [JsonSerializable(typeof(MemberAddRequest))]
+[JsonSerializable(typeof(AuthTokenRequest))]
+[JsonSerializable(typeof(UserAddRequest))]
+[JsonSerializable(typeof(PasswordChangeRequest))]
+[JsonSerializable(typeof(RoleAddRequest))]
+[JsonSerializable(typeof(Permission))]
 internal sealed partial class RequestJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using System.Globalization;
 using DotNext.Net.Cluster.Consensus.Raft.Extensions;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -20,8 +21,8 @@ internal static class StandbyEndpoints
 
     public static void MapStandbyApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/cluster/standby", (HttpContext context) => EnterAsync(context));
-        app.MapDelete("/v1/cluster/standby", (HttpContext context) => LeaveAsync(context));
+        app.MapPost("/v1/cluster/standby", (HttpContext context) => EnterAsync(context)).RequireAdmin();
+        app.MapDelete("/v1/cluster/standby", (HttpContext context) => LeaveAsync(context)).RequireAdmin();
     }
 
     private static async Task EnterAsync(HttpContext context)

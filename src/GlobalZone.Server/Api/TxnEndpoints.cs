@@ -4,6 +4,8 @@ using GlobalZone.Consensus;
 using GlobalZone.Contracts;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
+using GlobalZone.Server.Auth;
+using GlobalZone.StateMachine.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -15,7 +17,7 @@ namespace GlobalZone.Server.Api;
 internal static class TxnEndpoints
 {
     public static void MapTxnApi(this IEndpointRouteBuilder app)
-        => app.MapPost("/v1/txn", (HttpContext context) => TxnAsync(context));
+        => app.MapPost("/v1/txn", (HttpContext context) => TxnAsync(context)).RequireAnyGrant();
 
     private static async Task TxnAsync(HttpContext context)
     {
@@ -36,6 +38,12 @@ internal static class TxnEndpoints
             return;
         }
 
+        if (FirstDenied(context, command!) is { } denied)
+        {
+            await KeyPermissions.DenyAsync(context, denied.Key, denied.Access);
+            return;
+        }
+
         var result = await cluster.ProposeAsync(command! with { Fence = fence, IdempotencyKey = idempotencyKey }, LocalApply.BeforeLocalReads, context.RequestAborted);
         if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
             return;
@@ -51,6 +59,28 @@ internal static class TxnEndpoints
             writer.WriteEndArray();
             writer.WriteEndObject();
         });
+    }
+
+    /// <summary>
+    /// The first key of the transaction its caller may not touch (compares and gets read, puts and deletes write),
+    /// whichever branch would run: which one does depends on state the caller may not be allowed to see.
+    /// </summary>
+    private static (string Key, KeyAccess Access)? FirstDenied(HttpContext context, TxnCommand command)
+    {
+        foreach (var compare in command.Compares)
+        {
+            if (!KeyPermissions.Allows(context, compare.Key, KeyAccess.Read))
+                return (compare.Key, KeyAccess.Read);
+        }
+
+        foreach (var op in command.Success.Concat(command.Failure))
+        {
+            var access = op.Kind == TxnOperationKind.Get ? KeyAccess.Read : KeyAccess.Write;
+            if (!KeyPermissions.Allows(context, op.Key, access))
+                return (op.Key, access);
+        }
+
+        return null;
     }
 
     private static void WriteOperation(Utf8JsonWriter writer, TxnOp request, OperationResult result)

@@ -4,6 +4,7 @@ using GlobalZone.Consensus;
 using GlobalZone.Contracts;
 using GlobalZone.Server.Watching;
 using GlobalZone.StateMachine;
+using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -22,8 +23,17 @@ internal static class WatchEndpoints
     public static void MapWatchApi(this IEndpointRouteBuilder app)
     {
         _ = app.ServiceProvider.GetRequiredService<RevisionFeed>();
-        app.MapGet("/v1/watch", (HttpContext context) => WatchAsync(context));
+        // Read on the whole watched key or prefix, so every change it can deliver is one the caller may read.
+        app.MapGet("/v1/watch", (HttpContext context) => WatchAsync(context)).RequireRead(WatchScope);
     }
+
+    private static readonly KeyScope WatchScope = new(context =>
+    {
+        var query = context.Request.Query;
+        var hasKey = query.TryGetValue("key", out var key);
+        var hasPrefix = query.TryGetValue("prefix", out var prefix);
+        return hasKey == hasPrefix ? null : hasKey ? key.ToString() : prefix.ToString();
+    });
 
     private static async Task WatchAsync(HttpContext context)
     {
@@ -97,7 +107,9 @@ internal static class WatchEndpoints
                 var batch = await feed.ReadAsync(next, BatchRevisions, token);
                 foreach (var (revision, events) in batch)
                 {
-                    var matching = events.Where(e => filter.Matches(e.Record.Key)).ToList();
+                    // Checked per change against the roles as they are now, not only when the stream opened: a read
+                    // permission revoked (or a user deleted) mid-stream stops deliveries at once.
+                    var matching = events.Where(e => filter.Matches(e.Record.Key) && KeyPermissions.Allows(context, e.Record.Key, StateMachine.Auth.KeyAccess.Read)).ToList();
                     if (matching.Count > 0)
                         await WriteRevisionAsync(response, revision, matching, token);
                     next = revision + 1;

@@ -2,6 +2,7 @@ using DotNext.Net.Cluster.Consensus.Raft.Http;
 using GlobalZone.Consensus;
 using GlobalZone.Consensus.Log;
 using GlobalZone.Server.Api;
+using GlobalZone.Server.Auth;
 using GlobalZone.Storage.Integrity;
 using Serilog;
 using Serilog.Extensions.Logging;
@@ -64,6 +65,7 @@ public static class NodeHost
         }
 
         builder.Services.AddClientApi();
+        builder.Services.AddGlobalZoneAuth(builder.Configuration);
         builder.AddGlobalZoneMetrics();
 
         var app = builder.Build();
@@ -77,6 +79,9 @@ public static class NodeHost
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();
         app.UseApplyFaultGuard();
+        // After the Raft handler (peers are not users) and the error handling (refusals are problem+json).
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapKeyValueApi();
         app.MapInternalApi();
         app.MapSnapshotTransfers();
@@ -85,8 +90,10 @@ public static class NodeHost
         app.MapBackupApi();
         app.MapStandbyApi();
         app.MapMembershipApi();
+        app.MapAuthApi();
         app.MapGlobalZoneMetrics();
         app.MapTestingApi();
+        app.MapRouteTable();
         return app;
     }
 

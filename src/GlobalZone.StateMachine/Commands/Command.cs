@@ -12,6 +12,7 @@ public enum CommandKind : byte
     LockRelease = 7,
     IdempotencyCompact = 8,
     MemberDescribe = 9,
+    Auth = 10,
 }
 
 /// <summary>

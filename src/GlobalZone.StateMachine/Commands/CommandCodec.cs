@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using GlobalZone.StateMachine.Auth;
 
 namespace GlobalZone.StateMachine.Commands;
 
@@ -69,6 +70,13 @@ public static class CommandCodec
                 WriteString(writer, describe.Member.Site);
                 WriteString(writer, describe.Member.Role);
                 break;
+            case AuthCommand auth:
+                WriteByte(writer, (byte)auth.Operation);
+                WriteString(writer, auth.Name);
+                WriteString(writer, auth.Target);
+                WriteBytes(writer, auth.Data);
+                WriteByte(writer, (byte)auth.Access);
+                break;
             default:
                 throw new ArgumentException($"No encoding for {command.GetType().Name}.", nameof(command));
         }
@@ -110,6 +118,8 @@ public static class CommandCodec
                 CommandKind.IdempotencyCompact => new IdempotencyCompactCommand(ReadInt64(ref reader)),
                 CommandKind.MemberDescribe => new MemberDescribeCommand(new MemberDescription(
                     ReadString(ref reader) ?? "", ReadString(ref reader) ?? "", ReadString(ref reader) ?? "", ReadString(ref reader) ?? "")),
+                CommandKind.Auth => new AuthCommand((AuthOperation)ReadByte(ref reader), ReadString(ref reader) ?? "", ReadString(ref reader), ReadBytes(ref reader),
+                    (KeyAccess)ReadByte(ref reader)),
                 _ => null,
             };
             return command is null ? null : command with { LeaderTimeMs = time, IdempotencyKey = idempotencyKey };

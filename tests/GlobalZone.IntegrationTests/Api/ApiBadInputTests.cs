@@ -169,6 +169,8 @@ public sealed class ApiBadInputTests(SmallLimitsCluster fixture, ITestOutputHelp
             ("/v1/leases/{id}/keepalive", "post"), ("/v1/locks", "get"), ("/v1/locks/{name}", "post"), ("/v1/locks/{name}", "delete"),
             ("/v1/locks/{name}", "get"), ("/v1/cluster", "get"), ("/v1/openapi.json", "get"),
             ("/v1/members", "get"), ("/v1/members", "post"), ("/v1/members/{id}", "delete"),
+            ("/v1/auth/token", "post"), ("/v1/auth/status", "get"), ("/v1/auth/enable", "post"), ("/v1/auth/users", "post"),
+            ("/v1/auth/users/{name}/roles/{role}", "put"), ("/v1/auth/roles/{name}/permissions", "post"),
         ];
         foreach (var (path, method) in routes)
         {

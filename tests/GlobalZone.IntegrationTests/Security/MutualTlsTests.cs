@@ -16,12 +16,13 @@ public sealed class MutualTlsTests(ITestOutputHelper output)
     [Fact]
     public async Task MemberOnlyRoutesRefuseEveryCertificateButACurrentMembers()
     {
-        await using var cluster = await TestCluster.StartAsync("mtls", "2+1+0", output, configure: TlsTestSettings.Apply);
+        await using var cluster = await TestCluster.StartAsync("mtls", "2+1+0", output,
+            configure: s => TlsTestSettings.Apply(s) with { Extra = new Dictionary<string, string> { [MemberOnlyRoutes.Setting.Key] = MemberOnlyRoutes.Setting.Value } });
         var leader = await cluster.WaitForLeaderAsync();
         var certificates = cluster.Cluster.Certificates!;
         var clusterName = cluster.Cluster.Settings.ClusterName;
         var scratch = Path.Combine(cluster.Cluster.Settings.RootDirectory, "other-certs");
-        var routes = await MemberOnlyRoutes.ListAsync();
+        var routes = await MemberOnlyRoutes.ListAsync(leader.Url, clusterName, certificates.CaCertFile, (certificates.MemberCertFile(leader.Id), certificates.MemberKeyFile(leader.Id)));
         output.WriteLine("member-only routes: " + string.Join(", ", routes.Select(r => $"{r.Method} {r.Path}")));
         Assert.Contains(routes, r => r.Path.StartsWith("/internal/v1/propose-batch", StringComparison.Ordinal));
         Assert.Contains(routes, r => r.Path.StartsWith("/internal/v1/snapshots/", StringComparison.Ordinal));

@@ -31,10 +31,9 @@ namespace GlobalZone.Consensus.Log;
 /// counts itself as having every entry up to <c>LastEntryIndex</c> the moment a replication round starts, and then
 /// calls <c>CommitAsync(median)</c> and awaits it inside its heartbeat loop. So the leader's append returns as soon as
 /// the entry is in memory and its flush has started, replication to the followers runs while the leader's own flush
-/// is in flight, and <c>CommitAsync</c> moves the commit index only as far as this member's own durable tail; the rest
-/// of the target follows when the flush completes (never awaited inside <c>CommitAsync</c>, which runs in DotNext's
-/// heartbeat loop: a slow disk must not delay heartbeats). So the leader counts itself only for entries on its disk,
-/// while a write costs max(leader flush, round trip + follower flush) rather than their sum. Flushes are group commits: one FasterLog
+/// is in flight, and <c>CommitAsync</c> moves the commit index only as far as this member's own durable tail (waiting
+/// for the flush when needed): the leader counts itself only for entries on its disk, while a write costs
+/// max(leader flush, round trip + follower flush) rather than their sum. Flushes are group commits: one FasterLog
 /// commit covers every append made meanwhile. A follower answers AppendEntries as soon as
 /// <c>AppendAsync(entries, index, skipCommitted)</c> returns, so that call returns only once its entries are durable.
 /// <c>ReadAsync</c> returns the snapshot as the first element (with its index) when the range starts at or below it,
@@ -75,7 +74,6 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     private long lastEntryIndex;   // written (in memory, maybe not yet on disk): what DotNext sees
     private long durableIndex;     // the last entry on disk; the commit index never passes it
     private long commitIndex;
-    private long commitTarget;     // the commit index DotNext asked for; reached as the durable tail gets there
     private long appliedIndex;
 
     // Term and vote, changed one at a time, each persisted before it takes effect.
@@ -277,7 +275,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
 
     public new ValueTask WaitForApplyAsync(long index, CancellationToken token = default) => WaitForAppliedAsync(index, token);
 
-    ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token) => CommitCoreAsync(endIndex);
+    ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token) => CommitCoreAsync(endIndex, token);
 
     ValueTask<TResult> IAuditTrail.ReadAsync<TResult>(ILogEntryConsumer<ILogEntry, TResult> reader, long startIndex, long endIndex, CancellationToken token)
         => ReadCoreAsync(reader, startIndex, endIndex, token);
@@ -424,9 +422,6 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                 Volatile.Write(ref lastEntryIndex, index - 1);
             if (durableIndex >= index)
                 Volatile.Write(ref durableIndex, index - 1);
-            // A target over dropped entries no longer means anything: the entries now at those indexes are others.
-            if (commitTarget >= index)
-                commitTarget = index - 1;
         }
 
         LogTruncated(index);
@@ -527,24 +522,9 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             }
 
             var durable = baseIndex + found + 1;
-            if (durable <= durableIndex)
-                return;
-            Volatile.Write(ref durableIndex, durable);
-            if (!AdvanceCommitIndex())
-                return;
+            if (durable > durableIndex)
+                Volatile.Write(ref durableIndex, durable);
         }
-
-        applyRequested.Set();
-    }
-
-    /// <summary>Moves the commit index towards <see cref="commitTarget"/>, as far as the durable tail; under the gate.</summary>
-    private bool AdvanceCommitIndex()
-    {
-        var reachable = Math.Min(commitTarget, durableIndex);
-        if (reachable <= commitIndex)
-            return false;
-        Volatile.Write(ref commitIndex, reachable);
-        return true;
     }
 
     /// <summary>One FasterLog commit at a time, covering everything enqueued when it starts.</summary>
@@ -613,34 +593,41 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
 
     /// <summary>
     /// Moves the commit index to <paramref name="endIndex"/>, never past this member's durable tail: the leader counted
-    /// itself for everything it had written when the round started, so what is not on its disk yet becomes committed
-    /// when its flush completes (<see cref="PublishDurable"/>). Never waits: DotNext calls this in its heartbeat loop.
+    /// itself for everything it had written when the round started, so it waits here for its own flush (usually done by
+    /// the time the followers have answered) before the entries count as committed and are applied.
     /// </summary>
-    private ValueTask<long> CommitCoreAsync(long endIndex)
+    private async ValueTask<long> CommitCoreAsync(long endIndex, CancellationToken token)
     {
         if (failure is { } e)
-            return ValueTask.FromException<long>(new InvalidOperationException("The Raft log stopped after a failure.", e));
-        long count, persistUpTo = -1, flushUpTo = -1;
+            throw new InvalidOperationException("The Raft log stopped after a failure.", e);
+        long target, waitFor = -1;
         lock (gate)
         {
-            var target = Math.Min(endIndex, lastEntryIndex);
-            if (target <= commitTarget && target <= commitIndex)
-                return ValueTask.FromResult(0L);
-            if (target > commitTarget)
-                commitTarget = target;
+            target = Math.Min(endIndex, lastEntryIndex);
+            if (target <= commitIndex)
+                return 0;
             if (target > durableIndex)
-                flushUpTo = slots[(int)(target - baseIndex - 1)].LastPartAddress;
-            var before = commitIndex;
-            AdvanceCommitIndex();
-            count = commitIndex - before;
-            if (acknowledgeBeforePersisting && commitIndex > baseIndex && count > 0)
-                persistUpTo = slots[(int)(commitIndex - baseIndex - 1)].LastPartAddress;
+                waitFor = slots[(int)(target - baseIndex - 1)].LastPartAddress;
         }
 
-        // Normally already asked for by the append; asking again costs nothing and covers a member that leads with
-        // entries it wrote as a follower and has not flushed yet.
-        if (flushUpTo >= 0)
-            RequestCommit(flushUpTo);
+        if (waitFor >= 0)
+        {
+            await WaitUntilCommittedAsync(waitFor, token).ConfigureAwait(false);
+            ThrowIfFailed();
+            PublishDurable(log.CommittedUntilAddress);
+        }
+
+        long count, persistUpTo = -1;
+        lock (gate)
+        {
+            target = Math.Min(target, durableIndex);
+            count = target - commitIndex;
+            if (count <= 0)
+                return 0;
+            Volatile.Write(ref commitIndex, target);
+            if (acknowledgeBeforePersisting && target > baseIndex)
+                persistUpTo = slots[(int)(target - baseIndex - 1)].LastPartAddress;
+        }
 
         // TEST-ONLY (AcknowledgeBeforePersisting): entries reach the disk only now that they are known committed.
         if (persistUpTo >= 0)
@@ -650,7 +637,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         // leader and continues from the state's checkpoint). Writing it as a record from here, outside the append
         // lock, stalled FasterLog commits (enqueues racing a commit in flight), so every record goes through the lock.
         applyRequested.Set();
-        return ValueTask.FromResult(count);
+        return count;
     }
 
     private async Task ApplyLoopAsync()
@@ -833,7 +820,6 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                 if (durableIndex < reflected)
                     Volatile.Write(ref durableIndex, reflected);
                 Volatile.Write(ref commitIndex, Math.Max(commitIndex, reflected));
-                commitTarget = Math.Max(commitTarget, reflected);
                 Volatile.Write(ref appliedIndex, Math.Max(appliedIndex, reflected));
             }
 
@@ -1003,7 +989,6 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         lastEntryIndex = durableIndex = baseIndex + slots.Count;
         // What this member knew was committed (and had applied) before it stopped: applied at start (InitializeAsync).
         commitIndex = Math.Max(baseIndex, Math.Min(persistedCommitHint, lastEntryIndex));
-        commitTarget = commitIndex;
         appliedIndex = baseIndex;
         if (slots.Count > 0 && slots[^1].Term > term)
             throw RaftLogDamage.At(nodeState.FilePath, nodeState.Exists ? $"term {term} is older than the last entry's term {slots[^1].Term}" : $"missing while the log holds entries of term {slots[^1].Term}");

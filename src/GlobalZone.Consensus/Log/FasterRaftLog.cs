@@ -28,13 +28,9 @@ namespace GlobalZone.Consensus.Log;
 /// </para>
 /// <para>
 /// <b>What DotNext expects of a log</b> (from RaftCluster, LeaderState and ReplicationProcess in 6.12): the leader
-/// counts itself as having every entry up to <c>LastEntryIndex</c> the moment a replication round starts, and then
-/// calls <c>CommitAsync(median)</c> and awaits it inside its heartbeat loop. So the leader's append returns as soon as
-/// the entry is in memory and its flush has started, replication to the followers runs while the leader's own flush
-/// is in flight, and <c>CommitAsync</c> moves the commit index only as far as this member's own durable tail (waiting
-/// for the flush when needed): the leader counts itself only for entries on its disk, while a write costs
-/// max(leader flush, round trip + follower flush) rather than their sum. Flushes are group commits: one FasterLog
-/// commit covers every append made meanwhile. A follower answers AppendEntries as soon as
+/// counts itself as having every entry up to <c>LastEntryIndex</c> the moment a replication round starts, so
+/// <c>LastEntryIndex</c> here moves only when entries are durable (group commit: every append waits for one FasterLog
+/// commit that covers it and all appends made meanwhile). A follower answers AppendEntries as soon as
 /// <c>AppendAsync(entries, index, skipCommitted)</c> returns, so that call returns only once its entries are durable.
 /// <c>ReadAsync</c> returns the snapshot as the first element (with its index) when the range starts at or below it,
 /// and the replicator sends whatever list it gets, advancing by its count: lists are capped in bytes here, so one
@@ -71,8 +67,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     private readonly System.Threading.Lock gate = new();
     private readonly List<Slot> slots = new();
     private long baseIndex, baseTerm;
-    private long lastEntryIndex;   // written (in memory, maybe not yet on disk): what DotNext sees
-    private long durableIndex;     // the last entry on disk; the commit index never passes it
+    private long lastEntryIndex;   // durable: what DotNext sees
     private long commitIndex;
     private long appliedIndex;
 
@@ -192,9 +187,6 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
 
     long IAuditTrail.LastEntryIndex => LastEntryIndex;
 
-    /// <summary>The last entry on this member's disk (at most <see cref="LastEntryIndex"/>).</summary>
-    internal long DurableIndex => Volatile.Read(ref durableIndex);
-
     long IAuditTrail.LastCommittedEntryIndex => LastCommittedEntryIndex;
 
     bool IAuditTrail.IsLogEntryLengthAlwaysPresented => true;
@@ -275,7 +267,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
 
     public new ValueTask WaitForApplyAsync(long index, CancellationToken token = default) => WaitForAppliedAsync(index, token);
 
-    ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token) => CommitCoreAsync(endIndex, token);
+    ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token) => CommitCoreAsync(endIndex);
 
     ValueTask<TResult> IAuditTrail.ReadAsync<TResult>(ILogEntryConsumer<ILogEntry, TResult> reader, long startIndex, long endIndex, CancellationToken token)
         => ReadCoreAsync(reader, startIndex, endIndex, token);
@@ -283,10 +275,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     ValueTask<TResult> IAuditTrail<IRaftLogEntry>.ReadAsync<TResult>(ILogEntryConsumer<IRaftLogEntry, TResult> reader, long startIndex, long endIndex, CancellationToken token)
         => ReadCoreAsync(reader, startIndex, endIndex, token);
 
-    /// <summary>
-    /// The leader's append of a new entry: returns its index as soon as the entry is written and its flush has started.
-    /// The leader counts itself for it only once it is durable (see <see cref="CommitCoreAsync"/>).
-    /// </summary>
+    /// <summary>The leader's append of a new entry: returns its index once the entry is durable.</summary>
     async ValueTask<long> IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(TEntry entry, CancellationToken token)
     {
         ThrowIfFailed();
@@ -307,9 +296,8 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             appendLock.Release();
         }
 
-        // Outside the append lock: concurrent writers' entries share the next FasterLog commit (group commit), which
-        // runs while the entry is replicated.
-        StartPersisting(lastPartAddress);
+        // Outside the append lock: concurrent writers' entries share the next FasterLog commit (group commit).
+        await MakeDurableAsync(lastPartAddress, token).ConfigureAwait(false);
         return index;
     }
 
@@ -420,8 +408,6 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             slots.RemoveRange(keep, slots.Count - keep);
             if (lastEntryIndex >= index)
                 Volatile.Write(ref lastEntryIndex, index - 1);
-            if (durableIndex >= index)
-                Volatile.Write(ref durableIndex, index - 1);
         }
 
         LogTruncated(index);
@@ -442,21 +428,8 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         }
 
         lock (gate)
-        {
             slots.Add(new Slot(entryTerm, isConfiguration, payload, start, last, context));
-            Volatile.Write(ref lastEntryIndex, baseIndex + slots.Count);
-        }
-
         return last;
-    }
-
-    /// <summary>Starts the flush of everything written up to the record at <paramref name="lastPartAddress"/>, without waiting.</summary>
-    private void StartPersisting(long lastPartAddress)
-    {
-        if (acknowledgeBeforePersisting)
-            PublishDurable(long.MaxValue); // TEST-ONLY: see MakeDurableAsync
-        else
-            RequestCommit(lastPartAddress);
     }
 
     /// <summary>Waits until a FasterLog commit covers the record at <paramref name="lastPartAddress"/>, then publishes the durable tail.</summary>
@@ -501,7 +474,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         commitRequested.Set();
     }
 
-    /// <summary>Moves the durable index to the last entry whose record ends at or before <paramref name="committedUntil"/>.</summary>
+    /// <summary>Moves <c>LastEntryIndex</c> to the last entry whose record ends at or before <paramref name="committedUntil"/>.</summary>
     private void PublishDurable(long committedUntil)
     {
         lock (gate)
@@ -522,8 +495,8 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             }
 
             var durable = baseIndex + found + 1;
-            if (durable > durableIndex)
-                Volatile.Write(ref durableIndex, durable);
+            if (durable > lastEntryIndex)
+                Volatile.Write(ref lastEntryIndex, durable);
         }
     }
 
@@ -540,7 +513,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                 var wanted = Volatile.Read(ref commitWanted);
                 if (log.CommittedUntilAddress >= wanted)
                     continue;
-                var before = Volatile.Read(ref durableIndex);
+                var before = LastEntryIndex;
 
                 // The head is cut here, between commits, never while one is in flight; the commit persists it.
                 // Never past what is committed (a begin address in the unflushed tail stalls FasterLog's commits), and
@@ -569,7 +542,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
 
                 ConsensusInstruments.LogCommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 PublishDurable(log.CommittedUntilAddress);
-                ConsensusInstruments.LogCommitEntries.Record(Math.Max(0, Volatile.Read(ref durableIndex) - before));
+                ConsensusInstruments.LogCommitEntries.Record(Math.Max(0, LastEntryIndex - before));
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -591,39 +564,17 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
 
     // ---- Commit and apply ----------------------------------------------------------------------------------
 
-    /// <summary>
-    /// Moves the commit index to <paramref name="endIndex"/>, never past this member's durable tail: the leader counted
-    /// itself for everything it had written when the round started, so it waits here for its own flush (usually done by
-    /// the time the followers have answered) before the entries count as committed and are applied.
-    /// </summary>
-    private async ValueTask<long> CommitCoreAsync(long endIndex, CancellationToken token)
+    private ValueTask<long> CommitCoreAsync(long endIndex)
     {
         if (failure is { } e)
-            throw new InvalidOperationException("The Raft log stopped after a failure.", e);
-        long target, waitFor = -1;
-        lock (gate)
-        {
-            target = Math.Min(endIndex, lastEntryIndex);
-            if (target <= commitIndex)
-                return 0;
-            if (target > durableIndex)
-                waitFor = slots[(int)(target - baseIndex - 1)].LastPartAddress;
-        }
-
-        if (waitFor >= 0)
-        {
-            await WaitUntilCommittedAsync(waitFor, token).ConfigureAwait(false);
-            ThrowIfFailed();
-            PublishDurable(log.CommittedUntilAddress);
-        }
-
+            return ValueTask.FromException<long>(new InvalidOperationException("The Raft log stopped after a failure.", e));
         long count, persistUpTo = -1;
         lock (gate)
         {
-            target = Math.Min(target, durableIndex);
+            var target = Math.Min(endIndex, lastEntryIndex);
             count = target - commitIndex;
             if (count <= 0)
-                return 0;
+                return ValueTask.FromResult(0L);
             Volatile.Write(ref commitIndex, target);
             if (acknowledgeBeforePersisting && target > baseIndex)
                 persistUpTo = slots[(int)(target - baseIndex - 1)].LastPartAddress;
@@ -637,7 +588,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         // leader and continues from the state's checkpoint). Writing it as a record from here, outside the append
         // lock, stalled FasterLog commits (enqueues racing a commit in flight), so every record goes through the lock.
         applyRequested.Set();
-        return count;
+        return ValueTask.FromResult(count);
     }
 
     private async Task ApplyLoopAsync()
@@ -809,16 +760,12 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                 {
                     slots.Clear();
                     Volatile.Write(ref lastEntryIndex, reflected);
-                    Volatile.Write(ref durableIndex, reflected);
                 }
 
                 baseIndex = reflected;
                 baseTerm = snapshot.Term;
                 if (lastEntryIndex < reflected)
                     Volatile.Write(ref lastEntryIndex, reflected);
-                // The state holds the snapshot (the applier persisted it before answering).
-                if (durableIndex < reflected)
-                    Volatile.Write(ref durableIndex, reflected);
                 Volatile.Write(ref commitIndex, Math.Max(commitIndex, reflected));
                 Volatile.Write(ref appliedIndex, Math.Max(appliedIndex, reflected));
             }
@@ -986,7 +933,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
 
         // A one-member group leads in term 0 (DotNext never increments it), so entries of term 0 with no node-state
         // file are fine; a missing or older file under entries of a later term is not (checked below).
-        lastEntryIndex = durableIndex = baseIndex + slots.Count;
+        lastEntryIndex = baseIndex + slots.Count;
         // What this member knew was committed (and had applied) before it stopped: applied at start (InitializeAsync).
         commitIndex = Math.Max(baseIndex, Math.Min(persistedCommitHint, lastEntryIndex));
         appliedIndex = baseIndex;
@@ -1079,27 +1026,6 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         }
     }
 
-    /// <summary>
-    /// A clean stop writes down what was appended but not yet flushed (a leader's append returns before its flush): not
-    /// needed for safety (nothing unflushed was counted), but a restart then finds every entry this member had.
-    /// </summary>
-    private async ValueTask FlushWrittenEntriesAsync()
-    {
-        if (failure is not null || acknowledgeBeforePersisting || log.CommittedUntilAddress >= log.TailAddress)
-            return;
-        try
-        {
-            var tail = log.TailAddress;
-            log.Commit(spinWait: false);
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await log.WaitForCommitAsync(tail, 0, patience.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException)
-        {
-            LogFailed(e, "the last flush at stop");
-        }
-    }
-
     protected override async ValueTask DisposeAsyncCore()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 0)
@@ -1107,7 +1033,6 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
             lifetime.Cancel();
             await committer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await applierLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            await FlushWrittenEntriesAsync().ConfigureAwait(false);
             try
             {
                 // A clean stop leaves the latest commit hint, so the next start applies everything it knew.

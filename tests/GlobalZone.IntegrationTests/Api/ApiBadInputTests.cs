@@ -127,17 +127,7 @@ public sealed class ApiBadInputTests(SmallLimitsCluster fixture, ITestOutputHelp
     [MemberData(nameof(Cases))]
     public async Task RefusedWithAProblemBody(string method, string path, string? body, string header, int expected, string type)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (body is not null)
-            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) { Headers = { ContentType = new("application/json") } };
-        if (header.Length > 0)
-        {
-            var (name, value) = (header[..header.IndexOf(':')], header[(header.IndexOf(':') + 1)..].Trim());
-            if (name == "Content-Type")
-                request.Content!.Headers.ContentType = new(value);
-            else
-                request.Headers.TryAddWithoutValidation(name, value);
-        }
+        using var request = RequestFor(method, path, body, header);
 
         using var response = await Client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
@@ -250,5 +240,23 @@ public sealed class ApiBadInputTests(SmallLimitsCluster fixture, ITestOutputHelp
         var woke = await pending.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("after", woke.Body.GetProperty("value").GetString());
         Assert.Equal(next.Revision, woke.Body.GetProperty("modRevision").GetInt64());
+    }
+
+    /// <summary>The request one row of <see cref="Cases"/> describes (a JSON body, and one extra "Name: value" header).</summary>
+    internal static HttpRequestMessage RequestFor(string method, string path, string? body, string header)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) { Headers = { ContentType = new("application/json") } };
+        if (header.Length > 0)
+        {
+            var (name, value) = (header[..header.IndexOf(':')], header[(header.IndexOf(':') + 1)..].Trim());
+            if (name == "Content-Type")
+                request.Content!.Headers.ContentType = new(value);
+            else
+                request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return request;
     }
 }

@@ -281,17 +281,7 @@ public sealed class AuthTests(AuthCluster fixture, ITestOutputHelper output) : I
             var (method, path, body, header) = ((string)row[0], (string)row[1], (string?)row[2], (string)row[3]);
             foreach (var token in new[] { root, nobody, null })
             {
-                using var request = new HttpRequestMessage(new HttpMethod(method), path);
-                if (body is not null)
-                    request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) { Headers = { ContentType = new("application/json") } };
-                if (header.Length > 0)
-                {
-                    var (name, value) = (header[..header.IndexOf(':')], header[(header.IndexOf(':') + 1)..].Trim());
-                    if (name == "Content-Type")
-                        request.Content!.Headers.ContentType = new(value);
-                    else
-                        request.Headers.TryAddWithoutValidation(name, value);
-                }
+                using var request = ApiBadInputTests.RequestFor(method, path, body, header);
 
                 if (token is not null)
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

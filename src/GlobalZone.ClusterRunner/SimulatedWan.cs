@@ -40,6 +40,20 @@ public static class SimulatedWan
         return settings with { Extra = extra };
     }
 
+    /// <summary>
+    /// Election timeouts that match the WAN's slowest round trip R: lower = max(750, 25 × R) ms rounded up to 50 ms,
+    /// upper = 2 × lower (heartbeats every 0.2 × lower, RPC timeout 0.75 × lower: see RaftTimingOptions). An election
+    /// needs two round trips to a majority (pre-vote, vote) and a heartbeat must cross the slowest link several times
+    /// within the lower timeout, so 25 round trips leaves room for a slow link's jitter without needless elections,
+    /// while loopback and nearby sites keep the 750 ms floor that bounds a crashed leader's cost to about a second.
+    /// </summary>
+    public static (int Lower, int Upper) ElectionTimeouts(string spec)
+    {
+        var slowest = Parse(spec).Values.DefaultIfEmpty(0).Max();
+        var lower = Math.Max(750, (int)Math.Ceiling(25 * slowest / 50) * 50);
+        return (lower, 2 * lower);
+    }
+
     /// <summary>How a spec reads back, for a start-up banner.</summary>
     public static string Describe(string spec)
         => string.Join(", ", Parse(spec).Select(p => $"{p.Key} {p.Value.ToString(CultureInfo.InvariantCulture)} ms"));

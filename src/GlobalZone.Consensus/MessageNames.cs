@@ -11,6 +11,12 @@ internal static class MessageNames
 
     /// <summary>A leader about to hand over asks a voter not to campaign for a while. Body: see <see cref="CampaignHold"/>.</summary>
     public const string HoldCampaign = "gz.hold-campaign";
+
+    /// <summary>A leader that stepped down for a transfer tells a member to stop refusing votes on its account. Body: see <see cref="LeadershipTransfer"/>.</summary>
+    public const string ForgetLeader = "gz.forget-leader";
+
+    /// <summary>A leader that stepped down for a transfer tells the target to campaign now (Raft's TimeoutNow). Body: term (8 bytes LE), former leader id.</summary>
+    public const string TimeoutNow = "gz.timeout-now";
 }
 
 /// <summary>First byte of a reply to a forwarded proposal (<see cref="InternalRoutes.ProposeBatch"/>) or to <see cref="MessageNames.ReadIndex"/>.</summary>

@@ -12,10 +12,11 @@ namespace GlobalZone.Consensus;
 /// outside the preferred site hands over, as a leadership transfer and not a crash, once a voter there has been
 /// reachable, following it and caught up for <see cref="LeaderPlacementOptions.HealthyFor"/>:
 /// <list type="number">
-/// <item>the other voters outside the preferred site hold off campaigning (<see cref="CampaignHold"/>);</item>
 /// <item>the leader stops appending client commands and waits until the target holds its whole log;</item>
-/// <item>it resigns and holds off itself, so the target (whose log is the newest) wins the next election.</item>
+/// <item>it steps down and tells the target to campaign at once (Raft's TimeoutNow, see <see cref="LeadershipTransfer"/>).</item>
 /// </list>
+/// (Should the DotNext build lack what TimeoutNow needs, the older hand-off runs instead: the rival voters hold off
+/// campaigning (<see cref="CampaignHold"/>), the leader resigns and holds off itself, and the target wins the next election.)
 /// Writes that arrive meanwhile wait inside <see cref="GlobalZoneCluster.ProposeAsync"/> for the new leader.
 /// Each attempt doubles the leader's back-off, so a site that keeps failing cannot make leadership flap.
 /// At start-up, voters outside the preferred site hold off campaigning until a leader is seen (at most
@@ -157,6 +158,24 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
     }
 
     private async Task TransferAsync(MemberOptions target, CancellationToken token)
+    {
+        var transfer = services.GetRequiredService<LeadershipTransfer>();
+        if (transfer.IsSupported)
+        {
+            // Raft's TimeoutNow: the target campaigns at once, so writes stall for a round trip or two, not an election.
+            notBeforeMs = Environment.TickCount64 + (long)backoff.TotalMilliseconds;
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));
+            var outcome = await transfer.TransferAsync(target.Id, LeadershipHandoffKinds.PreferredSite, token).ConfigureAwait(false);
+            if (outcome is not TransferOutcome.Done)
+                LogTransferAbandoned(target.Id, (long)backoff.TotalMilliseconds);
+            return;
+        }
+
+        await ResignForAsync(target, token).ConfigureAwait(false);
+    }
+
+    /// <summary>The hand-off without TimeoutNow (a DotNext build that lacks what <see cref="ElectionShortcut"/> needs): hold the rivals, resign, let the target time out first.</summary>
+    private async Task ResignForAsync(MemberOptions target, CancellationToken token)
     {
         var raft = Raft;
         var cluster = services.GetRequiredService<GlobalZoneCluster>();

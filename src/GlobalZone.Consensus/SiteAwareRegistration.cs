@@ -18,6 +18,9 @@ public static class SiteAwareRegistration
         services.AddSingleton<CampaignHold>();
         services.AddSingleton<IInputChannel>(sp => sp.GetRequiredService<PeerProgressMonitor>());
         services.AddSingleton<IInputChannel>(sp => sp.GetRequiredService<CampaignHold>());
+        services.AddSingleton<LeadershipTransfer>();
+        services.AddSingleton<IInputChannel>(sp => sp.GetRequiredService<LeadershipTransfer>());
+        services.AddHostedService<StickinessWindow>();
         services.AddHostedService(sp => sp.GetRequiredService<PeerProgressMonitor>());
         services.AddHostedService<WitnessSupervisor>();
         services.AddHostedService<PreferredLeaderPlacement>();

@@ -8,6 +8,9 @@ public static class LeadershipHandoffKinds
 
     /// <summary>A leader outside the preferred site handed over to a caught-up voter in the preferred site.</summary>
     public const string PreferredSite = "preferred-site";
+
+    /// <summary>The operator moved leadership (<c>gz leader transfer</c>).</summary>
+    public const string Operator = "operator";
 }
 
 /// <summary>One deliberate leadership hand-off, as the member that handed over recorded it.</summary>

@@ -26,7 +26,7 @@ public sealed class TestCluster : IAsyncDisposable
     public MemberProcess this[string id] => Cluster[id];
 
     public static async Task<TestCluster> StartAsync(string name, string layout = "2+1+0", ITestOutputHelper? output = null, bool partitionable = false,
-        Func<ClusterSettings, ClusterSettings>? configure = null)
+        Func<ClusterSettings, ClusterSettings>? configure = null, TimeSpan? startTimeout = null)
     {
         var root = Path.Combine(ResultsRoot(), $"{name}-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
         var settings = new ClusterSettings
@@ -43,7 +43,8 @@ public sealed class TestCluster : IAsyncDisposable
         try
         {
             cluster.StartAll();
-            await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+            // Long election timeouts (a test's own choice) need longer for the first leader.
+            await cluster.WaitForLeaderAsync(startTimeout ?? TimeSpan.FromSeconds(30));
             if (cluster.Members.FirstOrDefault(m => !m.IsRunning) is { } dead)
                 throw new InvalidOperationException($"{dead.Id} exited during start; see {dead.LogPath}");
         }

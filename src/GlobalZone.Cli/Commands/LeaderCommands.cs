@@ -5,10 +5,12 @@ using GlobalZone.Cli.Http;
 namespace GlobalZone.Cli.Commands;
 
 /// <summary>
-/// <c>gz leader transfer --to MEMBER</c>: holds every other voter in standby (they still vote and replicate, but do
-/// not campaign; the leader steps down), waits until MEMBER leads, then releases them. The holds expire on their
-/// own, so an interrupted transfer leaves a normal group behind. A preferred leader site
-/// (<c>GlobalZone:PreferredLeaderSite</c>) moves leadership back later if MEMBER is elsewhere.
+/// <c>gz leader transfer --to MEMBER</c>: asks the leader to transfer leadership (<c>POST /v1/cluster/leader/transfer</c>,
+/// Raft's TimeoutNow: MEMBER catches up, the leader steps down, MEMBER campaigns at once), so writes stall for a round
+/// trip or two, not an election. Against a server without it (501), the older way: hold every other voter in standby
+/// (they still vote and replicate, but do not campaign; the leader steps down), wait until MEMBER leads, then release
+/// them; those holds expire on their own. A preferred leader site (<c>GlobalZone:PreferredLeaderSite</c>) moves
+/// leadership back later if MEMBER is elsewhere.
 /// </summary>
 internal static class LeaderCommands
 {
@@ -46,6 +48,19 @@ internal static class LeaderCommands
         }
 
         var stopwatch = Stopwatch.StartNew();
+        var leader = view.Members.First(m => m.Id == view.AgreedLeader);
+        using (var response = await http.SendToAsync(new HttpRequestMessage(HttpMethod.Post,
+                   new Uri(new Uri(leader.Url), $"/v1/cluster/leader/transfer?to={Uri.EscapeDataString(targetId)}")), token))
+        {
+            if (response.StatusCode != System.Net.HttpStatusCode.NotImplemented)
+            {
+                await GzHttp.EnsureSuccessAsync(response, token);
+                var status = await http.TryGetStatusAsync(new Uri(target.Url), TimeSpan.FromSeconds(1), token);
+                Console.WriteLine($"{targetId} leads (term {status?.Term}) after {stopwatch.ElapsedMilliseconds} ms; was {view.AgreedLeader} (term {view.Term}).");
+                return ExitCodes.Ok;
+            }
+        }
+
         // Every other voter first, the leader last: once it steps down only the target may campaign.
         var held = view.Members.Where(m => m.Role != "witness" && m.Id != targetId && m.Status is not null)
             .OrderBy(m => m.Id == view.AgreedLeader ? 1 : 0).ToList();

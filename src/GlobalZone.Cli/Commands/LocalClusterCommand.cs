@@ -71,14 +71,16 @@ internal static class LocalClusterCommand
                 return 2;
             }
 
-            settings = settings.WithWan(wanSpec);
+            var (lower, upper) = SimulatedWan.ElectionTimeouts(wanSpec);
+            settings = settings.WithWan(wanSpec) with { LowerElectionTimeoutMs = lower, UpperElectionTimeoutMs = upper };
         }
         var cluster = LocalCluster.Create(layout, settings);
         await using (cluster)
         {
             Console.WriteLine($"GlobalZone local cluster ({layoutText}), data in {root}");
             if (wanSpec is not null)
-                Console.WriteLine($"Simulated WAN (round trips, member-to-member traffic only): {SimulatedWan.Describe(wanSpec)}");
+                Console.WriteLine($"Simulated WAN (round trips, member-to-member traffic only): {SimulatedWan.Describe(wanSpec)}; "
+                    + $"elections {settings.LowerElectionTimeoutMs}–{settings.UpperElectionTimeoutMs} ms to match");
             cluster.StartAll();
             foreach (var member in cluster.Members)
                 Console.WriteLine($"  {member.Id,-7} site {member.Spec.Site}  {member.Spec.Role,-8} {member.Url}   log: {member.LogPath}");

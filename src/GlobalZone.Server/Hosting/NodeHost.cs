@@ -89,6 +89,7 @@ public static class NodeHost
         app.MapClusterApi();
         app.MapBackupApi();
         app.MapStandbyApi();
+        app.MapLeaderTransferApi();
         app.MapMembershipApi();
         app.MapAuthApi();
         app.MapGlobalZoneMetrics();

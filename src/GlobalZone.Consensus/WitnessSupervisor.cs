@@ -15,9 +15,11 @@ namespace GlobalZone.Consensus;
 /// <para>
 /// So, when no leader has been seen for <see cref="WitnessOptions.TakeoverAfter"/>, every voter the witness can
 /// reach holds an older log than its own (the witness refuses each of them its vote) and none of them follows a
-/// leader, the witness leaves standby and campaigns. Once it leads and its term's no-op has committed (a majority,
-/// hence a voter, now holds its whole log), it forces one more replication round so that every reachable voter
-/// catches up, resigns and returns to standby; a caught-up voter wins the next election. While it leads it serves
+/// leader, the witness leaves standby and campaigns at once (<see cref="ElectionShortcut"/>: the silence was already
+/// waited out). Once it leads and its term's no-op has committed (a majority, hence a voter, now holds its whole log),
+/// it forces one more replication round so that every reachable voter catches up, then hands leadership to a
+/// caught-up voter by TimeoutNow (<see cref="LeadershipTransfer"/>; the preferred site's first) and returns to standby.
+/// Without the shortcut it resigns and a caught-up voter wins the next ordinary election. While it leads it serves
 /// no client and confirms no read (see <see cref="GlobalZoneCluster"/>). Each takeover doubles the back-off, so the
 /// witness cannot loop revert → win → resign; the back-off resets once a voter has led steadily.
 /// </para>
@@ -137,10 +139,12 @@ public sealed partial class WitnessSupervisor : BackgroundService
         backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));
         journal.Begin(LeadershipHandoffKinds.WitnessCatchUp, directory.Self.Id, targetMemberId: null, raft.AuditTrail.Term, "campaigning to bring voters up to date");
 
-        await Standby.RevertToNormalModeAsync(token).ConfigureAwait(false);
+        // Campaign at once: the decision above already waited out a leader's silence, so one more election timeout on
+        // DotNext's follower timer would only lengthen the outage. Falls back to that timer if the shortcut is missing.
+        if (!await ElectionShortcut.CampaignNowAsync(raft, Standby, fromStandby: true, token).ConfigureAwait(false))
+            await Standby.RevertToNormalModeAsync(token).ConfigureAwait(false);
         try
         {
-            // Campaign: DotNext's follower timer starts an election after one election timeout.
             var campaignDeadline = started + (long)campaignWindow.TotalMilliseconds;
             while (raft.Leader is not { IsRemote: false })
             {
@@ -159,10 +163,26 @@ public sealed partial class WitnessSupervisor : BackgroundService
             LogLeading(term, Environment.TickCount64 - started);
             var caughtUp = await BringVotersUpToDateAsync(raft, token).ConfigureAwait(false);
 
+            // Hand over by TimeoutNow to a caught-up voter (the preferred site's first), so the next leader campaigns
+            // now instead of after the voters' election timeout and stickiness; otherwise resign and let them elect.
+            var target = caughtUp
+                .OrderBy(id => directory.Members.FirstOrDefault(m => m.Id == id)?.Site == options.PreferredLeaderSite ? 0 : 1)
+                .FirstOrDefault();
+            var transferred = false;
+            if (target is not null && raft.Leader is { IsRemote: false })
+            {
+                var outcome = await services.GetRequiredService<LeadershipTransfer>()
+                    .TransferAsync(target, LeadershipHandoffKinds.WitnessCatchUp, token, journalled: false).ConfigureAwait(false);
+                transferred = outcome is TransferOutcome.Done or TransferOutcome.NotConfirmed;
+            }
+
             // Step down only while we still lead: DotNext's ResignAsync on a follower asks the remote leader to resign.
-            if (raft.Leader is { IsRemote: false })
+            if (!transferred && raft.Leader is { IsRemote: false })
                 await raft.ResignAsync(token).ConfigureAwait(false);
-            journal.Resigned($"led term {term}; caught up: {(caughtUp.Count == 0 ? "none confirmed" : string.Join(",", caughtUp))}", ledTerm: term);
+            journal.Resigned($"led term {term}; caught up: {(caughtUp.Count == 0 ? "none confirmed" : string.Join(",", caughtUp))}"
+                + (transferred ? $"; handed to {target} by TimeoutNow" : ""), ledTerm: term);
+            // A transfer's new leader can be seen before the line above: complete the record with it now.
+            journal.ObserveLeader(directory.Find(raft.Leader?.EndPoint)?.Id);
             LogHandedOff(term, string.Join(",", caughtUp), Environment.TickCount64 - started);
         }
         finally

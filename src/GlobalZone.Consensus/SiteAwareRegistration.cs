@@ -20,6 +20,7 @@ public static class SiteAwareRegistration
         services.AddSingleton<IInputChannel>(sp => sp.GetRequiredService<CampaignHold>());
         services.AddSingleton<LeadershipTransfer>();
         services.AddSingleton<IInputChannel>(sp => sp.GetRequiredService<LeadershipTransfer>());
+        services.AddSingleton<DeadLeaderShortcut>();
         services.AddHostedService<StickinessWindow>();
         services.AddHostedService(sp => sp.GetRequiredService<PeerProgressMonitor>());
         services.AddHostedService<WitnessSupervisor>();

@@ -17,7 +17,7 @@ namespace GlobalZone.Consensus;
 /// election timeout divided by the clock drift bound, measured from before the heartbeat was sent, so it ends before
 /// any follower that acknowledged that heartbeat can vote again under this window: the lease stays sound.
 /// </remarks>
-public sealed class StickinessWindow(IServiceProvider services, NodeOptions options) : BackgroundService
+public sealed class StickinessWindow(IServiceProvider services, NodeOptions options, MemberDirectory directory, DeadLeaderShortcut deadLeader) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
 
@@ -35,7 +35,10 @@ public sealed class StickinessWindow(IServiceProvider services, NodeOptions opti
             {
                 if (raft.Leader is { IsRemote: false })
                     continue;
-                ElectionShortcut.ForgetLeaderSilentFor(raft, window);
+                var silentFor = ElectionShortcut.SinceLeaderContact(raft);
+                var leaderId = directory.Find(raft.Leader?.EndPoint)?.Id;
+                if (ElectionShortcut.ForgetLeaderSilentFor(raft, window) && silentFor is { } silent && leaderId is not null)
+                    deadLeader.LeaderWentSilent(leaderId, silent); // is the leader gone, rather than slow? (see DeadLeaderShortcut)
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -35,6 +35,7 @@ internal static class BenchCommand
             mode, target, clients, duration, warmup, valueSize, keys, pattern, hotKeys, readRatio, member, noProgress, CliOptions.Json,
         };
         command.Add(ScaleBenchCommand.Create());
+        command.Add(FailoverBenchCommand.Create());
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
             var settings = new BenchSettings

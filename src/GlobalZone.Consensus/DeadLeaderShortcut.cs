@@ -1,0 +1,123 @@
+using System.Net.Sockets;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Extensions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GlobalZone.Consensus;
+
+/// <summary>
+/// Starts the election as soon as the leader is known to be gone, instead of when the member's randomised timer runs
+/// out. A voter that has heard nothing from its leader for the lower election timeout (the moment
+/// <see cref="StickinessWindow"/> lets every voter vote again) opens a TCP connection to the leader's port: when the
+/// host refuses it, the leader's process is not there (a crash, a kill, a host that rebooted), so no election timeout
+/// is left to wait out. The first of the live voters, in a ranking every voter computes alike (the preferred site
+/// first, then by id), campaigns at once; the others keep their timers, so one candidate runs and no votes split.
+/// </summary>
+/// <remarks>
+/// Safety is Raft's own: a vote is still once per term and only for an up-to-date log, and a candidate with an older
+/// log loses as usual (the others' timers then elect). Nothing here fires under a live leader: a leader that is only
+/// slow, paused or cut off by a partition accepts connections or lets them time out, which leaves the ordinary
+/// timers in charge. A stale ranking (members that disagree on who is alive) costs at most a split vote, which the
+/// ordinary timers resolve.
+/// </remarks>
+public sealed partial class DeadLeaderShortcut(IServiceProvider services, MemberDirectory directory, NodeOptions options, CampaignHold hold,
+    ILogger<DeadLeaderShortcut> logger)
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Margin past the lower election timeout, so that voters whose last heartbeat came a moment later also vote.</summary>
+    private static readonly TimeSpan VoteMargin = TimeSpan.FromMilliseconds(30);
+
+    private int running;
+
+    /// <summary>
+    /// Called by <see cref="StickinessWindow"/> when this voter stops deferring to <paramref name="leaderId"/>, whose last
+    /// contact was <paramref name="silentFor"/> ago. Runs in the background; at most one check at a time.
+    /// </summary>
+    public void LeaderWentSilent(string leaderId, TimeSpan silentFor)
+    {
+        if (directory.Self.IsWitness || Interlocked.Exchange(ref running, 1) != 0)
+            return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await CheckAsync(leaderId, silentFor).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogCheckFailed(e.GetType().Name, e.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref running, 0);
+            }
+        });
+    }
+
+    private async Task CheckAsync(string leaderId, TimeSpan silentFor)
+    {
+        var started = Environment.TickCount64;
+        if (directory.FindById(leaderId) is not { } leader || await ProbeAsync(leader).ConfigureAwait(false) != Liveness.Refused)
+            return;
+
+        // Rank the voters that may be alive; only the first campaigns early.
+        var candidates = directory.Members.Where(m => !m.IsWitness && m.Id != leaderId).ToList();
+        var alive = await Task.WhenAll(candidates.Select(async m => (Member: m, Alive: m.Id == directory.Self.Id || await ProbeAsync(m).ConfigureAwait(false) != Liveness.Refused))).ConfigureAwait(false);
+        var first = alive.Where(a => a.Alive).Select(a => a.Member)
+            .OrderBy(m => string.Equals(m.Site, options.PreferredLeaderSite, StringComparison.Ordinal) ? 0 : 1)
+            .ThenBy(m => m.Id, StringComparer.Ordinal)
+            .FirstOrDefault();
+        if (first?.Id != directory.Self.Id)
+            return;
+
+        var wait = TimeSpan.FromMilliseconds(options.Raft.LowerElectionTimeoutMs) + VoteMargin - silentFor - TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+        if (wait > TimeSpan.Zero)
+            await Task.Delay(wait).ConfigureAwait(false);
+
+        var raft = services.GetRequiredService<IRaftCluster>();
+        var standby = services.GetRequiredService<IStandbyModeSupport>();
+        // Still nobody leading, nothing heard since (a contact sets DotNext's clock again), and free to campaign.
+        if (raft.Leader is { IsRemote: false } || directory.Find(raft.Leader?.EndPoint) is { } seen && seen.Id != leaderId
+            || ElectionShortcut.SinceLeaderContact(raft) is not null || hold.IsHolding || standby.Standby
+            || services.GetService<ApplyHealth>()?.IsFaulted == true)
+            return;
+        if (await ElectionShortcut.CampaignNowAsync(raft, standby, fromStandby: false, CancellationToken.None).ConfigureAwait(false))
+            LogCampaigning(leaderId, (long)(silentFor.TotalMilliseconds + Environment.TickCount64 - started));
+    }
+
+    private enum Liveness
+    {
+        Accepting,
+        Refused,
+        Unknown,
+    }
+
+    private static async Task<Liveness> ProbeAsync(MemberOptions member)
+    {
+        if (!Uri.TryCreate(member.Url, UriKind.Absolute, out var url))
+            return Liveness.Unknown;
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = new CancellationTokenSource(ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(url.Host, url.Port, timeout.Token).ConfigureAwait(false);
+            return Liveness.Accepting;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return Liveness.Refused;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return Liveness.Unknown; // a timeout or an unreachable network says nothing about the process
+        }
+    }
+
+    [LoggerMessage(EventId = 1361, Level = LogLevel.Information, Message = "Leader {LeaderId} refuses connections (its process is gone); campaigning now, {SilentMs} ms after its last contact")]
+    private partial void LogCampaigning(string leaderId, long silentMs);
+
+    [LoggerMessage(EventId = 1362, Level = LogLevel.Debug, Message = "Dead-leader check failed ({ErrorType}: {Message})")]
+    private partial void LogCheckFailed(string errorType, string message);
+}

@@ -32,6 +32,12 @@ public sealed class QuietPeerFailuresSinkTests
         for (var i = 0; i < 5; i++)
             sink.Emit(Event(LogEventLevel.Warning, raft, "Cluster member http://a:1/ is unavailable", new HttpRequestException("Connection refused")));
         sink.Emit(Event(LogEventLevel.Warning, raft, "Cluster member http://b:1/ is unavailable"));
+        // Failed calls logged as information (hundreds a second while a leader is gone) are thinned too...
+        for (var i = 0; i < 50; i++)
+            sink.Emit(Event(LogEventLevel.Information, raft, "Failed to route message gz.read-index to leader node", new HttpRequestException("Connection refused")));
+        // ...but information without an exception passes every time.
+        for (var i = 0; i < 2; i++)
+            sink.Emit(Event(LogEventLevel.Information, raft, "Transition to Candidate state has started"));
         for (var i = 0; i < 3; i++)
             sink.Emit(Event(LogEventLevel.Warning, "GlobalZone.Consensus.LeaseKeeper", "our own warning"));
         sink.Emit(Event(LogEventLevel.Error, raft, "a DotNext error", new InvalidOperationException("boom")));
@@ -40,6 +46,8 @@ public sealed class QuietPeerFailuresSinkTests
         Assert.Single(rendered, r => r.Contains("http://a:1/", StringComparison.Ordinal));
         Assert.Single(rendered, r => r.Contains("http://b:1/", StringComparison.Ordinal));
         Assert.Equal(3, rendered.Count(r => r == "our own warning"));
+        Assert.Single(rendered, r => r.StartsWith("Failed to route message", StringComparison.Ordinal));
+        Assert.Equal(2, rendered.Count(r => r.StartsWith("Transition to Candidate", StringComparison.Ordinal)));
         var first = capture.Events.Single(e => e.RenderMessage().Contains("http://a:1/", StringComparison.Ordinal));
         Assert.Null(first.Exception); // the stack trace is dropped...
         Assert.Contains("HttpRequestException: Connection refused", first.RenderMessage()); // ...its type and message kept

@@ -8,8 +8,8 @@ namespace GlobalZone.Server.Hosting;
 /// DotNext logs every failed call to an unreachable peer as a warning with a full stack trace, and some warnings
 /// ("member ... is too far behind", "... is unavailable") many times a second while a member is down or catching
 /// up. That buries everything else, so for DotNext's warnings this sink keeps the event and the exception's type
-/// and message but drops the stack trace, and lets the same warning through once per window (10 s), saying
-/// how many it held back. Errors, and everything not from DotNext, pass untouched.
+/// and message but drops the stack trace, and lets the same warning (or information event about a failed call) through
+/// once per window (10 s), saying how many it held back. Errors, and everything not from DotNext, pass untouched.
 /// </summary>
 internal sealed class QuietPeerFailuresSink(ILogEventSink inner, TimeSpan? window = null) : ILogEventSink
 {
@@ -35,7 +35,9 @@ internal sealed class QuietPeerFailuresSink(ILogEventSink inner, TimeSpan? windo
             text += " ({PeerError})";
         }
 
-        if (logEvent.Level == LogEventLevel.Warning)
+        // Failed peer calls also come as information events with the exception ("Failed to route message ... to
+        // leader node", hundreds a second while a leader is gone): held back the same way.
+        if (logEvent.Level == LogEventLevel.Warning || logEvent.Exception is not null)
         {
             var key = logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture);
             if (recent.Count > 1000)

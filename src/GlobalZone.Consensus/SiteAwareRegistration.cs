@@ -25,6 +25,7 @@ public static class SiteAwareRegistration
         services.AddHostedService(sp => sp.GetRequiredService<PeerProgressMonitor>());
         services.AddHostedService<WitnessSupervisor>();
         services.AddHostedService<PreferredLeaderPlacement>();
+        services.AddSingleton<ShutdownHandOff>();
         return services;
     }
 

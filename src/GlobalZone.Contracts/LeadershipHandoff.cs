@@ -11,6 +11,9 @@ public static class LeadershipHandoffKinds
 
     /// <summary>The operator moved leadership (<c>gz leader transfer</c>).</summary>
     public const string Operator = "operator";
+
+    /// <summary>A leader that was asked to stop (SIGTERM, <c>systemctl stop</c>) handed over before it stopped.</summary>
+    public const string Shutdown = "shutdown";
 }
 
 /// <summary>One deliberate leadership hand-off, as the member that handed over recorded it.</summary>

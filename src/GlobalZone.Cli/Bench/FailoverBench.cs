@@ -12,6 +12,7 @@ internal sealed record FailoverResult(string Fault, IReadOnlyList<double> WriteG
 /// live voters (<see cref="AvailabilityProbe"/>), and runs N trials of each fault:
 /// <list type="bullet">
 /// <item><b>leader-kill</b>: kill -9 of the leader; restarted and caught up before the next trial.</item>
+/// <item><b>leader-sigterm</b>: the leader is stopped gracefully (it hands over first); restarted before the next trial.</item>
 /// <item><b>transfer</b>: <c>POST /v1/cluster/leader/transfer</c> to another voter (Raft's TimeoutNow).</item>
 /// <item><b>stranded-witness</b>: dc2's voters paused while dc1 and the witness commit 50 writes, both dc1 voters
 /// killed, dc2 resumed: only the witness holds the newest entries, so it must lead, catch dc2 up and hand over.</item>
@@ -22,7 +23,7 @@ internal sealed class FailoverBench(string root, string? wanSpec, int trials, Te
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    public static readonly string[] Faults = ["leader-kill", "transfer", "stranded-witness"];
+    public static readonly string[] Faults = ["leader-kill", "leader-sigterm", "transfer", "stranded-witness"];
 
     public async Task<IReadOnlyList<FailoverResult>> RunAsync(IReadOnlyList<string> faults, CancellationToken token)
     {
@@ -58,7 +59,8 @@ internal sealed class FailoverBench(string root, string? wanSpec, int trials, Te
             {
                 var (faultAt, newLeader, leaderMs, restart) = fault switch
                 {
-                    "leader-kill" => await KillLeaderAsync(cluster, probe, token).ConfigureAwait(false),
+                    "leader-kill" => await StopLeaderAsync(cluster, probe, graceful: false, token).ConfigureAwait(false),
+                    "leader-sigterm" => await StopLeaderAsync(cluster, probe, graceful: true, token).ConfigureAwait(false),
                     "transfer" => await TransferAsync(cluster, http, probe, trial, token).ConfigureAwait(false),
                     _ => await StrandWitnessAsync(cluster, http, probe, token).ConfigureAwait(false),
                 };
@@ -82,12 +84,15 @@ internal sealed class FailoverBench(string root, string? wanSpec, int trials, Te
         return results;
     }
 
-    private static async Task<(double FaultAt, MemberProcess Leader, double LeaderMs, IReadOnlyList<MemberProcess> Restart)> KillLeaderAsync(
-        LocalCluster cluster, AvailabilityProbe probe, CancellationToken token)
+    private static async Task<(double FaultAt, MemberProcess Leader, double LeaderMs, IReadOnlyList<MemberProcess> Restart)> StopLeaderAsync(
+        LocalCluster cluster, AvailabilityProbe probe, bool graceful, CancellationToken token)
     {
         var leader = await cluster.WaitForLeaderAsync(Bound, Running(cluster), token).ConfigureAwait(false);
         var faultAt = probe.Now;
-        leader.Kill();
+        if (graceful)
+            await leader.StopAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+        else
+            leader.Kill();
         var next = await cluster.WaitForLeaderAsync(Bound, Running(cluster), token).ConfigureAwait(false);
         return (faultAt, next, probe.Now - faultAt, [leader]);
     }

@@ -64,6 +64,7 @@ public static class NodeHost
             throw StartupRefusal.Of(damage, bootstrapLoggers.CreateLogger(typeof(NodeHost).FullName!));
         }
 
+        builder.Services.AddSingleton<IHostLifetime, HandOffFirstLifetime>();
         builder.Services.AddClientApi();
         builder.Services.AddGlobalZoneAuth(builder.Configuration);
         builder.AddGlobalZoneMetrics();

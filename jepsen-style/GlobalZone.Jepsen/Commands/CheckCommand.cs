@@ -48,6 +48,7 @@ internal static class CheckCommand
             Checker = RunChecks.ToReport(results[0]),
             OtherCheckers = results.Skip(1).Select(RunChecks.ToReport).ToList(),
             Operations = OperationCounts.Of(history),
+            Unavailability = FaultUnavailability.Of(history, new RunClock(report.Clock.Origin, report.Clock.Frequency), report.Faults),
         };
         ResultsFolder.WriteReport(folder, report, history, RunChecks.Headline(results));
         return (validity, report);

@@ -75,10 +75,14 @@ internal static class HtmlReport
         }
         else
         {
-            html.Append("<table><tr><th>#</th><th>from (s)</th><th>to (s)</th><th>nemesis</th><th>what</th></tr>");
+            html.Append("<p>Writes / reads stopped: the longest stretch without a successful write / read from any client, from the last success before the fault to 5 s after it healed.</p>\n");
+            html.Append("<table><tr><th>#</th><th>from (s)</th><th>to (s)</th><th>nemesis</th><th>what</th><th>writes stopped</th><th>reads stopped</th></tr>");
             var number = 0;
             foreach (var fault in report.Faults)
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{++number}</td><td>{fault.Start:0.0}</td><td>{fault.End:0.0}</td><td>{E(fault.Nemesis)}</td><td>{E(fault.Description)}</td></tr>");
+            {
+                var gap = report.Unavailability.FirstOrDefault(u => u.Fault == number + 1);
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{++number}</td><td>{fault.Start:0.0}</td><td>{fault.End:0.0}</td><td>{E(fault.Nemesis)}</td><td>{E(fault.Description)}</td><td>{Gap(gap?.WriteGapMs)}</td><td>{Gap(gap?.ReadGapMs)}</td></tr>");
+            }
             html.Append("</table>\n");
         }
 
@@ -107,4 +111,6 @@ internal static class HtmlReport
         => html.Append("<tr><th>").Append(E(name)).Append("</th><td>").Append(E(value)).Append("</td></tr>");
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    private static string Gap(double? ms) => ms is { } value ? value.ToString("0", CultureInfo.InvariantCulture) + " ms" : "–";
 }

@@ -83,6 +83,8 @@ internal static class ResultsFolder
         return copied;
     }
 
+    private static string Ms(double? ms) => ms is { } value ? $"{value:0} ms" : "until the end (no success after it)";
+
     /// <summary>The few lines printed at the end of a run and kept in <c>summary.txt</c>.</summary>
     public static string Summary(RunReport report)
     {
@@ -95,6 +97,8 @@ internal static class ResultsFolder
         text.AppendLine($"operations: {report.Operations.Total} (ok {report.Operations.Count(OperationStatus.Ok)}, fail {report.Operations.Count(OperationStatus.Fail)}, info {report.Operations.Count(OperationStatus.Info)}), faults: {report.Faults.Count}");
         if (report.Preload is { } preload)
             text.AppendLine($"preload: {preload.Bytes / (1024 * 1024)} MiB in {preload.Keys} keys in {preload.Seconds:0.0} s");
+        foreach (var gap in report.Unavailability)
+            text.AppendLine($"fault {gap.Fault} ({report.Faults[gap.Fault - 1].Nemesis}): writes stopped {Ms(gap.WriteGapMs)}, reads stopped {Ms(gap.ReadGapMs)}");
         text.AppendLine(report.Recovery.Recovered ? $"recovery: one leader {report.Recovery.Seconds:0.0} s after healing" : $"recovery: NONE within {report.Recovery.Seconds:0.0} s after healing");
         foreach (var note in report.Notes)
             text.AppendLine("note: " + note);

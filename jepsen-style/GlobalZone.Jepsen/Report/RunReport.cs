@@ -77,6 +77,9 @@ internal sealed record RunReport
 
     public required IReadOnlyList<FaultWindow> Faults { get; init; }
 
+    /// <summary>Per fault, how long writes and reads stopped for every client together (see <see cref="FaultUnavailability"/>).</summary>
+    public IReadOnlyList<FaultUnavailability> Unavailability { get; init; } = [];
+
     /// <summary>The history's time base: Stopwatch timestamp of second 0 and ticks per second.</summary>
     public required ClockReport Clock { get; init; }
 

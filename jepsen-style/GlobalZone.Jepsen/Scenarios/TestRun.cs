@@ -176,6 +176,7 @@ internal static class TestRun
             Recovery = new RecoveryReport(recovered, recoverySeconds),
             Operations = OperationCounts.Of(history),
             Faults = faults,
+            Unavailability = FaultUnavailability.Of(history, clock, faults),
             Clock = new ClockReport(clock.Origin, clock.Frequency),
             Members = members,
             Notes = notes,

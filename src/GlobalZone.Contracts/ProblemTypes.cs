@@ -65,6 +65,9 @@ public static class ProblemTypes
     /// <summary>401 from <c>POST /v1/auth/token</c>: unknown user or wrong password (not told apart).</summary>
     public const string InvalidCredentials = Prefix + "invalid-credentials";
 
+    /// <summary>429 from <c>POST /v1/auth/token</c>: too many attempts for the user from this address, or too many checks at once (see <c>Retry-After</c>).</summary>
+    public const string TooManyRequests = Prefix + "too-many-requests";
+
     /// <summary>409 from <c>POST /v1/auth/token</c> while auth is off: no token is needed (or issued).</summary>
     public const string AuthNotEnabled = Prefix + "auth-not-enabled";
 

@@ -65,6 +65,27 @@ internal static class AuthEndpoints
             return;
         }
 
+        // Bounded before the costly password check (see TokenAttemptLimiter).
+        var limiter = context.RequestServices.GetRequiredService<TokenAttemptLimiter>();
+        using var slot = await limiter.WaitForCheckSlotAsync(context.RequestAborted);
+        if (!slot.IsAcquired)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyRequests, "Too many token requests at once.",
+                "This member is checking as many passwords as it has cores, with a full queue; retry in a second.");
+            return;
+        }
+
+        using var attempt = limiter.TryAttempt(request.Name, context.Connection.RemoteIpAddress?.ToString() ?? "");
+        if (!attempt.IsAcquired)
+        {
+            var after = TokenAttemptLimiter.RetryAfterSeconds(attempt);
+            context.Response.Headers.RetryAfter = after.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyRequests, "Too many token requests for this user.",
+                $"At most {context.RequestServices.GetRequiredService<AuthOptions>().TokenAttemptsPerMinute} a minute per user and client address (GlobalZone:Auth:TokenAttemptsPerMinute); retry in {after} s.");
+            return;
+        }
+
         var found = state.Users.TryGetValue(request.Name, out var user);
         var matches = (found ? user!.Password : Decoy.Value).Verify(request.Password);
         if (!found || !matches)

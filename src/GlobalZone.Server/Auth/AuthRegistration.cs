@@ -23,6 +23,7 @@ internal static class AuthRegistration
         var options = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
         options.Validate();
         services.AddSingleton(options);
+        services.AddSingleton<TokenAttemptLimiter>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);

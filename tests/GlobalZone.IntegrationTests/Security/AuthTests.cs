@@ -300,4 +300,24 @@ public sealed class AuthTests(AuthCluster fixture, ITestOutputHelper output) : I
     private static string Instantiate(string pattern)
         => pattern.Replace("{**key}", "authz-probe/k").Replace("{**name}", "authz-probe/lock").Replace("{id}", "1")
             .Replace("{name}", "probe").Replace("{role}", "probe");
+
+    [Fact]
+    public async Task TokenRequestsPastTheLimitForOneUserAnswer429WithRetryAfterAndOtherUsersAreUnaffected()
+    {
+        // The default limit (GlobalZone:Auth:TokenAttemptsPerMinute = 10) for a name of its own, so no other test's user is touched.
+        const string target = "someone-guessed";
+        for (var i = 0; i < 10; i++)
+        {
+            var wrong = await ApiHttp.SendAsync(fixture.Leader, "POST", "/v1/auth/token", Json(new { name = target, password = $"guess-{i}" }));
+            Assert.True(wrong.Code == 401, $"attempt {i + 1}: {wrong}");
+        }
+
+        var limited = await ApiHttp.SendAsync(fixture.Leader, "POST", "/v1/auth/token", Json(new { name = target, password = "guess-11" }));
+        Assert.True(limited.Code == 429, limited.ToString());
+        Assert.Equal(Problems + "too-many-requests", ProblemType(limited));
+        Assert.InRange(int.Parse(limited.Header("Retry-After") ?? "0", System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+
+        // Another user from the same address still signs in.
+        Assert.False(string.IsNullOrEmpty(await fixture.TokenAsync("reader")));
+    }
 }

@@ -24,6 +24,7 @@ public sealed class FailoverTrials(ITestOutputHelper output)
     [InlineData("leader-kill")]
     [InlineData("leader-sigterm")]
     [InlineData("transfer")]
+    [InlineData("stranded-witness")]
     public async Task WritesResumeAndNothingAcknowledgedIsLost(string fault)
     {
         await using var cluster = await TestCluster.StartAsync("failover-" + fault, "2+2+1", output, configure: s => s with
@@ -40,14 +41,39 @@ public sealed class FailoverTrials(ITestOutputHelper output)
 
         var writeGaps = new List<double>();
         var readGaps = new List<double>();
+        var strandedWrites = new AcknowledgedWrites($"failover-{fault}-stranded/"); // committed by dc1 and the witness only
         for (var trial = 0; trial < Trials; trial++)
         {
             // On a heavily loaded machine leadership may have moved by itself since the last look.
             leader = await cluster.WaitForVoterLeaderAsync(GenerousBound, cluster.Members.Where(m => m.IsRunning));
             var faultAt = probe.Now;
             MemberProcess? stopped = null;
+            List<MemberProcess> lost = [];
             switch (fault)
             {
+                case "stranded-witness":
+                    // dc2's voters stall while dc1 (leading) and the witness commit; then dc1 is lost and dc2 returns:
+                    // only the witness holds the newest entries, so it must lead, catch dc2 up and hand over.
+                    if (leader.Spec.Site != "dc1")
+                    {
+                        using (await cluster.Client(leader).PostAsync($"/v1/cluster/leader/transfer?to={cluster.Site("dc1")[0].Id}", null))
+                        {
+                        }
+
+                        leader = await cluster.WaitForLeaderInSiteAsync("dc1", GenerousBound);
+                    }
+
+                    foreach (var member in cluster.Site("dc2"))
+                        member.Pause();
+                    for (var i = 0; i < 20; i++)
+                        await strandedWrites.WriteUntilAcknowledgedAsync(() => cluster.LiveVoterClients(cluster.Site("dc1")), GenerousBound, "write without dc2");
+                    faultAt = probe.Now;
+                    lost = [.. cluster.Site("dc1")];
+                    foreach (var member in lost)
+                        member.Kill();
+                    foreach (var member in cluster.Site("dc2"))
+                        member.Resume();
+                    break;
                 case "leader-kill":
                     leader.Kill();
                     stopped = leader;
@@ -77,8 +103,11 @@ public sealed class FailoverTrials(ITestOutputHelper output)
             readGaps.Add(probe.ReadGapAround(faultAt));
             output.WriteLine($"FIGURE failover trial fault={fault} n={trial + 1} write-gap={writeGaps[^1]:F0}ms read-gap={readGaps[^1]:F0}ms new-leader={leader.Id}");
             if (stopped is not null)
+                lost.Add(stopped);
+            if (lost.Count > 0)
             {
-                stopped.Start();
+                foreach (var member in lost)
+                    member.Start();
                 await cluster.CaughtUpAsync(leader, cluster.Voters(), TimeSpan.FromSeconds(60));
             }
         }
@@ -91,7 +120,10 @@ public sealed class FailoverTrials(ITestOutputHelper output)
         await cluster.CaughtUpAsync(leader, cluster.Voters(), TimeSpan.FromSeconds(60));
         var reference = await writes.AssertIntactAsync(cluster.Client(leader));
         foreach (var voter in cluster.Voters())
+        {
             Assert.Equal(reference, await writes.AssertIntactAsync(cluster.Client(voter)));
+            await strandedWrites.AssertIntactAsync(cluster.Client(voter));
+        }
         var clientListing = await AcknowledgedWrites.ListAsync(cluster.Client(leader), clientWriter.Prefix);
         foreach (var key in clientAcks)
             Assert.True(clientListing.ContainsKey(key), $"client-acknowledged {key} is missing");

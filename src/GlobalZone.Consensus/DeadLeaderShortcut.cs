@@ -87,6 +87,9 @@ public sealed partial class DeadLeaderShortcut(IServiceProvider services, Member
             LogCampaigning(leaderId, (long)(silentFor.TotalMilliseconds + Environment.TickCount64 - started));
     }
 
+    /// <summary>True when <paramref name="member"/>'s host refuses a TCP connection to its port: its process is not there.</summary>
+    internal static async Task<bool> RefusesConnectionsAsync(MemberOptions member) => await ProbeAsync(member).ConfigureAwait(false) == Liveness.Refused;
+
     private enum Liveness
     {
         Accepting,

@@ -21,12 +21,16 @@ namespace GlobalZone.Consensus;
 /// caught-up voter by TimeoutNow (<see cref="LeadershipTransfer"/>; the preferred site's first) and returns to standby.
 /// Without the shortcut it resigns and a caught-up voter wins the next ordinary election. While it leads it serves
 /// no client and confirms no read (see <see cref="GlobalZoneCluster"/>). Each takeover doubles the back-off, so the
-/// witness cannot loop revert → win → resign; the back-off resets once a voter has led steadily.
+/// witness cannot loop revert → win → resign; the back-off resets once a voter has led steadily, or at once when the
+/// witness handed leadership to a caught-up voter that took it.
 /// </para>
 /// </summary>
 public sealed partial class WitnessSupervisor : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>How soon the witness campaigns again when a campaign of its did not win.</summary>
+    private const long RetryCampaignMs = 150;
 
     private readonly IServiceProvider services;
     private readonly NodeOptions options;
@@ -44,6 +48,9 @@ public sealed partial class WitnessSupervisor : BackgroundService
     private long voterLeaderSinceMs;
     private long notBeforeMs;
     private long lastReasonCheckMs;
+    private string? lastLeaderId;
+    private long lastGoneProbeMs;
+    private bool lastLeaderGone;
 
     public WitnessSupervisor(IServiceProvider services, NodeOptions options, MemberDirectory directory, PeerProgressMonitor progress,
         LeadershipHandoffJournal journal, ILogger<WitnessSupervisor> logger)
@@ -91,9 +98,10 @@ public sealed partial class WitnessSupervisor : BackgroundService
     private void ObserveLeader()
     {
         var now = Environment.TickCount64;
-        if (Raft.Leader is { IsRemote: true })
+        if (Raft.Leader is { IsRemote: true } leader)
         {
             lastLeaderSeenMs = now;
+            lastLeaderId = directory.Find(leader.EndPoint)?.Id;
             if (voterLeaderSinceMs == 0)
                 voterLeaderSinceMs = now;
             else if (now - voterLeaderSinceMs >= 10L * options.Raft.UpperElectionTimeoutMs)
@@ -108,7 +116,13 @@ public sealed partial class WitnessSupervisor : BackgroundService
     private async Task<bool> HasReasonToLeadAsync(CancellationToken token)
     {
         var now = Environment.TickCount64;
-        if (now - lastLeaderSeenMs < takeoverAfter.TotalMilliseconds || now < notBeforeMs || !Standby.Standby)
+        if (now < notBeforeMs || !Standby.Standby || now - lastLeaderSeenMs < 2 * Tick.TotalMilliseconds)
+            return false;
+        // Waiting out the lower election timeout gives the voters their chance to elect among themselves; when the lost
+        // leader's host refuses connections its process is gone, and since no voter's log can change without a leader,
+        // waiting longer would change nothing (see DeadLeaderShortcut).
+        var gone = await LastLeaderGoneAsync(now).ConfigureAwait(false);
+        if (now - lastLeaderSeenMs < takeoverAfter.TotalMilliseconds && !gone)
             return false;
         // A witness whose applier stopped cannot lead, not even briefly (see ApplyFaultResponder).
         if (services.GetService<ApplyHealth>()?.IsFaulted == true)
@@ -122,13 +136,27 @@ public sealed partial class WitnessSupervisor : BackgroundService
         if (Raft.Leader is not null)
             return false;
         var voters = reports.Values.Where(r => directory.Members.FirstOrDefault(m => m.Id == r.MemberId) is { IsWitness: false }).ToList();
-        if (voters.Any(v => v.LeaderId is not null))
-            return false; // some voter still follows a leader we cannot hear: not ours to replace
+        if (voters.Any(v => v.LeaderId is not null && !(gone && v.LeaderId == lastLeaderId)))
+            return false; // some voter still follows a leader we cannot hear (and that is not known gone): not ours to replace
         if (voters.Count == 0 || voters.Any(v => !mine.HasNewerLogThan(v)))
             return false; // a voter we can reach is as up to date as we are: it can win with our vote, no hand-off needed
         var stale = voters.Select(v => v.MemberId).ToList();
         LogTakingOver(Environment.TickCount64 - lastLeaderSeenMs, string.Join(",", stale), mine.LastIndex, mine.LastTerm);
         return true;
+    }
+
+    /// <summary>Whether the leader this witness last followed refuses connections (checked at most every 100 ms).</summary>
+    private async Task<bool> LastLeaderGoneAsync(long now)
+    {
+        if (lastLeaderId is null || directory.FindById(lastLeaderId) is not { } leader)
+            return false;
+        if (now - lastGoneProbeMs >= 100)
+        {
+            lastGoneProbeMs = now;
+            lastLeaderGone = await DeadLeaderShortcut.RefusesConnectionsAsync(leader).ConfigureAwait(false);
+        }
+
+        return lastLeaderGone;
     }
 
     private async Task TakeOverAndHandOffAsync(CancellationToken token)
@@ -146,8 +174,18 @@ public sealed partial class WitnessSupervisor : BackgroundService
         try
         {
             var campaignDeadline = started + (long)campaignWindow.TotalMilliseconds;
+            var lastCampaignMs = Environment.TickCount64;
             while (raft.Leader is not { IsRemote: false })
             {
+                // A refused pre-vote (a voter just back from a stall may replay the lost leader's last heartbeat and
+                // defer to it for a while) would leave the next try to DotNext's full election timeout; try again soon.
+                if (raft.Leader is null && Environment.TickCount64 - lastCampaignMs >= RetryCampaignMs
+                    && !Standby.Standby)
+                {
+                    lastCampaignMs = Environment.TickCount64;
+                    await ElectionShortcut.CampaignNowAsync(raft, Standby, fromStandby: false, token).ConfigureAwait(false);
+                }
+
                 if (raft.Leader is { IsRemote: true } || Environment.TickCount64 >= campaignDeadline)
                 {
                     var other = directory.Find(raft.Leader?.EndPoint)?.Id;
@@ -174,6 +212,14 @@ public sealed partial class WitnessSupervisor : BackgroundService
                 var outcome = await services.GetRequiredService<LeadershipTransfer>()
                     .TransferAsync(target, LeadershipHandoffKinds.WitnessCatchUp, token, journalled: false).ConfigureAwait(false);
                 transferred = outcome is TransferOutcome.Done or TransferOutcome.NotConfirmed;
+                if (outcome == TransferOutcome.Done)
+                {
+                    // A caught-up voter leads: the takeover did its job, so the loop guard starts over. Doubling here
+                    // would make the next, unrelated stranding wait out a growing back-off (measured: 10 s, then more
+                    // than 30 s, after site failures a quarter of a minute apart).
+                    backoff = initialBackoff;
+                    notBeforeMs = Environment.TickCount64 + (long)initialBackoff.TotalMilliseconds;
+                }
             }
 
             // Step down only while we still lead: DotNext's ResignAsync on a follower asks the remote leader to resign.

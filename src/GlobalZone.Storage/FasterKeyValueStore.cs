@@ -275,18 +275,23 @@ public sealed class FasterKeyValueStore : IDisposable
     /// view, or record the writes made meanwhile (<see cref="BeginCapture"/>) and replay them after.
     /// </summary>
     /// <remarks>
-    /// FASTER's session iterator walks the whole log, on disk and in memory, and yields only each key's latest record
-    /// that is not a delete (<c>FasterKVIterator.GetNext</c>: a record that is not the newest of its hash chain goes to
-    /// a temporary store that a newer record of the same key removes again). The key and value are copied out at each
-    /// step, since the iterator's memory is reused by the next.
+    /// <para>A walk of the whole log (on disk and in memory, up to its tail when the scan starts) that keeps each
+    /// record only if a read of its key finds that very record (<see cref="StoredValue.Address"/>): older versions
+    /// and deleted keys are skipped, and memory stays bounded whatever the log holds. The key and value are copied out
+    /// at each step, since the iterator's memory is reused by the next. A record read from disk is read again by the
+    /// check (a random read): the price of not holding a map of every key.</para>
+    /// <para>Not FASTER's session iterator (<c>ClientSession.Iterate</c>): in 2.6.5 it copies a SpanByte key by value
+    /// into its temporary store of older versions (<c>FasterKVIterator.ProcessNonTailmostMainKvRecord</c>), keeping
+    /// only the first 8 bytes of a serialized key, so after a restart every older version came back as a live record
+    /// under a garbled key.</para>
     /// </remarks>
     public IEnumerable<KeyValuePair<string, byte[]>> ScanAll()
     {
         using var session = NewSession();
-        using var iterator = session.Iterate();
-        while (iterator.GetNext(out _))
+        using var iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress);
+        while (iterator.GetNext(out var info))
         {
-            if (!TakeRecord(iterator, out var key, out var found))
+            if (info.Tombstone || !TakeLiveRecord(session, iterator, out var key, out var found))
                 continue;
             var value = found.Form == RecordLayout.Head
                 ? ReadParts(session, key, found.Head) ?? ReadValue(session, key)
@@ -333,17 +338,19 @@ public sealed class FasterKeyValueStore : IDisposable
         throw new IOException("FASTER refused to start a checkpoint three times (another one kept running).");
     }
 
-    /// <summary>The key and decoded value at the iterator, when it is a record of a key (not a part or bookkeeping).</summary>
-    private static bool TakeRecord(IFasterScanIterator<SpanByte, SpanByte> iterator, out string key, out StoredValue found)
+    /// <summary>
+    /// The key and decoded value at the iterator, when it is a record of a key (not a part or bookkeeping) and the
+    /// newest record of that key.
+    /// </summary>
+    private static bool TakeLiveRecord(Session session, IFasterScanIterator<SpanByte, SpanByte> iterator, out string key, out StoredValue found)
     {
         var bytes = iterator.GetKey().AsReadOnlySpan();
         found = default;
+        key = string.Empty;
         if (bytes.Length == 0 || bytes[0] != RecordLayout.RecordTag)
-        {
-            key = string.Empty;
             return false;
-        }
-
+        if (!ReadWith(session, bytes, headOnly: true, out var newest) || newest.Address != iterator.CurrentAddress)
+            return false;
         key = Encoding.UTF8.GetString(bytes[1..]);
         StoredRecordFunctions.Decode(iterator.GetValue().AsReadOnlySpan(), ref found);
         return true;

@@ -15,6 +15,13 @@ internal struct StoredValue
 
     /// <summary>For form Head.</summary>
     public ChunkedHead Head;
+
+    /// <summary>
+    /// Logical address of the record read, from the reader callback's <see cref="ReadInfo.Address"/>: for a read
+    /// completed from disk, the <see cref="RecordMetadata"/> FASTER 2.6.5 returns names the address the read started
+    /// from (<c>pendingContext.logicalAddress</c>), which is another key's record when the hash chain is shared.
+    /// </summary>
+    public long Address;
 }
 
 /// <summary>
@@ -26,12 +33,14 @@ internal sealed class StoredRecordFunctions : SpanByteFunctions<SpanByte, Stored
     public override bool SingleReader(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref StoredValue dst, ref ReadInfo readInfo)
     {
         Decode(value.AsReadOnlySpan(), ref dst);
+        dst.Address = readInfo.Address;
         return true;
     }
 
     public override bool ConcurrentReader(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref StoredValue dst, ref ReadInfo readInfo)
     {
         Decode(value.AsReadOnlySpan(), ref dst);
+        dst.Address = readInfo.Address;
         return true;
     }
 

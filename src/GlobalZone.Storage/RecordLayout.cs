@@ -49,13 +49,20 @@ internal static class RecordLayout
     private const int WrapperAllowanceBytes = 4 << 10;
 
     /// <summary>
+    /// Largest derived page: the in-memory region holds at least 8 pages, so a value limit raised far beyond the default
+    /// would otherwise raise the memory floor with it; values larger than this page are stored in parts instead.
+    /// </summary>
+    public const long MaxDerivedPageBytes = 16L << 20;
+
+    /// <summary>
     /// The page size for values up to <paramref name="maxValueBytes"/> under keys up to <see cref="Limits.MaxKeyBytes"/>:
-    /// the next power of two (FASTER rounds page sizes down to one) at or above the largest such record.
+    /// the next power of two (FASTER rounds page sizes down to one) at or above the largest such record, at most
+    /// <see cref="MaxDerivedPageBytes"/>.
     /// </summary>
     public static long PageBytesFor(int maxValueBytes)
     {
         var largest = RecordBytes(1 + Limits.MaxKeyBytes + 1, 1 + maxValueBytes + WrapperAllowanceBytes) + PageReserveBytes;
-        return (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(largest, 64L << 10));
+        return Math.Min(MaxDerivedPageBytes, (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(largest, 64L << 10)));
     }
 
     /// <summary>

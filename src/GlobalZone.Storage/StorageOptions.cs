@@ -21,7 +21,8 @@ public sealed record StorageOptions
 
     /// <summary>
     /// Page size of the key/value hybrid log (a power of two); 0, the default, derives it from
-    /// <see cref="MaxValueBytes"/> so that the largest key and value the limits allow fit one page.
+    /// <see cref="MaxValueBytes"/> so that the largest key and value the limits allow fit one page (2 MiB at the
+    /// default limit; at most 16 MiB, larger values are then stored in parts).
     /// </summary>
     public long KeyValuePageBytes { get; init; }
 

@@ -109,6 +109,13 @@ public sealed class KeyValueStoreRecordSizeTests : IDisposable
         using var raised = new FasterKeyValueStore(Options with { Directory = Path.Combine(dir.Path, "raised"), MaxValueBytes = 3 << 20 });
         Assert.Equal(4L << 20, raised.PageBytes);
         Assert.True(raised.StoresWhole(LargestKey, (3 << 20) + 33));
+        // A limit raised far beyond: pages stop growing (the memory floor is 8 pages) and such values go in parts.
+        using var huge = new FasterKeyValueStore(Options with { Directory = Path.Combine(dir.Path, "huge"), MaxValueBytes = 100 << 20 });
+        Assert.Equal(16L << 20, huge.PageBytes);
+        var value = Pattern((100 << 20) + 33, 4);
+        Assert.False(huge.StoresWhole(LargestKey, value.Length));
+        huge.Upsert(LargestKey, value);
+        Assert.Equal(value, huge.Read(LargestKey));
     }
 
     public void Dispose() => dir.Dispose();

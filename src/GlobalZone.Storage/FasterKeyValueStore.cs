@@ -30,6 +30,7 @@ namespace GlobalZone.Storage;
 /// finds a head's parts gone knows the record changed meanwhile and reads it again. The number of such heads is kept in
 /// a record of the store's own: while it is zero (the usual case) a write need not look at what it replaces.</para>
 /// </remarks>
+[System.Runtime.CompilerServices.SkipLocalsInit] // the stack buffers for keys are written before they are read
 public sealed class FasterKeyValueStore : IDisposable
 {
     /// <summary>Size of one hybrid log file (FASTER's default, set explicitly: the manifest maps addresses to files by it).</summary>
@@ -38,8 +39,8 @@ public sealed class FasterKeyValueStore : IDisposable
     /// <summary>Fewest pages the in-memory region holds (FASTER needs at least one; flushing while the tail moves on needs more).</summary>
     private const int MinimumMemoryPages = 8;
 
-    /// <summary>Keys up to this many UTF-8 bytes are encoded on the stack.</summary>
-    private const int StackKeyBytes = 256;
+    /// <summary>Keys whose UTF-8 form may take up to this many bytes are encoded on the stack.</summary>
+    private const int StackKeyBytes = 512;
 
     private static readonly byte[] ChunkedHeadsKey = [RecordLayout.StoreTag, .. "chunked-heads"u8];
 
@@ -215,7 +216,7 @@ public sealed class FasterKeyValueStore : IDisposable
         try
         {
             var previous = chunkedHeads > 0 ? PeekHead(key) : null;
-            var length = 1 + Encoding.UTF8.GetByteCount(key);
+            var length = 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
             byte[]? rented = null;
             var buffer = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
             try
@@ -359,7 +360,7 @@ public sealed class FasterKeyValueStore : IDisposable
     /// <summary>A key's value, joining its parts when it has them.</summary>
     private byte[]? ReadValue(Session session, string key)
     {
-        var length = 1 + Encoding.UTF8.GetByteCount(key);
+        var length = 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
         byte[]? rented = null;
         var buffer = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
         try
@@ -422,7 +423,7 @@ public sealed class FasterKeyValueStore : IDisposable
     /// <summary>The head of the record a write replaces, when that record is in parts.</summary>
     private ChunkedHead? PeekHead(string key)
     {
-        var length = 1 + Encoding.UTF8.GetByteCount(key);
+        var length = 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
         byte[]? rented = null;
         var buffer = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
         try
@@ -499,7 +500,7 @@ public sealed class FasterKeyValueStore : IDisposable
 
     private void WriteRecord(string key, ReadOnlySpan<byte> value)
     {
-        var length = 1 + Encoding.UTF8.GetByteCount(key);
+        var length = 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
         byte[]? rented = null;
         var buffer = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
         try

@@ -35,6 +35,7 @@ public static class ConsensusRegistration
             {
                 Directory = stateDirectory,
                 KeyValueMemoryBytes = (long)options.StorageMemoryMiB << 20,
+                MaxValueBytes = options.MaxValueBytes,
                 ExpectExistingState = format.Initialized,
                 TestingFailWritesContaining = options.Testing.FailStorageWritesContaining,
             },

@@ -93,8 +93,11 @@ public sealed record NodeOptions
     /// </summary>
     public int ReplicationBudgetKiB { get; init; } = 4 * 1024;
 
-    /// <summary>FASTER memory budget for the key/value log in MiB.</summary>
-    public int StorageMemoryMiB { get; init; } = 64;
+    /// <summary>
+    /// In-memory part of the key/value log in MiB: this many MiB of recent records stay in memory, the rest of the
+    /// state is read from the log file on disk (rounded down to a power of two by FASTER).
+    /// </summary>
+    public int StorageMemoryMiB { get; init; } = 256;
 
     /// <summary>Caps on watches, blocking reads, leases, lock waiters and idempotency records (README "Limits").</summary>
     public ResourceLimits Limits { get; init; } = new();

@@ -1,14 +1,22 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Numerics;
+using System.Text;
 using FASTER.core;
 using GlobalZone.Storage.Integrity;
+using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, GlobalZone.Storage.StoredValue, FASTER.core.Empty, GlobalZone.Storage.StoredRecordFunctions>;
 
 namespace GlobalZone.Storage;
 
 /// <summary>
-/// A durable string → bytes map on FASTER's hybrid log (FasterKV with an object log), with fold-over
-/// checkpoints for recovery. It knows nothing of what the bytes mean.
+/// A durable string → bytes map on FASTER's hybrid log (FasterKV of SpanByte keys and values, see
+/// <see cref="RecordLayout"/>), with fold-over checkpoints for recovery. It knows nothing of what the bytes mean.
 /// </summary>
 /// <remarks>
+/// Records live in the log itself, not on the managed heap: the log's in-memory region holds at most
+/// <see cref="StorageOptions.KeyValueMemoryBytes"/> bytes of records and the rest is read back from the log file on
+/// disk, so memory is bounded by bytes whatever the state's size.
 /// Writes come from one caller at a time (the state machine's applier) through one session; reads may come
 /// from many threads, each borrowing a session from a pool, because a FASTER session must not be used
 /// concurrently. Nothing here fsyncs per write: durability of committed commands comes from the Raft log,
@@ -17,27 +25,52 @@ namespace GlobalZone.Storage;
 /// (<see cref="KeyValueCheckpoints"/>). At open the manifest's checkpoint is verified and then recovered exactly, with
 /// an API that throws; any damage refuses the open (<see cref="StorageIntegrityException"/>) rather than open an empty
 /// store over a damaged one, which FASTER's <c>TryRecoverLatest</c> would do.</para>
+/// <para>A record too large for one log page is stored in parts (<see cref="RecordLayout"/>): the parts of a new
+/// generation first, then the head naming them, then the previous generation's parts are deleted, so a reader that
+/// finds a head's parts gone knows the record changed meanwhile and reads it again. The number of such heads is kept in
+/// a record of the store's own: while it is zero (the usual case) a write need not look at what it replaces.</para>
 /// </remarks>
+[System.Runtime.CompilerServices.SkipLocalsInit] // the stack buffers for keys are written before they are read
 public sealed class FasterKeyValueStore : IDisposable
 {
     /// <summary>Size of one hybrid log file (FASTER's default, set explicitly: the manifest maps addresses to files by it).</summary>
     private const long SegmentBytes = 1L << 30;
 
-    private readonly FasterKVSettings<string, byte[]> settings;
-    private readonly FasterKV<string, byte[]> store;
-    private readonly ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> writer;
-    private readonly ConcurrentBag<ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>>> readers = new();
+    /// <summary>Fewest pages the in-memory region holds (FASTER needs at least one; flushing while the tail moves on needs more).</summary>
+    private const int MinimumMemoryPages = 8;
+
+    /// <summary>Keys whose UTF-8 form may take up to this many bytes are encoded on the stack.</summary>
+    private const int StackKeyBytes = 512;
+
+    private static readonly byte[] ChunkedHeadsKey = [RecordLayout.StoreTag, .. "chunked-heads"u8];
+
+    private readonly FasterKVSettings<SpanByte, SpanByte> settings;
+    private readonly FasterKV<SpanByte, SpanByte> store;
+    private readonly Session writer;
+    private readonly ConcurrentBag<Session> readers = new();
     private readonly IDevice logDevice;
-    private readonly IDevice objectLogDevice;
     private readonly KeyValueCheckpoints checkpoints;
+    private readonly long pageBytes;
+    private readonly int maxKeyBytes;
     private readonly string? failWritesContaining;
     private readonly Lock captureLock = new();
     private volatile WriteCapture[] captures = [];
+
+    /// <summary>The writer's buffer for a value with its form byte (single writer: never shared).</summary>
+    private byte[] valueScratch = new byte[4096];
+
+    /// <summary>Records stored in parts (the writer's copy of the count kept under <see cref="ChunkedHeadsKey"/>).</summary>
+    private long chunkedHeads;
+
     private int disposed;
 
     /// <exception cref="StorageIntegrityException">The checkpoint to recover, or its manifest, is missing or damaged.</exception>
     public FasterKeyValueStore(StorageOptions options)
     {
+        pageBytes = options.KeyValuePageBytes > 0 ? options.KeyValuePageBytes : RecordLayout.PageBytesFor(options.MaxValueBytes);
+        if (!BitOperations.IsPow2(pageBytes) || pageBytes < 4096)
+            throw new ArgumentOutOfRangeException(nameof(options), $"KeyValuePageBytes must be a power of two of at least 4 KiB (was {pageBytes}).");
+        maxKeyBytes = RecordLayout.MaxKeyBytes(pageBytes);
         var root = Path.Combine(options.Directory, "kv");
         if (options.ExpectExistingState && !System.IO.Directory.Exists(root))
             throw new StorageIntegrityException(root, "The key/value store's folder is missing", OperatorRemedy.ReplaceMember);
@@ -47,21 +80,18 @@ public sealed class FasterKeyValueStore : IDisposable
         {
             var token = checkpoints.Verify(options.ExpectExistingState);
             logDevice = Devices.CreateLogDevice(checkpoints.LogPath, recoverDevice: true);
-            objectLogDevice = Devices.CreateLogDevice(checkpoints.ObjectLogPath, recoverDevice: true);
-            settings = new FasterKVSettings<string, byte[]>
+            settings = new FasterKVSettings<SpanByte, SpanByte>
             {
                 IndexSize = options.KeyValueIndexBytes,
-                MemorySize = options.KeyValueMemoryBytes,
-                PageSize = options.KeyValuePageBytes,
+                // FASTER rounds the memory size down to a power of two; never fewer than a few pages.
+                MemorySize = Math.Max(options.KeyValueMemoryBytes, MinimumMemoryPages * pageBytes),
+                PageSize = pageBytes,
                 SegmentSize = SegmentBytes,
                 LogDevice = logDevice,
-                ObjectLogDevice = objectLogDevice,
                 CheckpointManager = checkpoints.Manager,
                 TryRecoverLatest = false,
-                KeySerializer = static () => new StringKeySerializer(),
-                ValueSerializer = static () => new ByteArrayValueSerializer(),
             };
-            store = new FasterKV<string, byte[]>(settings);
+            store = new FasterKV<SpanByte, SpanByte>(settings);
             if (token is { } recovered)
             {
                 try
@@ -77,19 +107,22 @@ public sealed class FasterKeyValueStore : IDisposable
 
             // A checkpoint newer than the manifest (a crash before its manifest was written) is not trusted.
             checkpoints.RemoveAllBut(token);
+            writer = NewSession();
+            chunkedHeads = ReadWith(writer, ChunkedHeadsKey, headOnly: false, out var count) && count.Bytes is { Length: 8 } bytes
+                ? BinaryPrimitives.ReadInt64LittleEndian(bytes)
+                : 0;
         }
         catch
         {
+            writer?.Dispose();
             store?.Dispose();
             settings?.Dispose();
             logDevice?.Dispose();
-            objectLogDevice?.Dispose();
             checkpoints.Dispose();
             throw;
         }
 
         failWritesContaining = options.TestingFailWritesContaining;
-        writer = NewSession();
     }
 
     /// <summary>
@@ -98,8 +131,14 @@ public sealed class FasterKeyValueStore : IDisposable
     /// </summary>
     public static string CreationMarker(string storageDirectory) => CheckpointManifest.PathIn(Path.Combine(storageDirectory, "kv"));
 
-    /// <summary>Number of distinct live records (approximate while writes run).</summary>
+    /// <summary>Number of distinct live FASTER records, the store's own bookkeeping included (approximate while writes run).</summary>
     public long EntryCount => store.EntryCount;
+
+    /// <summary>Size of a log page: a record no larger than a page less a little is stored whole.</summary>
+    public long PageBytes => pageBytes;
+
+    /// <summary>True when a value of <paramref name="valueBytes"/> under <paramref name="key"/> is stored as one record (not in parts).</summary>
+    public bool StoresWhole(string key, int valueBytes) => RecordLayout.Fits(pageBytes, 1 + Encoding.UTF8.GetByteCount(key), 1L + valueBytes);
 
     /// <summary>Reads one record, or null when absent. Safe from any thread.</summary>
     public byte[]? Read(string key)
@@ -107,7 +146,7 @@ public sealed class FasterKeyValueStore : IDisposable
         var session = RentReader();
         try
         {
-            return ReadWith(session, key);
+            return ReadValue(session, key);
         }
         finally
         {
@@ -120,7 +159,7 @@ public sealed class FasterKeyValueStore : IDisposable
     {
         try
         {
-            return ReadWith(writer, key);
+            return ReadValue(writer, key);
         }
         catch (Exception e) when (e is not StorageFaultException)
         {
@@ -129,20 +168,41 @@ public sealed class FasterKeyValueStore : IDisposable
     }
 
     /// <summary>Inserts or replaces a record. Single writer only.</summary>
+    /// <exception cref="ArgumentException">The key is longer than this store's records take (a bug of the caller, not a storage fault).</exception>
     public void Upsert(string key, byte[] value)
     {
+        var keyBytes = Encoding.UTF8.GetByteCount(key);
+        if (keyBytes > maxKeyBytes)
+        {
+            throw new ArgumentException(
+                $"The storage key '{Shorten(key)}' is {keyBytes} bytes (its value {value.Length} bytes); the key/value store takes keys of up to {maxKeyBytes} bytes with its {pageBytes}-byte log pages.",
+                nameof(key));
+        }
+
         InjectFault(key);
         try
         {
-            var status = writer.Upsert(key, value);
-            if (status.IsPending)
-                writer.CompletePending(wait: true);
-            else if (status.IsFaulted)
-                throw new StorageFaultException($"FASTER refused to write '{key}'.");
+            var previous = chunkedHeads > 0 ? PeekHead(key) : null;
+            var whole = RecordLayout.Fits(pageBytes, 1 + keyBytes, 1L + value.Length);
+            if (whole)
+            {
+                var buffer = Scratch(1 + value.Length);
+                buffer[0] = RecordLayout.Inline;
+                value.CopyTo(buffer.AsSpan(1));
+                WriteRecord(key, buffer.AsSpan(0, 1 + value.Length));
+            }
+            else
+            {
+                WriteInParts(key, keyBytes, value, previous?.Generation);
+            }
+
+            if (previous is { } replaced)
+                DeleteParts(key, replaced);
+            AdjustChunkedHeads((whole ? 0 : 1) - (previous is null ? 0 : 1));
         }
         catch (Exception e) when (e is not StorageFaultException)
         {
-            throw new StorageFaultException($"Writing '{key}' to the key/value store failed: {e.Message}", e);
+            throw new StorageFaultException($"Writing '{key}' ({value.Length} bytes) to the key/value store failed: {e.Message}", e);
         }
 
         foreach (var capture in captures)
@@ -155,11 +215,25 @@ public sealed class FasterKeyValueStore : IDisposable
         InjectFault(key);
         try
         {
-            var status = writer.Delete(key);
-            if (status.IsPending)
-                writer.CompletePending(wait: true);
-            else if (status.IsFaulted)
-                throw new StorageFaultException($"FASTER refused to delete '{key}'.");
+            var previous = chunkedHeads > 0 ? PeekHead(key) : null;
+            var length = 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
+            byte[]? rented = null;
+            var buffer = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
+            try
+            {
+                DeleteRaw(buffer[..RecordLayout.RecordKey(key, buffer)], key);
+            }
+            finally
+            {
+                if (rented is not null)
+                    ArrayPool<byte>.Shared.Return(rented);
+            }
+
+            if (previous is { } removed)
+            {
+                DeleteParts(key, removed);
+                AdjustChunkedHeads(-1);
+            }
         }
         catch (Exception e) when (e is not StorageFaultException)
         {
@@ -201,13 +275,31 @@ public sealed class FasterKeyValueStore : IDisposable
     /// of some moment during the scan; a key written meanwhile may come twice): hold writes off for one consistent
     /// view, or record the writes made meanwhile (<see cref="BeginCapture"/>) and replay them after.
     /// </summary>
+    /// <remarks>
+    /// <para>A walk of the whole log (on disk and in memory, up to its tail when the scan starts) that keeps each
+    /// record only if a read of its key finds that very record (<see cref="StoredValue.Address"/>): older versions
+    /// and deleted keys are skipped, and memory stays bounded whatever the log holds. The key and value are copied out
+    /// at each step, since the iterator's memory is reused by the next. A record read from disk is read again by the
+    /// check (a random read): the price of not holding a map of every key.</para>
+    /// <para>Not FASTER's session iterator (<c>ClientSession.Iterate</c>): in 2.6.5 it copies a SpanByte key by value
+    /// into its temporary store of older versions (<c>FasterKVIterator.ProcessNonTailmostMainKvRecord</c>), keeping
+    /// only the first 8 bytes of a serialized key, so after a restart every older version came back as a live record
+    /// under a garbled key.</para>
+    /// </remarks>
     public IEnumerable<KeyValuePair<string, byte[]>> ScanAll()
     {
         using var session = NewSession();
-        using var iterator = session.Iterate();
-        while (iterator.GetNext(out _))
+        using var iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress);
+        while (iterator.GetNext(out var info))
         {
-            yield return new(iterator.GetKey(), iterator.GetValue());
+            if (info.Tombstone || !TakeLiveRecord(session, iterator, out var key, out var found))
+                continue;
+            var value = found.Form == RecordLayout.Head
+                ? ReadParts(session, key, found.Head) ?? ReadValue(session, key)
+                : found.Bytes;
+            // Null: a record in parts deleted while the scan ran.
+            if (value is not null)
+                yield return new(key, value);
         }
     }
 
@@ -247,31 +339,255 @@ public sealed class FasterKeyValueStore : IDisposable
         throw new IOException("FASTER refused to start a checkpoint three times (another one kept running).");
     }
 
-    private static byte[]? ReadWith(ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> session, string key)
+    /// <summary>
+    /// The key and decoded value at the iterator, when it is a record of a key (not a part or bookkeeping) and the
+    /// newest record of that key.
+    /// </summary>
+    private static bool TakeLiveRecord(Session session, IFasterScanIterator<SpanByte, SpanByte> iterator, out string key, out StoredValue found)
     {
-        var (status, output) = session.Read(key);
-        if (status.IsPending)
+        var bytes = iterator.GetKey().AsReadOnlySpan();
+        found = default;
+        key = string.Empty;
+        if (bytes.Length == 0 || bytes[0] != RecordLayout.RecordTag)
+            return false;
+        if (!ReadWith(session, bytes, headOnly: true, out var newest) || newest.Address != iterator.CurrentAddress)
+            return false;
+        key = Encoding.UTF8.GetString(bytes[1..]);
+        StoredRecordFunctions.Decode(iterator.GetValue().AsReadOnlySpan(), ref found);
+        return true;
+    }
+
+    /// <summary>A key's value, joining its parts when it has them.</summary>
+    private byte[]? ReadValue(Session session, string key)
+    {
+        var length = 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
+        byte[]? rented = null;
+        var buffer = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
         {
-            session.CompletePendingWithOutputs(out var outputs, wait: true);
-            using (outputs)
+            var recordKey = buffer[..RecordLayout.RecordKey(key, buffer)];
+            ChunkedHead? lastHead = null;
+            while (true)
             {
-                while (outputs.Next())
+                if (!ReadWith(session, recordKey, headOnly: false, out var found))
+                    return null;
+                switch (found.Form)
                 {
-                    ref var completed = ref outputs.Current;
-                    status = completed.Status;
-                    output = completed.Output;
+                    case RecordLayout.Inline:
+                        return found.Bytes;
+                    case RecordLayout.Head when ReadParts(session, key, found.Head) is { } joined:
+                        return joined;
+                    case RecordLayout.Head when found.Head == lastHead:
+                        // The same head twice with its parts missing: not a write racing this read, but lost parts.
+                        throw new StorageFaultException($"The key/value store's record '{Shorten(key)}' names {found.Head.Parts} parts of generation {found.Head.Generation} that are not all there.");
+                    case RecordLayout.Head:
+                        lastHead = found.Head;
+                        continue;
+                    default:
+                        throw new StorageFaultException($"The key/value store's record '{Shorten(key)}' has an unknown form {found.Form}.");
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The value a head names, or null when a part is gone (the record was replaced or deleted meanwhile).</summary>
+    private byte[]? ReadParts(Session session, string key, ChunkedHead head)
+    {
+        var value = new byte[head.Length];
+        var keyBuffer = ArrayPool<byte>.Shared.Rent(RecordLayout.PartKeyExtraBytes + Encoding.UTF8.GetByteCount(key));
+        try
+        {
+            var offset = 0;
+            for (var index = 0; index < head.Parts; index++)
+            {
+                var partKey = keyBuffer.AsSpan(0, RecordLayout.PartKey(key, head.Generation, index, keyBuffer));
+                if (!ReadWith(session, partKey, headOnly: false, out var part) || part is not { Form: RecordLayout.Part, Bytes: { } bytes } || bytes.Length > value.Length - offset)
+                    return null;
+                bytes.CopyTo(value, offset);
+                offset += bytes.Length;
+            }
+
+            return offset == value.Length ? value : null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(keyBuffer);
+        }
+    }
+
+    /// <summary>The head of the record a write replaces, when that record is in parts.</summary>
+    private ChunkedHead? PeekHead(string key)
+    {
+        var length = 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
+        byte[]? rented = null;
+        var buffer = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            return ReadWith(writer, buffer[..RecordLayout.RecordKey(key, buffer)], headOnly: true, out var found) && found.Form == RecordLayout.Head
+                ? found.Head
+                : null;
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Writes a value too large for a page: its parts (a new generation), then the head that names them.</summary>
+    private void WriteInParts(string key, int keyBytes, byte[] value, long? replacedGeneration)
+    {
+        var partBytes = RecordLayout.PartPayloadBytes(pageBytes, keyBytes);
+        var parts = (int)(((long)value.Length + partBytes - 1) / partBytes);
+        long generation;
+        do
+        {
+            generation = Random.Shared.NextInt64();
+        }
+        while (generation == replacedGeneration);
+
+        var keyBuffer = ArrayPool<byte>.Shared.Rent(RecordLayout.PartKeyExtraBytes + keyBytes);
+        try
+        {
+            var buffer = Scratch(1 + partBytes);
+            for (var index = 0; index < parts; index++)
+            {
+                var slice = value.AsSpan(index * partBytes, Math.Min(partBytes, value.Length - (index * partBytes)));
+                buffer[0] = RecordLayout.Part;
+                slice.CopyTo(buffer.AsSpan(1));
+                WriteRaw(keyBuffer.AsSpan(0, RecordLayout.PartKey(key, generation, index, keyBuffer)), buffer.AsSpan(0, 1 + slice.Length), key);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(keyBuffer);
+        }
+
+        Span<byte> head = stackalloc byte[RecordLayout.HeadBytes];
+        RecordLayout.WriteHead(head, new ChunkedHead(generation, value.Length, parts));
+        WriteRecord(key, head);
+    }
+
+    private void DeleteParts(string key, ChunkedHead head)
+    {
+        var keyBuffer = ArrayPool<byte>.Shared.Rent(RecordLayout.PartKeyExtraBytes + Encoding.UTF8.GetByteCount(key));
+        try
+        {
+            for (var index = 0; index < head.Parts; index++)
+                DeleteRaw(keyBuffer.AsSpan(0, RecordLayout.PartKey(key, head.Generation, index, keyBuffer)), key);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(keyBuffer);
+        }
+    }
+
+    private void AdjustChunkedHeads(long delta)
+    {
+        if (delta == 0)
+            return;
+        chunkedHeads += delta;
+        Span<byte> value = stackalloc byte[9];
+        value[0] = RecordLayout.Inline;
+        BinaryPrimitives.WriteInt64LittleEndian(value[1..], chunkedHeads);
+        WriteRaw(ChunkedHeadsKey, value, "(the store's count of records in parts)");
+    }
+
+    private void WriteRecord(string key, ReadOnlySpan<byte> value)
+    {
+        var length = 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
+        byte[]? rented = null;
+        var buffer = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            WriteRaw(buffer[..RecordLayout.RecordKey(key, buffer)], value, key);
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private unsafe void WriteRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, string name)
+    {
+        fixed (byte* keyBytes = key)
+        fixed (byte* valueBytes = value)
+        {
+            var keySpan = new SpanByte(key.Length, (IntPtr)keyBytes);
+            var valueSpan = new SpanByte(value.Length, (IntPtr)valueBytes);
+            var status = writer.Upsert(ref keySpan, ref valueSpan);
+            // A pending write copied key and value into its own context; completing it here keeps writes in order.
+            if (status.IsPending)
+                writer.CompletePending(wait: true);
+            else if (status.IsFaulted)
+                throw new StorageFaultException($"FASTER refused to write '{Shorten(name)}'.");
+        }
+    }
+
+    private unsafe void DeleteRaw(ReadOnlySpan<byte> key, string name)
+    {
+        fixed (byte* keyBytes = key)
+        {
+            var keySpan = new SpanByte(key.Length, (IntPtr)keyBytes);
+            var status = writer.Delete(ref keySpan);
+            if (status.IsPending)
+                writer.CompletePending(wait: true);
+            else if (status.IsFaulted)
+                throw new StorageFaultException($"FASTER refused to delete '{Shorten(name)}'.");
+        }
+    }
+
+    /// <summary>
+    /// Reads one FASTER record. A record no longer in memory makes the read pending (FASTER reads the log file); it
+    /// is completed here, on the same session, before the session is used again.
+    /// </summary>
+    private static unsafe bool ReadWith(Session session, ReadOnlySpan<byte> key, bool headOnly, out StoredValue found)
+    {
+        found = new StoredValue { HeadOnly = headOnly };
+        Status status;
+        fixed (byte* keyBytes = key)
+        {
+            var keySpan = new SpanByte(key.Length, (IntPtr)keyBytes);
+            var input = default(SpanByte);
+            status = session.Read(ref keySpan, ref input, ref found);
+            if (status.IsPending)
+            {
+                session.CompletePendingWithOutputs(out var outputs, wait: true);
+                using (outputs)
+                {
+                    while (outputs.Next())
+                    {
+                        ref var completed = ref outputs.Current;
+                        status = completed.Status;
+                        found = completed.Output;
+                    }
                 }
             }
         }
 
-        return status.Found ? output : null;
+        if (status.IsFaulted)
+            throw new StorageFaultException("FASTER could not read a key/value record (the log file could not be read).");
+        return status.Found;
     }
 
-    private ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> RentReader()
-        => readers.TryTake(out var session) ? session : NewSession();
+    private byte[] Scratch(int length)
+    {
+        if (valueScratch.Length < length)
+            valueScratch = new byte[(int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)length), Array.MaxLength)];
+        return valueScratch;
+    }
 
-    private ClientSession<string, byte[], byte[], byte[], Empty, SimpleFunctions<string, byte[]>> NewSession()
-        => store.For(new SimpleFunctions<string, byte[]>()).NewSession<SimpleFunctions<string, byte[]>>();
+    private static string Shorten(string key) => key.Length <= 80 ? key : string.Concat(key.AsSpan(0, 80), "…");
+
+    private Session RentReader() => readers.TryTake(out var session) ? session : NewSession();
+
+    private Session NewSession() => store.For(new StoredRecordFunctions()).NewSession<StoredRecordFunctions>();
 
     public void Dispose()
     {
@@ -283,7 +599,6 @@ public sealed class FasterKeyValueStore : IDisposable
         store.Dispose();
         settings.Dispose();
         logDevice.Dispose();
-        objectLogDevice.Dispose();
         checkpoints.Dispose();
     }
 }

@@ -10,9 +10,9 @@ namespace GlobalZone.Storage;
 /// </summary>
 /// <remarks>
 /// <para>A fold-over checkpoint is its metadata (<c>cpr-checkpoints/TOKEN</c>), the hash index
-/// (<c>index-checkpoints/TOKEN</c>) and the hybrid log it points into (<c>hlog.log.N</c>, <c>hlog.obj.log.N</c>) up
-/// to the addresses its metadata records. Those log prefixes never change after the checkpoint (FASTER writes later
-/// records after them, reading back a shared sector before rewriting it), so each one is hashed incrementally: a
+/// (<c>index-checkpoints/TOKEN</c>) and the hybrid log it points into (<c>hlog.log.N</c>; records are SpanByte, so
+/// there is no object log) up to the address its metadata records. Those log prefixes never change after the
+/// checkpoint (FASTER writes later records after them, reading back a shared sector before rewriting it), so each one is hashed incrementally: a
 /// checkpoint hashes only what the log grew by since the last one.</para>
 /// <para>FASTER's own "remove outdated checkpoints" is off: it deletes the previous checkpoint before the new
 /// manifest exists. Here the old ones go only once the manifest names the new one, so a crash at any point leaves a
@@ -22,7 +22,6 @@ internal sealed class KeyValueCheckpoints : IDisposable
 {
     private const string CheckpointFolder = "checkpoints";
     private const string LogFile = "hlog.log";
-    private const string ObjectLogFile = "hlog.obj.log";
 
     private readonly string root;
     private readonly long segmentBytes;
@@ -41,8 +40,6 @@ internal sealed class KeyValueCheckpoints : IDisposable
     public DeviceLogCommitCheckpointManager Manager { get; }
 
     public string LogPath => Path.Combine(root, LogFile);
-
-    public string ObjectLogPath => Path.Combine(root, ObjectLogFile);
 
     /// <summary>
     /// The checkpoint to recover, verified against the manifest; null for a store that never completed one (a new
@@ -89,15 +86,6 @@ internal sealed class KeyValueCheckpoints : IDisposable
         var info = ReadLogInfo(token);
         for (long segment = 0; segment * segmentBytes < info.finalLogicalAddress; segment++)
             AddLogPrefix(files, $"{LogFile}.{segment}", Math.Min(segmentBytes, info.finalLogicalAddress - (segment * segmentBytes)));
-        if (info.objectLogSegmentOffsets is { } offsets)
-        {
-            for (var segment = 0; segment < offsets.Length; segment++)
-            {
-                if (offsets[segment] > 0)
-                    AddLogPrefix(files, $"{ObjectLogFile}.{segment}", offsets[segment]);
-            }
-        }
-
         new CheckpointManifest(token, files).Write(root);
         RemoveAllBut(token);
     }

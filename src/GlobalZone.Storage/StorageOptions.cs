@@ -6,17 +6,28 @@ namespace GlobalZone.Storage;
 /// </summary>
 public sealed record StorageOptions
 {
-    /// <summary>Folder that holds the key/value log, its object log, checkpoints and the revision history.</summary>
+    /// <summary>Folder that holds the key/value log, its checkpoints and the revision history.</summary>
     public required string Directory { get; init; }
 
-    /// <summary>In-memory part of the key/value hybrid log, in bytes (records are references here, ~24 bytes each).</summary>
-    public long KeyValueMemoryBytes { get; init; } = 64L << 20;
+    /// <summary>
+    /// In-memory part of the key/value hybrid log, in bytes of records (keys and values themselves: the rest of the
+    /// state is read back from the log file on disk). FASTER rounds it down to a power of two, and it is never less
+    /// than 8 log pages.
+    /// </summary>
+    public long KeyValueMemoryBytes { get; init; } = 256L << 20;
 
     /// <summary>Hash index size in bytes (number of buckets × 64).</summary>
     public long KeyValueIndexBytes { get; init; } = 8L << 20;
 
-    /// <summary>Page size of the key/value hybrid log.</summary>
-    public long KeyValuePageBytes { get; init; } = 1L << 20;
+    /// <summary>
+    /// Page size of the key/value hybrid log (a power of two); 0, the default, derives it from
+    /// <see cref="MaxValueBytes"/> so that the largest key and value the limits allow fit one page (2 MiB at the
+    /// default limit; at most 16 MiB, larger values are then stored in parts).
+    /// </summary>
+    public long KeyValuePageBytes { get; init; }
+
+    /// <summary>Largest value the server accepts (its <c>MaxValueBytes</c>): sizes the key/value log's pages.</summary>
+    public int MaxValueBytes { get; init; } = Contracts.Limits.DefaultMaxValueBytes;
 
     /// <summary>In-memory part of the revision history log, in bytes.</summary>
     public long HistoryMemoryBytes { get; init; } = 32L << 20;

@@ -75,6 +75,36 @@ public sealed class ApplyAtRealSizesTests : IDisposable
         Assert.Equal(ops[127].Value, events[127].Record.Value);
     }
 
+    [Fact]
+    public async Task An_idempotent_transaction_whose_outcome_holds_values_at_the_limit_is_remembered_and_replayed()
+    {
+        // The remembered outcome carries each get's record: 12 values at the limit make it ~12 MiB, several key/value
+        // log pages. It must be stored (in parts), not refuse the apply.
+        const int keys = 12;
+        var values = Enumerable.Range(0, keys).Select(i => Filled(Limits.DefaultMaxValueBytes, (byte)('a' + i))).ToArray();
+        var gets = Enumerable.Range(0, keys).Select(i => new TxnOperation(TxnOperationKind.Get, $"g/{i:D2}")).ToList();
+        var txn = new TxnCommand([], gets, []) with { IdempotencyKey = "big-outcome", LeaderTimeMs = 1_000 };
+        long index = 0;
+        using (var sm = new KeyValueStateMachine(Options()))
+        {
+            for (var i = 0; i < keys; i++)
+                Assert.Equal(CommandStatus.Applied, sm.Apply(++index, 1, TxnCommand.Put($"g/{i:D2}", values[i], ValueFormat.Raw))!.Status);
+            var first = sm.Apply(++index, 1, txn)!;
+            Assert.Equal(CommandStatus.Applied, first.Status);
+            Assert.False(first.Replayed);
+            Assert.Equal(values[keys - 1], first.Operations[keys - 1].Records![0].Value);
+            var retry = sm.Apply(++index, 1, txn)!;
+            Assert.True(retry.Replayed);
+            Assert.Equal(values[3], retry.Operations[3].Records![0].Value);
+            await sm.CheckpointAsync(CancellationToken.None);
+        }
+
+        using var reopened = new KeyValueStateMachine(Options());
+        var afterReopen = reopened.Apply(++index, 1, txn)!;
+        Assert.True(afterReopen.Replayed);
+        Assert.Equal(Enumerable.Range(0, keys).Select(i => values[i]), afterReopen.Operations.Select(o => o.Records![0].Value));
+    }
+
     private static void Fill(KeyValueStateMachine sm, string prefix, int count, ref long index, long lease = 0)
     {
         for (var start = 0; start < count; start += Limits.MaxTxnOperations)

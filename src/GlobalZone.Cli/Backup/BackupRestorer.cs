@@ -43,7 +43,7 @@ internal static class BackupRestorer
             await BackupFormat.ReadHeaderAsync(source, token);
             // Same place and sizes as the server's state (ConsensusRegistration): <data>/state.
             using var state = new KeyValueStateMachine(
-                new StorageOptions { Directory = Path.Combine(root, "state"), KeyValueMemoryBytes = (long)defaults.StorageMemoryMiB << 20 },
+                new StorageOptions { Directory = Path.Combine(root, "state"), KeyValueMemoryBytes = (long)defaults.StorageMemoryMiB << 20, MaxValueBytes = defaults.MaxValueBytes },
                 defaults.HistoryRetention);
             await state.InstallSnapshotAsync(source, labelIndex: header.RaftIndex, labelTerm: 0, token);
             revision = state.Revision;

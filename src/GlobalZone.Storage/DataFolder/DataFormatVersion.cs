@@ -10,6 +10,8 @@ public static class DataFormatVersion
     /// <summary>
     /// 1: the first versioned format (checksummed key/value checkpoints, history-v3 with per-entry checksums, the
     /// Raft log in FasterLog under raft-log).
+    /// 2: the key/value store's records are SpanByte keys and values in the hybrid log itself (no object log, values
+    /// larger than a log page stored in parts), so that its memory is bounded by bytes.
     /// </summary>
-    public const int Current = 1;
+    public const int Current = 2;
 }

@@ -21,8 +21,9 @@ public sealed class SiteLossTests(ITestOutputHelper output)
         var writes = new AcknowledgedWrites("loss/");
         var leader = await cluster.WaitForVoterLeaderAsync(TimeSpan.FromSeconds(20));
         for (var i = 0; i < 10; i++)
-            Assert.True(await writes.TryWriteAsync(cluster.Client(cluster.Voters()[i % 4]), TimeSpan.FromSeconds(5)), "write before any loss");
+            await writes.WriteUntilAcknowledgedAsync(() => [cluster.Client(cluster.Voters()[i % 4])], SiteFailover.FailoverBound, "write before any loss");
 
+        leader = await cluster.WaitForVoterLeaderAsync(TimeSpan.FromSeconds(20)); // the leader's site now: the first loss takes it
         var first = leader.Spec.Site;
         var second = first == "dc1" ? "dc2" : "dc1";
         var (leaderAfterFirst, writeAfterFirst) = await LoseSiteAsync(cluster, writes, first, second);

@@ -26,7 +26,7 @@ public sealed class SitePartitionTests(ITestOutputHelper output)
         var witness = cluster.Witness();
         var writes = new AcknowledgedWrites("cut/");
         for (var i = 0; i < 6; i++)
-            Assert.True(await writes.TryWriteAsync(cluster.Client(cluster.Voters()[i % 4]), TimeSpan.FromSeconds(5)), "write before the cut");
+            await writes.WriteUntilAcknowledgedAsync(() => [cluster.Client(cluster.Voters()[i % 4])], SiteFailover.FailoverBound, "write before the cut");
         await cluster.CaughtUpAsync(leader, cluster.Voters(), TimeSpan.FromSeconds(10));
         var termBefore = (await cluster.StatusAsync(leader)).Term;
 

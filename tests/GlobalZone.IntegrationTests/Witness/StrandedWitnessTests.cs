@@ -25,14 +25,14 @@ public sealed class StrandedWitnessTests(ITestOutputHelper output)
         await cluster.WaitForLeaderInSiteAsync("dc1", TimeSpan.FromSeconds(20));
         var writes = new AcknowledgedWrites("stranded/");
         for (var i = 0; i < 5; i++)
-            Assert.True(await writes.TryWriteAsync(cluster.Client(dc1[0]), TimeSpan.FromSeconds(5)), "write before the fault");
+            await writes.WriteUntilAcknowledgedAsync(() => [cluster.Client(dc1[0])], SiteFailover.FailoverBound, "write before the fault");
         await cluster.CaughtUpAsync(dc1[0], dc2, TimeSpan.FromSeconds(10));
 
         // dc2's voters stall; the dc1 leader commits with dc1's and the witness's acknowledgements only.
         foreach (var member in dc2)
             member.Pause();
         for (var i = 0; i < 20; i++)
-            Assert.True(await writes.TryWriteAsync(cluster.Client(dc1[i % dc1.Count]), TimeSpan.FromSeconds(5)), "write committed without dc2");
+            await writes.WriteUntilAcknowledgedAsync(() => [cluster.Client(dc1[i % dc1.Count])], SiteFailover.FailoverBound, "write committed without dc2");
 
         // dc1 is lost; the stale voters return, and a client writes through them all along.
         foreach (var member in dc1)

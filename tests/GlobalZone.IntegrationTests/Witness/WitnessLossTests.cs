@@ -17,7 +17,7 @@ public sealed class WitnessLossTests(ITestOutputHelper output)
         var leader = await cluster.WaitForLeaderInSiteAsync("dc1", TimeSpan.FromSeconds(20));
         var writes = new AcknowledgedWrites("wloss/");
         for (var i = 0; i < 5; i++)
-            Assert.True(await writes.TryWriteAsync(cluster.Client(cluster.Voters()[i % 4]), TimeSpan.FromSeconds(5)), "write before the loss");
+            await writes.WriteUntilAcknowledgedAsync(() => [cluster.Client(cluster.Voters()[i % 4])], SiteFailover.FailoverBound, "write before the loss");
 
         cluster.Witness().Kill();
         var sinceLoss = Stopwatch.StartNew();

@@ -25,22 +25,7 @@ internal static class FailoverBenchCommand
             if (unknown.Count > 0)
                 result.AddError($"Unknown fault(s) {string.Join(", ", unknown)}; choose among {string.Join(", ", FailoverBench.Faults)}.");
         });
-        var wan = new Option<string?>("--wan")
-        {
-            Description = $"Simulated round trips between sites, as for gz local (e.g. 'global' = {SimulatedWan.GlobalPreset}); election timeouts follow",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
-        wan.Validators.Add(result =>
-        {
-            try
-            {
-                SimulatedWan.Parse(result.Tokens.Count > 0 ? result.Tokens[0].Value : "");
-            }
-            catch (FormatException e)
-            {
-                result.AddError(e.Message);
-            }
-        });
+        var wan = WanOption.Create($"Simulated round trips between sites, as for gz local (e.g. 'global' = {SimulatedWan.GlobalPreset}); election timeouts follow");
         var data = new Option<string?>("--data") { Description = "Folder for the cluster (default: a new temporary folder, removed afterwards)" };
         var command = new Command("failover", "Failover benchmark on its own local 2+2+1 group: write and read gaps per fault")
         {
@@ -53,7 +38,7 @@ internal static class FailoverBenchCommand
                 throw new GzException("--trials must be at least 1.");
             var keep = result.GetValue(data) is not null;
             var root = Path.GetFullPath(result.GetValue(data) ?? Path.Combine(Path.GetTempPath(), "gz-failover-" + Guid.NewGuid().ToString("N")[..8]));
-            var wanSpec = result.GetResult(wan) is not null ? result.GetValue(wan) ?? "" : null;
+            var wanSpec = WanOption.Spec(result, wan);
             try
             {
                 var outcome = await new FailoverBench(root, wanSpec, n, Console.Error).RunAsync(Split(result.GetValue(faults)!).ToList(), token);

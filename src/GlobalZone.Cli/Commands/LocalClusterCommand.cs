@@ -18,23 +18,8 @@ internal static class LocalClusterCommand
         var basePort = new Option<int>("--base-port") { Description = "Port of the first member; the others follow", DefaultValueFactory = _ => 7101 };
         var logFormat = new Option<string>("--log-format") { Description = "Member log format: text or json", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
-        var wan = new Option<string?>("--wan")
-        {
-            Description = "Simulate a WAN between the sites: round-trip ms per site pair added to member-to-member traffic. "
-                + $"'--wan' alone or '--wan global' = {SimulatedWan.GlobalPreset}; or give pairs, e.g. --wan dc1-dc2=2,dc1-dc3=80,dc2-dc3=80",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
-        wan.Validators.Add(result =>
-        {
-            try
-            {
-                SimulatedWan.Parse(result.Tokens.Count > 0 ? result.Tokens[0].Value : "");
-            }
-            catch (FormatException e)
-            {
-                result.AddError(e.Message);
-            }
-        });
+        var wan = WanOption.Create("Simulate a WAN between the sites: round-trip ms per site pair added to member-to-member traffic. "
+            + $"'--wan' alone or '--wan global' = {SimulatedWan.GlobalPreset}; or give pairs, e.g. --wan dc1-dc2=2,dc1-dc3=80,dc2-dc3=80");
         var tls = new Option<bool>("--tls")
         {
             Description = "https with mutual TLS between members: a CA and member certificates are made in DATA/tls (kept across runs)",
@@ -42,7 +27,7 @@ internal static class LocalClusterCommand
         var command = new Command("local", "Run a local three-site GlobalZone cluster until Ctrl-C") { layout, data, basePort, logFormat, wan, tls };
         command.SetAction((result, token) => RunAsync(
             result.GetValue(layout)!, result.GetValue(data)!, result.GetValue(basePort), result.GetValue(logFormat) == "json",
-            result.GetResult(wan) is not null ? result.GetValue(wan) ?? "" : null, result.GetValue(tls), token));
+            WanOption.Spec(result, wan), result.GetValue(tls), token));
         return command;
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using GlobalZone.Client;
 using GlobalZone.Contracts;
@@ -8,7 +7,7 @@ namespace GlobalZone.ClientTests;
 /// <summary>When a lease counts as lost: the cluster says it is gone, or renewals fail for a whole TTL.</summary>
 public sealed class LeaseTests
 {
-    private static GlobalZoneClient Client(Func<HttpRequestMessage, Task<HttpResponseMessage>> keepAlive)
+    private static GlobalZoneClient Client(Func<HttpRequestMessage, Task<HttpResponseMessage>> keepAlive, TimeProvider? time = null)
     {
         var transport = new StubTransport((request, _) =>
         {
@@ -27,7 +26,7 @@ public sealed class LeaseTests
             InitialBackoff = TimeSpan.FromMilliseconds(5),
             MaxBackoff = TimeSpan.FromMilliseconds(20),
             RequestTimeout = TimeSpan.FromMilliseconds(300),
-        }, new HttpClient(transport));
+        }, new HttpClient(transport), null, null, time ?? TimeProvider.System);
     }
 
     [Fact]
@@ -43,29 +42,46 @@ public sealed class LeaseTests
     [Fact]
     public async Task ALeaseNotRenewedForAWholeTtlIsLostThoughNoAnswerCame()
     {
-        await using var client = Client(_ => throw StubTransport.Refused());
-        var clock = Stopwatch.StartNew();
+        // On a fake clock: the loss is a property of the TTL, not of how busy the machine running the test is.
+        var clock = new TimerCountingClock();
+        await using var client = Client(_ => throw StubTransport.Refused(), clock);
         await using var lease = await client.GrantLeaseAsync(TimeSpan.FromSeconds(1));
-        await Task.Delay(Timeout.InfiniteTimeSpan, lease.LostToken).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(3));
-        Assert.True(lease.IsLost);
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(lease.IsLost, "lost before its TTL ran out: " + lease.LostReason);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(lease.IsLost, "not lost once a whole TTL passed without a renewal");
+        Assert.Contains("not renewed within its TTL", lease.LostReason);
     }
 
     [Fact]
     public async Task RenewalsKeepTheLeaseAndARevokedLeaseIsNotReportedLost()
     {
+        var clock = new TimerCountingClock();
         var renewals = 0;
         await using var client = Client(_ =>
         {
             Interlocked.Increment(ref renewals);
             return Task.FromResult(StubTransport.Json(HttpStatusCode.OK, """{"id":42,"ttl":1,"remaining":1}"""));
-        });
+        }, clock);
         var lease = await client.GrantLeaseAsync(TimeSpan.FromSeconds(1), new LeaseOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(100) });
-        await Task.Delay(TimeSpan.FromSeconds(1.6));
+
+        // Timers: the TTL countdown, then one per keep-alive pause. Move time only while the loop is parked in a
+        // pause, 100 ms at a time, for 2.5 TTLs: without the renewals the countdown would have fired at 1 s.
+        var timers = 2;
+        for (var step = 0; step < 25; step++)
+        {
+            await clock.WaitForTimersAsync(timers, $"keep-alive pause {step}");
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.False(lease.IsLost, $"lost while renewing, {(step + 1) * 100} ms in: " + lease.LostReason);
+            timers++;
+        }
+
+        await clock.WaitForTimersAsync(timers, "the pause after the last renewal");
         Assert.False(lease.IsLost, "lost while renewing: " + lease.LostReason);
-        Assert.True(Volatile.Read(ref renewals) >= 5, $"{renewals} renewals");
+        Assert.Equal(25, Volatile.Read(ref renewals));
+
         await lease.DisposeAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.False(lease.IsLost, "reported lost after a normal dispose: " + lease.LostReason);
     }
 }

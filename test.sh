@@ -35,11 +35,12 @@ for p in tests/*/ jepsen-style/*/; do
 done
 
 passed=0; failed=0; skipped=0; status=0
+rm -f tests/TestResults/*.trx
 log=$(mktemp)
 for p in "${projects[@]}"; do
   echo "==> $p"
   dotnet test "$p" -c "$configuration" --no-build -nologo --logger "console;verbosity=normal" \
-    --results-directory tests/TestResults 2>&1 | tee "$log" | grep -E '^\s*(Failed|Skipped) |Error Message|^Total tests|^\s+(Passed|Failed|Skipped): '
+    --logger "trx;LogFilePrefix=$(basename "$p")" --results-directory tests/TestResults 2>&1 | tee "$log" | grep -E '^\s*(Failed|Skipped) |Error Message|^Total tests|^\s+(Passed|Failed|Skipped): '
   rc=${PIPESTATUS[0]}
   # vstest's closing block: "Total tests: N", then "Passed: N", "Failed: N", "Skipped: N" (zero counts omitted).
   if ! grep -qE '^Total tests: [0-9]+' "$log"; then
@@ -59,6 +60,14 @@ for p in "${projects[@]}"; do
   fi
 done
 rm -f "$log"
+
+# The slowest tests, so the suite's time (kept under 30 minutes) can be watched from any run's output.
+if compgen -G "tests/TestResults/*.trx" >/dev/null; then
+  echo "slowest tests (s):"
+  cat tests/TestResults/*.trx | grep -o '<UnitTestResult [^>]*' \
+    | sed -nE 's/.*testName="([^"]*)".*duration="([0-9]+):([0-9]+):([0-9.]+)".*/\1\t\2 \3 \4/p' \
+    | awk -F'\t' '{split($2, t, " "); printf "%8.1f  %s\n", t[1] * 3600 + t[2] * 60 + t[3], $1}' | sort -rn | head -15
+fi
 
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"

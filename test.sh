@@ -66,7 +66,7 @@ if compgen -G "tests/TestResults/*.trx" >/dev/null; then
   echo "slowest tests (s):"
   cat tests/TestResults/*.trx | grep -o '<UnitTestResult [^>]*' \
     | sed -nE 's/.*testName="([^"]*)".*duration="([0-9]+):([0-9]+):([0-9.]+)".*/\1\t\2 \3 \4/p' \
-    | awk -F'\t' '{split($2, t, " "); printf "%8.1f  %s\n", t[1] * 3600 + t[2] * 60 + t[3], $1}' | sort -rn | head -15
+    | awk -F'\t' '{split($2, t, " "); printf "%8.1f  %s\n", t[1] * 3600 + t[2] * 60 + t[3], $1}' | sed 's/&quot;/"/g' | sort -rn | head -15
 fi
 
 if [ "$skipped" -gt 0 ]; then

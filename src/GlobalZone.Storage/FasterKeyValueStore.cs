@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using System.Text;
 using FASTER.core;
+using GlobalZone.Storage.Compaction;
 using GlobalZone.Storage.Integrity;
 using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, GlobalZone.Storage.StoredValue, FASTER.core.Empty, GlobalZone.Storage.StoredRecordFunctions>;
 
@@ -33,8 +34,11 @@ namespace GlobalZone.Storage;
 [System.Runtime.CompilerServices.SkipLocalsInit] // the stack buffers for keys are written before they are read
 public sealed class FasterKeyValueStore : IDisposable
 {
-    /// <summary>Size of one hybrid log file (FASTER's default, set explicitly: the manifest maps addresses to files by it).</summary>
-    private const long SegmentBytes = 1L << 30;
+    /// <summary>
+    /// Size of one hybrid log file (part of the data format: the manifest maps addresses to files by it). Disk is given
+    /// back a whole file at a time after compaction, so smaller than FASTER's 1 GiB default.
+    /// </summary>
+    internal const long SegmentBytes = 1L << 28;
 
     /// <summary>Fewest pages the in-memory region holds (FASTER needs at least one; flushing while the tail moves on needs more).</summary>
     private const int MinimumMemoryPages = 8;
@@ -48,11 +52,13 @@ public sealed class FasterKeyValueStore : IDisposable
     private readonly FasterKV<SpanByte, SpanByte> store;
     private readonly Session writer;
     private readonly ConcurrentBag<Session> readers = new();
-    private readonly IDevice logDevice;
+    private readonly HeldRemovalDevice logDevice;
+    private readonly KeyValueLogCompaction compaction;
     private readonly KeyValueCheckpoints checkpoints;
     private readonly long pageBytes;
     private readonly int maxKeyBytes;
     private readonly string? failWritesContaining;
+    private readonly Func<bool>? stopBeforeManifest;
     private readonly Lock captureLock = new();
     private volatile WriteCapture[] captures = [];
 
@@ -79,7 +85,7 @@ public sealed class FasterKeyValueStore : IDisposable
         try
         {
             var token = checkpoints.Verify(options.ExpectExistingState);
-            logDevice = Devices.CreateLogDevice(checkpoints.LogPath, recoverDevice: true);
+            logDevice = new HeldRemovalDevice(Devices.CreateLogDevice(checkpoints.LogPath, recoverDevice: true), options.TestingRemoveLogFilesAtOnce);
             settings = new FasterKVSettings<SpanByte, SpanByte>
             {
                 IndexSize = options.KeyValueIndexBytes,
@@ -107,6 +113,8 @@ public sealed class FasterKeyValueStore : IDisposable
 
             // A checkpoint newer than the manifest (a crash before its manifest was written) is not trusted.
             checkpoints.RemoveAllBut(token);
+            // Log files below the recovered start that a crash left before their removal was released.
+            logDevice.RemoveHeldBelow(SegmentOf(store.Log.BeginAddress));
             writer = NewSession();
             chunkedHeads = ReadWith(writer, ChunkedHeadsKey, headOnly: false, out var count) && count.Bytes is { Length: 8 } bytes
                 ? BinaryPrimitives.ReadInt64LittleEndian(bytes)
@@ -123,6 +131,8 @@ public sealed class FasterKeyValueStore : IDisposable
         }
 
         failWritesContaining = options.TestingFailWritesContaining;
+        stopBeforeManifest = options.TestingStopBeforeManifest;
+        compaction = new KeyValueLogCompaction(store, SegmentBytes, options.KeyValueCompactionMinimumBytes);
     }
 
     /// <summary>
@@ -133,6 +143,15 @@ public sealed class FasterKeyValueStore : IDisposable
 
     /// <summary>Number of distinct live FASTER records, the store's own bookkeeping included (approximate while writes run).</summary>
     public long EntryCount => store.EntryCount;
+
+    /// <summary>What compaction of the log has done since the store opened.</summary>
+    public KeyValueCompactionStats CompactionStats => compaction.Stats;
+
+    /// <summary>Bytes from the log's start to its tail (live records, and garbage compaction has not reclaimed yet).</summary>
+    public long LogSpanBytes => store.Log.TailAddress - store.Log.BeginAddress;
+
+    /// <summary>Completes when no compaction run is going (tests and tools that want a settled log).</summary>
+    public Task WhenCompactionIdleAsync() => compaction.WhenIdleAsync();
 
     /// <summary>Size of a log page: a record no larger than a page less a little is stored whole.</summary>
     public long PageBytes => pageBytes;
@@ -288,6 +307,7 @@ public sealed class FasterKeyValueStore : IDisposable
     /// </remarks>
     public IEnumerable<KeyValuePair<string, byte[]>> ScanAll()
     {
+        using var hold = compaction.EnterScan();
         using var session = NewSession();
         using var iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress);
         while (iterator.GetNext(out var info))
@@ -324,12 +344,19 @@ public sealed class FasterKeyValueStore : IDisposable
     public async Task CheckpointAsync(CancellationToken token)
     {
         token.ThrowIfCancellationRequested();
+        // Not beside a compaction run (see KeyValueLogCompaction); a failed run fails the checkpoint as a storage fault.
+        await compaction.WhenIdleAsync().ConfigureAwait(false);
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var (success, checkpoint) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, CancellationToken.None).ConfigureAwait(false);
             if (success)
             {
-                checkpoints.Record(checkpoint);
+                if (stopBeforeManifest?.Invoke() == true)
+                    throw new IOException($"Stopped before writing the manifest of checkpoint {checkpoint} (GlobalZone test switch).");
+                var begin = checkpoints.Record(checkpoint);
+                // The manifest now names a checkpoint that starts at `begin`: the files before it may go.
+                logDevice.RemoveHeldBelow(SegmentOf(begin));
+                compaction.MaybeStart();
                 return;
             }
 
@@ -343,7 +370,7 @@ public sealed class FasterKeyValueStore : IDisposable
     /// The key and decoded value at the iterator, when it is a record of a key (not a part or bookkeeping) and the
     /// newest record of that key.
     /// </summary>
-    private static bool TakeLiveRecord(Session session, IFasterScanIterator<SpanByte, SpanByte> iterator, out string key, out StoredValue found)
+    private bool TakeLiveRecord(Session session, IFasterScanIterator<SpanByte, SpanByte> iterator, out string key, out StoredValue found)
     {
         var bytes = iterator.GetKey().AsReadOnlySpan();
         found = default;
@@ -547,7 +574,25 @@ public sealed class FasterKeyValueStore : IDisposable
     /// Reads one FASTER record. A record no longer in memory makes the read pending (FASTER reads the log file); it
     /// is completed here, on the same session, before the session is used again.
     /// </summary>
-    private static unsafe bool ReadWith(Session session, ReadOnlySpan<byte> key, bool headOnly, out StoredValue found)
+    /// <remarks>
+    /// A read that finds nothing while compaction moved the log's start is read again: a pending read of a record
+    /// below the new start completes as not found in FASTER 2.6.5 (<c>ContinuePendingRead</c> compares the address
+    /// with <c>BeginAddress</c>), though compaction copied the record to the tail before moving the start. The second
+    /// read, started after the move, finds the copy.
+    /// </remarks>
+    private bool ReadWith(Session session, ReadOnlySpan<byte> key, bool headOnly, out StoredValue found)
+    {
+        while (true)
+        {
+            var begin = store.Log.BeginAddress;
+            if (ReadOnce(session, key, headOnly, out found))
+                return true;
+            if (store.Log.BeginAddress == begin)
+                return false;
+        }
+    }
+
+    private static unsafe bool ReadOnce(Session session, ReadOnlySpan<byte> key, bool headOnly, out StoredValue found)
     {
         found = new StoredValue { HeadOnly = headOnly };
         Status status;
@@ -576,6 +621,8 @@ public sealed class FasterKeyValueStore : IDisposable
         return status.Found;
     }
 
+    private static int SegmentOf(long address) => (int)(address / SegmentBytes);
+
     private byte[] Scratch(int length)
     {
         if (valueScratch.Length < length)
@@ -593,6 +640,7 @@ public sealed class FasterKeyValueStore : IDisposable
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
             return;
+        compaction?.Stop();
         writer.Dispose();
         while (readers.TryTake(out var session))
             session.Dispose();

@@ -68,7 +68,8 @@ internal sealed class KeyValueCheckpoints : IDisposable
     public string MetadataFolder(Guid token) => Path.Combine(root, CheckpointFolder, "cpr-checkpoints", token.ToString());
 
     /// <summary>Writes the manifest for a completed checkpoint, then removes every other checkpoint.</summary>
-    public void Record(Guid token)
+    /// <returns>The checkpoint's log start: log files wholly before it are no longer needed.</returns>
+    public long Record(Guid token)
     {
         var files = new List<CheckpointManifest.Entry>();
         foreach (var folder in new[] { "index-checkpoints", "cpr-checkpoints" })
@@ -83,12 +84,23 @@ internal sealed class KeyValueCheckpoints : IDisposable
             }
         }
 
+        // The log from the checkpoint's start (compaction moves it on) to its end.
         var info = ReadLogInfo(token);
-        for (long segment = 0; segment * segmentBytes < info.finalLogicalAddress; segment++)
+        var first = info.beginAddress / segmentBytes;
+        for (var segment = first; segment * segmentBytes < info.finalLogicalAddress; segment++)
             AddLogPrefix(files, $"{LogFile}.{segment}", Math.Min(segmentBytes, info.finalLogicalAddress - (segment * segmentBytes)));
+        foreach (var gone in logDigests.Keys.Where(name => SegmentNumber(name) < first).ToList())
+        {
+            logDigests[gone].Hash.Dispose();
+            logDigests.Remove(gone);
+        }
+
         new CheckpointManifest(token, files).Write(root);
         RemoveAllBut(token);
+        return info.beginAddress;
     }
+
+    private static long SegmentNumber(string logFile) => long.Parse(logFile.AsSpan(LogFile.Length + 1), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Removes every checkpoint but <paramref name="keep"/> (all of them when null).</summary>
     public void RemoveAllBut(Guid? keep)

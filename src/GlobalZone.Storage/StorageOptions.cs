@@ -29,6 +29,13 @@ public sealed record StorageOptions
     /// <summary>Largest value the server accepts (its <c>MaxValueBytes</c>): sizes the key/value log's pages.</summary>
     public int MaxValueBytes { get; init; } = Contracts.Limits.DefaultMaxValueBytes;
 
+    /// <summary>
+    /// The key/value hybrid log is compacted (live records copied to its tail, the files before them removed at the
+    /// next checkpoint) once it spans more than this many bytes and more than twice what it spanned after the last
+    /// compaction: disk use stays near twice the live state, and the copying costs a bounded share of the writes.
+    /// </summary>
+    public long KeyValueCompactionMinimumBytes { get; init; } = 256L << 20;
+
     /// <summary>In-memory part of the revision history log, in bytes.</summary>
     public long HistoryMemoryBytes { get; init; } = 32L << 20;
 
@@ -46,4 +53,16 @@ public sealed record StorageOptions
     /// Null (the default) injects nothing.
     /// </summary>
     public string? TestingFailWritesContaining { get; init; }
+
+    /// <summary>
+    /// Test-only: asked at each checkpoint; when it answers true the checkpoint stops after FASTER wrote it and before
+    /// its manifest is written, as a crash there would (<c>FasterKeyValueStore.CheckpointAsync</c> then throws). Null by default.
+    /// </summary>
+    public Func<bool>? TestingStopBeforeManifest { get; init; }
+
+    /// <summary>
+    /// Test-only, reintroduces a bug: log files FASTER no longer needs are deleted at once, before the manifest stops
+    /// naming them (see <see cref="Compaction.HeldRemovalDevice"/>). False by default.
+    /// </summary>
+    public bool TestingRemoveLogFilesAtOnce { get; init; }
 }

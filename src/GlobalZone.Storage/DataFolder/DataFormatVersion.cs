@@ -12,6 +12,8 @@ public static class DataFormatVersion
     /// Raft log in FasterLog under raft-log).
     /// 2: the key/value store's records are SpanByte keys and values in the hybrid log itself (no object log, values
     /// larger than a log page stored in parts), so that its memory is bounded by bytes.
+    /// 3: the key/value hybrid log in 256 MiB files (was 1 GiB), compacted, its manifest listing the files from the
+    /// checkpoint's log start.
     /// </summary>
-    public const int Current = 2;
+    public const int Current = 3;
 }

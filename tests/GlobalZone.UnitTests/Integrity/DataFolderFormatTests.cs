@@ -67,16 +67,17 @@ public sealed class DataFolderFormatTests : IDisposable
         Assert.Contains("newer release", refusal.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_folder_of_format_1_with_the_object_log_store_is_refused_as_an_earlier_release()
+    [Theory]
+    [InlineData(1)] // key/value records in FASTER's object log
+    [InlineData(2)] // the hybrid log in 1 GiB files: this release maps addresses to 256 MiB files
+    public void A_folder_of_an_earlier_format_is_refused_as_an_earlier_release(int format)
     {
-        // Format 1 kept key/value records in FASTER's object log; this release's SpanByte store cannot read them.
-        Assert.Equal(2, DataFormatVersion.Current);
-        const string body = "{\"product\":\"GlobalZone\",\"dataFormat\":1,\"created\":\"x\"}";
+        Assert.Equal(3, DataFormatVersion.Current);
+        var body = $"{{\"product\":\"GlobalZone\",\"dataFormat\":{format},\"created\":\"x\"}}";
         File.WriteAllText(DataFolderFormat.PathIn(dir.Path), $"{body}\nsha256:{FileDigest.Of(Encoding.UTF8.GetBytes(body))}\n");
 
         var refusal = Assert.Throws<StorageIntegrityException>(() => DataFolderFormat.Open(dir.Path, Marker));
-        Assert.Contains("format 1, written by an earlier release", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains($"format {format}, written by an earlier release", refusal.Message, StringComparison.Ordinal);
         Assert.Contains("backup", refusal.Message, StringComparison.OrdinalIgnoreCase);
     }
 

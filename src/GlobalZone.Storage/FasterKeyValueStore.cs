@@ -307,7 +307,7 @@ public sealed class FasterKeyValueStore : IDisposable
     /// </remarks>
     public IEnumerable<KeyValuePair<string, byte[]>> ScanAll()
     {
-        using var hold = compaction.EnterScan();
+        using var hold = compaction.Pause();
         using var session = NewSession();
         using var iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress);
         while (iterator.GetNext(out var info))
@@ -344,26 +344,32 @@ public sealed class FasterKeyValueStore : IDisposable
     public async Task CheckpointAsync(CancellationToken token)
     {
         token.ThrowIfCancellationRequested();
-        // Not beside a compaction run (see KeyValueLogCompaction); a failed run fails the checkpoint as a storage fault.
-        await compaction.WhenIdleAsync().ConfigureAwait(false);
-        for (var attempt = 0; attempt < 3; attempt++)
+        // Not beside a compaction step (see KeyValueLogCompaction); a failed run fails the checkpoint as a storage fault.
+        if (compaction.IsFallingBehind)
+            await compaction.WhenIdleAsync().ConfigureAwait(false);
+        compaction.ThrowIfFailed();
+        using (compaction.Pause())
         {
-            var (success, checkpoint) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, CancellationToken.None).ConfigureAwait(false);
-            if (success)
+            for (var attempt = 0; attempt < 3; attempt++)
             {
-                if (stopBeforeManifest?.Invoke() == true)
-                    throw new IOException($"Stopped before writing the manifest of checkpoint {checkpoint} (GlobalZone test switch).");
-                var begin = checkpoints.Record(checkpoint);
-                // The manifest now names a checkpoint that starts at `begin`: the files before it may go.
-                logDevice.RemoveHeldBelow(SegmentOf(begin));
-                compaction.MaybeStart();
-                return;
-            }
+                var (success, checkpoint) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, CancellationToken.None).ConfigureAwait(false);
+                if (success)
+                {
+                    if (stopBeforeManifest?.Invoke() == true)
+                        throw new IOException($"Stopped before writing the manifest of checkpoint {checkpoint} (GlobalZone test switch).");
+                    var begin = checkpoints.Record(checkpoint);
+                    // The manifest now names a checkpoint that starts at `begin`: the files before it may go.
+                    logDevice.RemoveHeldBelow(SegmentOf(begin));
+                    break;
+                }
 
-            await store.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+                await store.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+                if (attempt == 2)
+                    throw new IOException("FASTER refused to start a checkpoint three times (another one kept running).");
+            }
         }
 
-        throw new IOException("FASTER refused to start a checkpoint three times (another one kept running).");
+        compaction.MaybeStart();
     }
 
     /// <summary>

@@ -31,8 +31,8 @@ public sealed record StorageOptions
 
     /// <summary>
     /// The key/value hybrid log is compacted (live records copied to its tail, the files before them removed at the
-    /// next checkpoint) once it spans more than this many bytes and more than twice what it spanned after the last
-    /// compaction: disk use stays near twice the live state, and the copying costs a bounded share of the writes.
+    /// next checkpoint) once it spans more than this many bytes and more than twice the live bytes the last compaction
+    /// found: disk use stays near twice the live state, and the copying costs a bounded share of the writes.
     /// </summary>
     public long KeyValueCompactionMinimumBytes { get; init; } = 256L << 20;
 

@@ -30,6 +30,18 @@ internal struct StoredValue
 /// </summary>
 internal sealed class StoredRecordFunctions : SpanByteFunctions<SpanByte, StoredValue, Empty>
 {
+    private long compactionCopiedBytes;
+
+    /// <summary>Bytes of records this session's compaction copied to the tail (the live part of what it compacted).</summary>
+    public long CompactionCopiedBytes => Interlocked.Read(ref compactionCopiedBytes);
+
+    public override bool SingleWriter(ref SpanByte key, ref SpanByte input, ref SpanByte src, ref SpanByte dst, ref StoredValue output, ref UpsertInfo upsertInfo, WriteReason reason)
+    {
+        if (reason == WriteReason.Compaction)
+            Interlocked.Add(ref compactionCopiedBytes, key.TotalSize + src.TotalSize);
+        return base.SingleWriter(ref key, ref input, ref src, ref dst, ref output, ref upsertInfo, reason);
+    }
+
     public override bool SingleReader(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref StoredValue dst, ref ReadInfo readInfo)
     {
         Decode(value.AsReadOnlySpan(), ref dst);

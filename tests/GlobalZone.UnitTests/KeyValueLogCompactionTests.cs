@@ -71,8 +71,9 @@ public sealed class KeyValueLogCompactionTests(ITestOutputHelper output) : IDisp
         output.WriteLine($"FIGURE kv-compaction: {Rounds * Keys * (long)ValueBytes >> 20} MiB written over a {Keys * (long)ValueBytes >> 20} MiB state in {clock.Elapsed.TotalSeconds:0.0} s; " +
                          $"log files at most {mostOnDisk >> 20} MiB, {LogFileBytes() >> 20} MiB at the end; {stats.Runs} runs compacted {stats.BytesCompacted >> 20} MiB, the last in {stats.LastRunMs:0} ms");
         Assert.True(stats.Runs > 0, "no compaction ran");
-        // Without compaction the files would hold everything written: about 2.4 GiB.
-        Assert.True(mostOnDisk < 1200L << 20, $"the log files reached {mostOnDisk >> 20} MiB for a 300 MiB state");
+        // Without compaction the files would hold everything written: about 2.4 GiB. This test writes far faster than a
+        // Raft group can (about 150 MB/s), so compaction falls behind and checkpoints wait for it (back-pressure).
+        Assert.True(mostOnDisk < 1100L << 20, $"the log files reached {mostOnDisk >> 20} MiB for a 300 MiB state");
 
         using (var reopened = new FasterKeyValueStore(options with { ExpectExistingState = true }))
         {

@@ -149,6 +149,12 @@ public sealed partial class KeyValueStateMachine : IDisposable
     /// <summary>Oldest revision still in the history.</summary>
     public long HistoryStart => history.FirstRevision;
 
+    /// <summary>Bytes the key/value log spans on disk and in memory (live records and garbage not compacted yet).</summary>
+    public long KeyValueLogBytes => store.LogSpanBytes;
+
+    /// <summary>What compaction of the key/value log has done since this member started.</summary>
+    public GlobalZone.Storage.Compaction.KeyValueCompactionStats KeyValueCompaction => store.CompactionStats;
+
     /// <summary>Number of live keys.</summary>
     public int KeyCount
     {

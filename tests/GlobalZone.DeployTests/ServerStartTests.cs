@@ -61,6 +61,7 @@ public sealed class ServerStartTests : IDisposable
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/readyz")).StatusCode);
         var metrics = await http.GetStringAsync("/metrics");
         Assert.Contains("globalzone_raft_term{", metrics);
+        Assert.Contains("globalzone_kv_log_size_bytes{", metrics);
         Assert.Contains("member=\"dc1-a\"", metrics);
 
         // The member id came from the environment file; the cluster name from the shared list.

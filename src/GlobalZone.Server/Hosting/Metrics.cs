@@ -63,6 +63,9 @@ internal sealed class GlobalZoneGauges : IHostedService, IDisposable
         meter.CreateObservableGauge("globalzone.raft.is_leader", () => new Measurement<int>(cluster.IsLeader ? 1 : 0, self), description: "1 while this member leads");
         meter.CreateObservableGauge("globalzone.raft.has_leader", () => new Measurement<int>(cluster.Raft.Leader is null ? 0 : 1, self), description: "1 while this member knows a leader");
         meter.CreateObservableGauge("globalzone.revision", () => new Measurement<long>(cluster.State.Revision, self), description: "Cluster revision applied on this member");
+        meter.CreateObservableGauge("globalzone.kv_log.size", () => new Measurement<long>(cluster.State.KeyValueLogBytes, self), unit: "By", description: "Bytes the key/value log spans (live records and garbage compaction has not reclaimed yet)");
+        meter.CreateObservableCounter("globalzone.kv_log.compacted", () => new Measurement<long>(cluster.State.KeyValueCompaction.BytesCompacted, self), unit: "By", description: "Key/value log bytes compacted since this member started");
+        meter.CreateObservableGauge("globalzone.kv_log.live_estimate", () => new Measurement<long>(cluster.State.KeyValueCompaction.LiveBytesFound, self), unit: "By", description: "Live bytes the last compaction run copied forward (0 before the first run)");
         meter.CreateObservableGauge("globalzone.keys", () => new Measurement<long>(cluster.State.KeyCount, self), description: "Live keys");
         meter.CreateObservableGauge("globalzone.leases", () => new Measurement<long>(cluster.State.ListLeases().Count, self), description: "Live leases");
         meter.CreateObservableGauge("globalzone.locks.held", () => new Measurement<long>(cluster.State.ListLocks("").Count(l => l.Holder is not null), self), description: "Locks with a holder");

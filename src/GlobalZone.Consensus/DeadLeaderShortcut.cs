@@ -8,11 +8,11 @@ namespace GlobalZone.Consensus;
 
 /// <summary>
 /// Starts the election as soon as the leader is known to be gone, instead of when the member's randomised timer runs
-/// out. A voter that has heard nothing from its leader for the lower election timeout (the moment
-/// <see cref="StickinessWindow"/> lets every voter vote again) opens a TCP connection to the leader's port: when the
+/// out. A voter whose leader has been silent for nearly the leader-silence window (the moment
+/// <see cref="StickinessWindow"/> lets every voter vote again, 600 ms at the defaults) opens a TCP connection to the leader's port: when the
 /// host refuses it, the leader's process is not there (a crash, a kill, a host that rebooted), so no election timeout
 /// is left to wait out. The first of the live voters, in a ranking every voter computes alike (the preferred site
-/// first, then by id), campaigns at once; the others keep their timers, so one candidate runs and no votes split.
+/// first, then by id), campaigns as soon as the window has ended; the others keep their timers, so one candidate runs and no votes split.
 /// </summary>
 /// <remarks>
 /// Safety is Raft's own: a vote is still once per term and only for an up-to-date log, and a candidate with an older
@@ -26,8 +26,11 @@ public sealed partial class DeadLeaderShortcut(IServiceProvider services, Member
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Margin past the lower election timeout, so that voters whose last heartbeat came a moment later also vote.</summary>
+    /// <summary>Margin past the leader-silence window, so that voters whose last heartbeat came a moment later also vote.</summary>
     private static readonly TimeSpan VoteMargin = TimeSpan.FromMilliseconds(30);
+
+    /// <summary>Tolerance when comparing the silence measured here with DotNext's own clock of it.</summary>
+    private static readonly TimeSpan ContactSlack = TimeSpan.FromMilliseconds(5);
 
     private int running;
 
@@ -72,19 +75,47 @@ public sealed partial class DeadLeaderShortcut(IServiceProvider services, Member
         if (first?.Id != directory.Self.Id)
             return;
 
-        var wait = TimeSpan.FromMilliseconds(options.Raft.LowerElectionTimeoutMs) + VoteMargin - silentFor - TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
-        if (wait > TimeSpan.Zero)
-            await Task.Delay(wait).ConfigureAwait(false);
-
+        var probedMs = Environment.TickCount64 - started;
         var raft = services.GetRequiredService<IRaftCluster>();
         var standby = services.GetRequiredService<IStandbyModeSupport>();
-        // Still nobody leading, nothing heard since (a contact sets DotNext's clock again), and free to campaign.
-        if (raft.Leader is { IsRemote: false } || directory.Find(raft.Leader?.EndPoint) is { } seen && seen.Id != leaderId
-            || ElectionShortcut.SinceLeaderContact(raft) is not null || hold.IsHolding || standby.Standby
-            || services.GetService<ApplyHealth>()?.IsFaulted == true)
+        if (raft.Leader is { IsRemote: false } || hold.IsHolding || standby.Standby || services.GetService<ApplyHealth>()?.IsFaulted == true)
             return;
-        if (await ElectionShortcut.CampaignNowAsync(raft, standby, fromStandby: false, CancellationToken.None).ConfigureAwait(false))
-            LogCampaigning(leaderId, (long)(silentFor.TotalMilliseconds + Environment.TickCount64 - started));
+
+        // Standby now, while the window runs out: DotNext's state change costs tens of milliseconds on a busy machine
+        // (up to 190 ms measured), and in standby this member still takes entries and answers votes as a follower
+        // does. Only its own timer stops, and the campaign below (or the finally) restarts it.
+        var prepareStarted = Environment.TickCount64;
+        if (!await ElectionShortcut.EnterStandbyAsync(raft, standby, CancellationToken.None).ConfigureAwait(false))
+            return;
+        var prepareMs = Environment.TickCount64 - prepareStarted;
+        var campaigned = false;
+        try
+        {
+            var wait = TimeSpan.FromMilliseconds(options.Raft.LeaderSilenceWindowMs) + VoteMargin - silentFor - TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+            if (wait > TimeSpan.Zero)
+                await Task.Delay(wait).ConfigureAwait(false);
+
+            // Still nobody leading, nothing heard since (a contact sets DotNext's clock again; StickinessWindow zeroes
+            // it when the window ends), and free to campaign.
+            var silentNow = silentFor + TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+            if (raft.Leader is { IsRemote: false } || directory.Find(raft.Leader?.EndPoint) is { } seen && seen.Id != leaderId
+                || ElectionShortcut.SinceLeaderContact(raft) is { } sinceContact && sinceContact < silentNow - ContactSlack || hold.IsHolding
+                || services.GetService<ApplyHealth>()?.IsFaulted == true)
+                return;
+            var campaignStarted = Environment.TickCount64;
+            campaigned = await ElectionShortcut.CampaignNowAsync(raft, standby, fromStandby: true, CancellationToken.None).ConfigureAwait(false);
+            if (campaigned)
+            {
+                LogCampaigning(leaderId, (long)(silentFor.TotalMilliseconds + Environment.TickCount64 - started), (long)silentFor.TotalMilliseconds, probedMs,
+                    prepareMs, Environment.TickCount64 - campaignStarted);
+            }
+        }
+        finally
+        {
+            // Not campaigning after all: back to an ordinary follower with its own timer.
+            if (!campaigned && standby.Standby && !hold.IsHolding)
+                await standby.RevertToNormalModeAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>True when <paramref name="member"/>'s host refuses a TCP connection to its port: its process is not there.</summary>
@@ -118,8 +149,8 @@ public sealed partial class DeadLeaderShortcut(IServiceProvider services, Member
         }
     }
 
-    [LoggerMessage(EventId = 1361, Level = LogLevel.Information, Message = "Leader {LeaderId} refuses connections (its process is gone); campaigning now, {SilentMs} ms after its last contact")]
-    private partial void LogCampaigning(string leaderId, long silentMs);
+    [LoggerMessage(EventId = 1361, Level = LogLevel.Information, Message = "Leader {LeaderId} refuses connections (its process is gone); campaigning now, {SilentMs} ms after its last contact (silence noticed at {NoticedMs} ms, probes took {ProbeMs} ms, standby {StandbyMs} ms, back to normal with a 1 ms timer {CampaignMs} ms)")]
+    private partial void LogCampaigning(string leaderId, long silentMs, long noticedMs, long probeMs, long standbyMs, long campaignMs);
 
     [LoggerMessage(EventId = 1362, Level = LogLevel.Debug, Message = "Dead-leader check failed ({ErrorType}: {Message})")]
     private partial void LogCheckFailed(string errorType, string message);

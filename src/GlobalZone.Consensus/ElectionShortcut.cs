@@ -102,7 +102,7 @@ internal static class ElectionShortcut
     /// before it took its transition lock (a follower that just heard from the leader stepping down is re-created as a
     /// new follower state). That race lost a hand-off here once, so a follower tries a few times.
     /// </summary>
-    private static async Task<bool> EnterStandbyAsync(IRaftCluster raft, IStandbyModeSupport standby, CancellationToken token)
+    internal static async Task<bool> EnterStandbyAsync(IRaftCluster raft, IStandbyModeSupport standby, CancellationToken token)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {

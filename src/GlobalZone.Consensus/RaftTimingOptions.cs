@@ -23,8 +23,28 @@ public sealed record RaftTimingOptions
     /// <summary>The RPC timeout in effect: <see cref="RpcTimeoutMs"/>, or three quarters of the lower election timeout.</summary>
     public int EffectiveRpcTimeoutMs => RpcTimeoutMs > 0 ? RpcTimeoutMs : LowerElectionTimeoutMs * 3 / 4;
 
-    /// <summary>How much faster than ours a peer's clock may run (leader lease = lower timeout / this).</summary>
+    /// <summary>
+    /// DotNext's divisor for the leader lease: the leader serves reads locally for lower timeout ÷ this after a
+    /// heartbeat round a majority acknowledged, counted from before the round was sent (500 ms at the defaults). It is
+    /// also how long a leader keeps leading without hearing from a majority.
+    /// </summary>
     public double ClockDriftBound { get; init; } = 1.5;
+
+    /// <summary>
+    /// How much faster one member's monotonic clock may run than another's, for the leader-silence window below.
+    /// Real clocks differ by parts per million (NTP slews by at most 500 ppm); 1.2 leaves a wide margin.
+    /// </summary>
+    public double LeaseClockDrift { get; init; } = 1.2;
+
+    /// <summary>The leader lease DotNext grants, in milliseconds (<see cref="ClockDriftBound"/>).</summary>
+    public double LeaderLeaseMs => LowerElectionTimeoutMs / ClockDriftBound;
+
+    /// <summary>
+    /// Silence after which a voter stops deferring to its leader (it votes again, and may campaign at once when the
+    /// leader's process is gone): the lease × <see cref="LeaseClockDrift"/>, so a leader that heard from this voter
+    /// last has lost its lease by then (600 ms at the defaults). Never more than the lower election timeout.
+    /// </summary>
+    public int LeaderSilenceWindowMs => (int)Math.Min(LowerElectionTimeoutMs, Math.Ceiling(LeaderLeaseMs * LeaseClockDrift));
 
     public void Validate()
     {
@@ -36,5 +56,7 @@ public sealed record RaftTimingOptions
             throw new ArgumentException("RpcTimeoutMs must be below LowerElectionTimeoutMs, or a stalled member blocks every election.");
         if (ClockDriftBound < 1)
             throw new ArgumentException("ClockDriftBound must be at least 1.");
+        if (LeaseClockDrift < 1)
+            throw new ArgumentException("LeaseClockDrift must be at least 1.");
     }
 }

@@ -97,7 +97,16 @@ internal static class WatchEndpoints
         ReadConsistency.StampHeaders(context, cluster);
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
 
-        var token = context.RequestAborted;
+        // A stream lives no longer than the token that opened it: at its expiry the stream ends with an error event,
+        // and a client resumes from its last revision with a new token (a revoked or expired credential must not keep
+        // receiving changes). Per-change permission checks below cover role changes meanwhile.
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var tokenExpiry = Auth.BearerAuthenticationHandler.TokenExpiry(context.User);
+        using var expiry = tokenExpiry is { } expiresAt
+            ? time.CreateTimer(static state => ((CancellationTokenSource)state!).Cancel(), lifetime, Positive(expiresAt - time.GetUtcNow()), Timeout.InfiniteTimeSpan)
+            : null;
+        var token = lifetime.Token;
         var next = from;
         await WriteProgressAsync(response, next - 1, token);
         try
@@ -138,11 +147,22 @@ internal static class WatchEndpoints
                     Detail = e.Message, OldestRevision = e.OldestRevision,
                 }, ContractsJsonContext.Default.ProblemDetailsBody), token);
         }
+        catch (OperationCanceledException) when (tokenExpiry is not null && !context.RequestAborted.IsCancellationRequested)
+        {
+            await WriteEventAsync(response, "error", null, JsonSerializer.SerializeToUtf8Bytes(
+                new ProblemDetailsBody
+                {
+                    Type = ProblemTypes.Unauthenticated, Title = "The bearer token expired.", Status = StatusCodes.Status401Unauthorized,
+                    Detail = $"The token that opened this watch expired; resume from revision {next} with a new token (Last-Event-ID or ?fromRevision={next}).",
+                }, ContractsJsonContext.Default.ProblemDetailsBody), context.RequestAborted);
+        }
         catch (Exception e) when (token.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
         {
             // The client went away (mid-write that can surface as an I/O error rather than a cancellation).
         }
     }
+
+    private static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
 
     internal static Task CompactedAsync(HttpContext context, GlobalZoneCluster cluster, long from, long oldest)
     {

@@ -19,6 +19,15 @@ internal sealed class BearerAuthenticationHandler(
 {
     public const string SchemeName = "Bearer";
 
+    /// <summary>Claim with the token's expiry (Unix milliseconds): streams that outlive a request end when it passes.</summary>
+    public const string ExpiresClaim = "gz:token-expires-ms";
+
+    /// <summary>When the token that authenticated <paramref name="user"/> expires; null without a token (auth off).</summary>
+    public static DateTimeOffset? TokenExpiry(ClaimsPrincipal user)
+        => user.FindFirst(ExpiresClaim)?.Value is { } text && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var auth = cluster.State.Auth;
@@ -29,12 +38,13 @@ internal sealed class BearerAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return Task.FromResult(AuthenticateResult.Fail("Send Authorization: Bearer <token> (a token from POST /v1/auth/token)."));
-        var user = BearerTokens.Validate(header["Bearer ".Length..].Trim(), auth.Settings.TokenSecret, time.GetUtcNow(), out var problem);
+        var user = BearerTokens.Validate(header["Bearer ".Length..].Trim(), auth.Settings.TokenSecret, time.GetUtcNow(), out var problem, out var expiresAt);
         if (user is null)
             return Task.FromResult(AuthenticateResult.Fail(problem!));
         if (!auth.Users.ContainsKey(user))
             return Task.FromResult(AuthenticateResult.Fail($"User '{user}' no longer exists."));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user)], SchemeName));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, user), new Claim(ExpiresClaim, expiresAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))], SchemeName));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 

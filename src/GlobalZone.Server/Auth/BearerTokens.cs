@@ -22,9 +22,13 @@ internal static class BearerTokens
     }
 
     /// <summary>The token's user, or null with the reason it is not accepted.</summary>
-    public static string? Validate(string token, byte[] secret, DateTimeOffset now, out string? problem)
+    public static string? Validate(string token, byte[] secret, DateTimeOffset now, out string? problem) => Validate(token, secret, now, out problem, out _);
+
+    /// <summary>The token's user and when it expires, or null with the reason it is not accepted.</summary>
+    public static string? Validate(string token, byte[] secret, DateTimeOffset now, out string? problem, out DateTimeOffset expiresAt)
     {
         problem = null;
+        expiresAt = default;
         var parts = token.Split('.');
         if (parts.Length != 4 || parts[0] != Version || secret.Length == 0)
         {
@@ -58,6 +62,7 @@ internal static class BearerTokens
             return null;
         }
 
+        expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expiresMs);
         return Encoding.UTF8.GetString(userBytes);
     }
 

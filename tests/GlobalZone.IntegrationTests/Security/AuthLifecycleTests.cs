@@ -75,6 +75,42 @@ public sealed class AuthLifecycleTests(ITestOutputHelper output)
         Assert.True(issued.Elapsed >= TimeSpan.FromSeconds(2), $"refused after only {issued.ElapsedMilliseconds} ms");
         output.WriteLine($"token refused {issued.ElapsedMilliseconds} ms after it was issued (TTL 3000 ms)");
 
+        // A watch lives no longer than its token: it delivers while the token is valid, then ends with an error event
+        // that says to resume with a new one (an expired credential must not go on receiving changes).
+        var watchToken = await TokenAsync(client, "alice", "alicepw");
+        var watchIssued = Stopwatch.StartNew();
+        using var streaming = new HttpClient { BaseAddress = new Uri(member.Url), Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        streaming.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", watchToken);
+        using var watchDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var (watch, watchStatus, watchError) = await SseReader.OpenAsync(streaming, "/v1/watch?prefix=app/", token: watchDeadline.Token);
+        Assert.True(watch is not null, $"{watchStatus} {watchError}");
+        await using (watch)
+        {
+            Assert.Equal(200, (await AsAsync(client, watchToken, "PUT", "/v1/kv/app/watched", "1")).Code);
+            var delivered = false;
+            while (true)
+            {
+                var e = await watch!.NextAsync(watchDeadline.Token);
+                Assert.True(e is not null, "the watch ended without saying why");
+                if (e!.Name == "revision")
+                {
+                    delivered = true;
+                    continue;
+                }
+
+                if (e.Name != "error")
+                    continue;
+                Assert.EndsWith("/unauthenticated", e.Data.GetProperty("type").GetString());
+                Assert.Contains("resume from revision", e.Data.GetProperty("detail").GetString());
+                break;
+            }
+
+            Assert.True(delivered, "the change made while the token was valid was not delivered");
+            Assert.True(watchIssued.Elapsed >= TimeSpan.FromSeconds(2), $"the watch ended after only {watchIssued.ElapsedMilliseconds} ms");
+            Assert.Null(await watch!.NextAsync(watchDeadline.Token)); // and the stream is closed
+            output.WriteLine($"watch ended {watchIssued.ElapsedMilliseconds} ms after its token was issued (TTL 3000 ms)");
+        }
+
         // Disabled again: back to no tokens at all.
         await Gz(endpoints, "auth", "disable", "--user", "root:rootpw");
         Assert.Equal(200, (await ApiHttp.GetAsync(client, "/v1/kv/app/y")).Code);

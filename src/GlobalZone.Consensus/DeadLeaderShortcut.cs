@@ -11,8 +11,8 @@ namespace GlobalZone.Consensus;
 /// out. A voter whose leader has been silent for nearly the leader-silence window (the moment
 /// <see cref="StickinessWindow"/> lets every voter vote again, 600 ms at the defaults) opens a TCP connection to the leader's port: when the
 /// host refuses it, the leader's process is not there (a crash, a kill, a host that rebooted), so no election timeout
-/// is left to wait out. The first of the live voters, in a ranking every voter computes alike (the preferred site
-/// first, then by id), campaigns as soon as the window has ended; the others keep their timers, so one candidate runs and no votes split.
+/// is left to wait out. The first of the live voters, in a ranking every voter computes alike (the most up-to-date
+/// log first, then the preferred site, then id), campaigns as soon as the window has ended; the others keep their timers, so one candidate runs and no votes split.
 /// </summary>
 /// <remarks>
 /// Safety is Raft's own: a vote is still once per term and only for an up-to-date log, and a candidate with an older
@@ -65,14 +65,17 @@ public sealed partial class DeadLeaderShortcut(IServiceProvider services, Member
         if (directory.FindById(leaderId) is not { } leader || await ProbeAsync(leader).ConfigureAwait(false) != Liveness.Refused)
             return;
 
-        // Rank the voters that may be alive; only the first campaigns early.
-        var candidates = directory.Members.Where(m => !m.IsWitness && m.Id != leaderId).ToList();
-        var alive = await Task.WhenAll(candidates.Select(async m => (Member: m, Alive: m.Id == directory.Self.Id || await ProbeAsync(m).ConfigureAwait(false) != Liveness.Refused))).ConfigureAwait(false);
-        var first = alive.Where(a => a.Alive).Select(a => a.Member)
-            .OrderBy(m => string.Equals(m.Site, options.PreferredLeaderSite, StringComparison.Ordinal) ? 0 : 1)
-            .ThenBy(m => m.Id, StringComparer.Ordinal)
-            .FirstOrDefault();
-        if (first?.Id != directory.Self.Id)
+        // Rank the live voters, the most up-to-date log first (then the preferred site, then id); only the first
+        // campaigns early. With the leader gone the logs no longer change, so every voter that hears the same answers
+        // ranks alike; ranking by id alone once chose a voter one entry behind another, whose vote it then lost, and the
+        // ordinary timers had to elect (about 0.5 s more).
+        var monitor = services.GetRequiredService<PeerProgressMonitor>();
+        var own = await monitor.LocalReportAsync(CancellationToken.None).ConfigureAwait(false);
+        var probeTimeout = TimeSpan.FromMilliseconds(Math.Max(ConnectTimeout.TotalMilliseconds, options.Raft.LowerElectionTimeoutMs / 4.0));
+        var others = directory.Members.Where(m => !m.IsWitness && m.Id != leaderId && m.Id != directory.Self.Id).ToList();
+        var reports = await Task.WhenAll(others.Select(m => ProgressOfAsync(monitor, m.Id, probeTimeout))).ConfigureAwait(false);
+        var first = FirstToCampaign(reports.OfType<MemberProgressReport>().Append(own), id => directory.FindById(id)?.Site, options.PreferredLeaderSite);
+        if (first.MemberId != directory.Self.Id)
             return;
 
         var probedMs = Environment.TickCount64 - started;
@@ -115,6 +118,32 @@ public sealed partial class DeadLeaderShortcut(IServiceProvider services, Member
             // Not campaigning after all: back to an ordinary follower with its own timer.
             if (!campaigned && standby.Standby && !hold.IsHolding)
                 await standby.RevertToNormalModeAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The voter that campaigns early: the most up-to-date log (Raft's order: last term, then last index), so that no
+    /// live voter refuses it its vote; among equals the preferred site's, then the lowest id.
+    /// </summary>
+    internal static MemberProgressReport FirstToCampaign(IEnumerable<MemberProgressReport> voters, Func<string, string?> siteOf, string? preferredSite)
+        => voters
+            .OrderByDescending(r => r.LastTerm)
+            .ThenByDescending(r => r.LastIndex)
+            .ThenBy(r => preferredSite is not null && string.Equals(siteOf(r.MemberId), preferredSite, StringComparison.Ordinal) ? 0 : 1)
+            .ThenBy(r => r.MemberId, StringComparer.Ordinal)
+            .First();
+
+    /// <summary>A voter's log progress, or null when it does not answer within <paramref name="timeout"/> (then it is not ranked).</summary>
+    private static async Task<MemberProgressReport?> ProgressOfAsync(PeerProgressMonitor monitor, string memberId, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            return await monitor.ProbeAsync(memberId, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
         }
     }
 

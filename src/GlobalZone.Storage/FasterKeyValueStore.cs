@@ -147,11 +147,14 @@ public sealed class FasterKeyValueStore : IDisposable
     /// <summary>What compaction of the log has done since the store opened.</summary>
     public KeyValueCompactionStats CompactionStats => compaction.Stats;
 
+    /// <summary>The log's start (logical address): compaction moves it on.</summary>
+    public long LogBeginAddress => store.Log.BeginAddress;
+
+    /// <summary>Size of one log file: disk is given back a whole file at a time.</summary>
+    public static long LogFileBytes => SegmentBytes;
+
     /// <summary>Bytes from the log's start to its tail (live records, and garbage compaction has not reclaimed yet).</summary>
     public long LogSpanBytes => store.Log.TailAddress - store.Log.BeginAddress;
-
-    /// <summary>Completes when no compaction run is going (tests and tools that want a settled log).</summary>
-    public Task WhenCompactionIdleAsync() => compaction.WhenIdleAsync();
 
     /// <summary>Size of a log page: a record no larger than a page less a little is stored whole.</summary>
     public long PageBytes => pageBytes;
@@ -307,7 +310,7 @@ public sealed class FasterKeyValueStore : IDisposable
     /// </remarks>
     public IEnumerable<KeyValuePair<string, byte[]>> ScanAll()
     {
-        using var hold = compaction.Pause();
+        using var hold = compaction.EnterScan();
         using var session = NewSession();
         using var iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress);
         while (iterator.GetNext(out var info))
@@ -344,32 +347,33 @@ public sealed class FasterKeyValueStore : IDisposable
     public async Task CheckpointAsync(CancellationToken token)
     {
         token.ThrowIfCancellationRequested();
-        // Not beside a compaction step (see KeyValueLogCompaction); a failed run fails the checkpoint as a storage fault.
-        if (compaction.IsFallingBehind)
-            await compaction.WhenIdleAsync().ConfigureAwait(false);
-        compaction.ThrowIfFailed();
-        using (compaction.Pause())
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            for (var attempt = 0; attempt < 3; attempt++)
+            var (success, checkpoint) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, CancellationToken.None).ConfigureAwait(false);
+            if (success)
             {
-                var (success, checkpoint) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, CancellationToken.None).ConfigureAwait(false);
-                if (success)
-                {
-                    if (stopBeforeManifest?.Invoke() == true)
-                        throw new IOException($"Stopped before writing the manifest of checkpoint {checkpoint} (GlobalZone test switch).");
-                    var begin = checkpoints.Record(checkpoint);
-                    // The manifest now names a checkpoint that starts at `begin`: the files before it may go.
-                    logDevice.RemoveHeldBelow(SegmentOf(begin));
-                    break;
-                }
-
-                await store.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
-                if (attempt == 2)
-                    throw new IOException("FASTER refused to start a checkpoint three times (another one kept running).");
+                if (stopBeforeManifest?.Invoke() == true)
+                    throw new IOException($"Stopped before writing the manifest of checkpoint {checkpoint} (GlobalZone test switch).");
+                var begin = checkpoints.Record(checkpoint);
+                // The manifest now names a checkpoint that starts at `begin`: the files before it may go.
+                logDevice.RemoveHeldBelow(SegmentOf(begin));
+                break;
             }
+
+            await store.CompleteCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+            if (attempt == 2)
+                throw new IOException("FASTER refused to start a checkpoint three times (another one kept running).");
         }
 
-        compaction.MaybeStart();
+        // Compaction in the writer's own time, while it writes nothing (see KeyValueLogCompaction).
+        try
+        {
+            compaction.RunSteps();
+        }
+        catch (Exception e) when (e is not StorageFaultException)
+        {
+            throw new StorageFaultException($"Compacting the key/value log failed: {e.Message}", e);
+        }
     }
 
     /// <summary>
@@ -646,7 +650,6 @@ public sealed class FasterKeyValueStore : IDisposable
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
             return;
-        compaction?.Stop();
         writer.Dispose();
         while (readers.TryTake(out var session))
             session.Dispose();

@@ -27,6 +27,9 @@ public sealed class SitePartitionTests(ITestOutputHelper output)
         var writes = new AcknowledgedWrites("cut/");
         for (var i = 0; i < 6; i++)
             await writes.WriteUntilAcknowledgedAsync(() => [cluster.Client(cluster.Voters()[i % 4])], SiteFailover.FailoverBound, "write before the cut");
+        // On a loaded machine a start-up hiccup (the first replication round timing out) can move leadership to dc2
+        // before the cut; placement hands it back to dc1 within seconds. The scenario is a cut under a dc1 leader.
+        leader = await cluster.WaitForLeaderInSiteAsync("dc1", TimeSpan.FromSeconds(30));
         await cluster.CaughtUpAsync(leader, cluster.Voters(), TimeSpan.FromSeconds(10));
         var termBefore = (await cluster.StatusAsync(leader)).Term;
 

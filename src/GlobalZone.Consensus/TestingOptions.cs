@@ -38,7 +38,20 @@ public sealed record TestingOptions
     /// </summary>
     public int MembershipNotifyDelayMs { get; init; }
 
-    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null || EnablePeerFailpoints || AcknowledgeBeforePersisting || MembershipNotifyDelayMs != 0;
+    /// <summary>
+    /// Milliseconds a member that received a stop signal stays up, refusing client requests as a stopping member does,
+    /// before it hands over and stops: long enough for a test to see how it answers meanwhile. 0: off.
+    /// </summary>
+    public int StopDelayMs { get; init; }
+
+    /// <summary>
+    /// A stopping member keeps serving client requests until it is gone, as before 503 <c>member-stopping</c> existed,
+    /// so the drain test can show it catches exactly that.
+    /// </summary>
+    public bool ServeWhileStopping { get; init; }
+
+    public bool AnySet => ApplyDelayMs != 0 || FailStorageWritesContaining is not null || EnablePeerFailpoints || AcknowledgeBeforePersisting || MembershipNotifyDelayMs != 0
+                          || StopDelayMs != 0 || ServeWhileStopping;
 
     /// <summary>The switches that are set, as <c>name=value</c> (for the warning a member logs at start).</summary>
     public IEnumerable<string> SetSwitches()
@@ -53,6 +66,10 @@ public sealed record TestingOptions
             yield return "AcknowledgeBeforePersisting=true";
         if (MembershipNotifyDelayMs != 0)
             yield return $"MembershipNotifyDelayMs={MembershipNotifyDelayMs}";
+        if (StopDelayMs != 0)
+            yield return $"StopDelayMs={StopDelayMs}";
+        if (ServeWhileStopping)
+            yield return "ServeWhileStopping=true";
     }
 
     public void Validate()
@@ -61,5 +78,7 @@ public sealed record TestingOptions
             throw new ArgumentException("GlobalZone:Testing:ApplyDelayMs must be from 0 to 60000.");
         if (MembershipNotifyDelayMs is < 0 or > 60_000)
             throw new ArgumentException("GlobalZone:Testing:MembershipNotifyDelayMs must be from 0 to 60000.");
+        if (StopDelayMs is < 0 or > 60_000)
+            throw new ArgumentException("GlobalZone:Testing:StopDelayMs must be from 0 to 60000.");
     }
 }

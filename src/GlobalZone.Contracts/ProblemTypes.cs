@@ -40,6 +40,9 @@ public static class ProblemTypes
     /// <summary>This member's storage failed while applying; it serves nothing until restarted on a mended disk.</summary>
     public const string MemberFaulted = Prefix + "member-faulted";
 
+    /// <summary>This member is stopping (a stop signal arrived); it serves no more client requests. Ask another member.</summary>
+    public const string MemberStopping = Prefix + "member-stopping";
+
     // Bounded resources (README "Limits"). A member's own capacity (watches, blocking reads, idempotency records it
     // holds) answers 503 + Retry-After: another member, or the same one later, can serve. A cluster-wide quota
     // (leases, lock waiters) answers 429 + Retry-After: nothing is applied, so retrying later is always safe.

@@ -154,9 +154,13 @@ internal sealed partial class RequestExecutor
                     response.Dispose();
                     lastError = null;
                     LogUnavailable(target, attempts, lastProblem?.Type ?? "", retryAfter?.TotalMilliseconds ?? 0);
-                    // Too stale or full (watches, blocking reads) is about that member: ask another now. No leader is about
-                    // the cluster: wait as told.
-                    var memberSpecific = lastProblem?.Type is ProblemTypes.TooStale or ProblemTypes.TooManyWatches or ProblemTypes.TooManyBlockingReads
+                    // Too stale or full (watches, blocking reads) is about that member: ask another now. So is a member
+                    // that is stopping or stopped applying, and it is skipped for a while like an unreachable one (it is
+                    // about to be, or should be treated as, gone). No leader is about the cluster: wait as told.
+                    var memberGone = lastProblem?.Type is ProblemTypes.MemberStopping or ProblemTypes.MemberFaulted;
+                    if (memberGone)
+                        Topology.MarkUnreachable(target);
+                    var memberSpecific = (memberGone || lastProblem?.Type is ProblemTypes.TooStale or ProblemTypes.TooManyWatches or ProblemTypes.TooManyBlockingReads)
                         && candidates.Any(c => !tried.Contains(c));
                     pause = memberSpecific ? null : retryAfter ?? Backoff.Delay(Math.Max(1, round), options.InitialBackoff, options.MaxBackoff, random);
                     if (!memberSpecific)

@@ -98,11 +98,12 @@ internal static class ClusterEndpoints
         var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
         var leader = cluster.Leader;
         var fault = context.RequestServices.GetService<ApplyHealth>()?.Fault;
-        var ready = leader is not null && fault is null;
+        var stopping = context.RequestServices.GetService<Hosting.MemberDrain>()?.IsDraining == true;
+        var ready = leader is not null && fault is null && !stopping;
         return KeyValueEndpoints.WriteJsonAsync(context, ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, w =>
         {
             w.WriteStartObject();
-            w.WriteString("status"u8, fault is not null ? "apply-fault" : ready ? "ready" : "no-leader");
+            w.WriteString("status"u8, fault is not null ? "apply-fault" : stopping ? "stopping" : ready ? "ready" : "no-leader");
             if (fault is not null)
             {
                 w.WriteNumber("faultIndex"u8, fault.Index);

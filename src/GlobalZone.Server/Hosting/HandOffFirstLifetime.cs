@@ -8,9 +8,10 @@ namespace GlobalZone.Server.Hosting;
 /// leadership over (<see cref="ShutdownHandOff"/>, bounded) while everything still runs, and only then stops the
 /// application. The console lifetime would stop it at once, and DotNext's Raft member stops answering peers as soon
 /// as the application is stopping, which leaves no way to hand over. A second signal during the hand-off is ignored
-/// (the hand-off is bounded by a few election timeouts).
+/// (the hand-off is bounded by a few election timeouts). From the signal on, clients are sent elsewhere (<see cref="MemberDrain"/>).
 /// </summary>
-internal sealed partial class HandOffFirstLifetime(IHostApplicationLifetime application, ShutdownHandOff handOff, ILogger<HandOffFirstLifetime> logger)
+internal sealed partial class HandOffFirstLifetime(IHostApplicationLifetime application, ShutdownHandOff handOff, MemberDrain drain, NodeOptions options,
+    ILogger<HandOffFirstLifetime> logger)
     : IHostLifetime, IDisposable
 {
     private PosixSignalRegistration[] registrations = [];
@@ -35,10 +36,14 @@ internal sealed partial class HandOffFirstLifetime(IHostApplicationLifetime appl
         if (Interlocked.Exchange(ref stopping, 1) != 0)
             return;
         LogSignal(context.Signal);
+        // Clients are turned away from here on (503 member-stopping), while the hand-off still runs.
+        drain.Begin();
         _ = Task.Run(async () =>
         {
             try
             {
+                if (options.Testing.StopDelayMs > 0)
+                    await Task.Delay(options.Testing.StopDelayMs).ConfigureAwait(false);
                 await handOff.RunAsync(application.ApplicationStopping).ConfigureAwait(false);
             }
             finally

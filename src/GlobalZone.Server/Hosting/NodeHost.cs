@@ -64,6 +64,7 @@ public static class NodeHost
             throw StartupRefusal.Of(damage, bootstrapLoggers.CreateLogger(typeof(NodeHost).FullName!));
         }
 
+        builder.Services.AddSingleton<MemberDrain>();
         builder.Services.AddSingleton<IHostLifetime, HandOffFirstLifetime>();
         builder.Services.AddClientApi();
         builder.Services.AddGlobalZoneAuth(builder.Configuration);
@@ -80,6 +81,7 @@ public static class NodeHost
         app.UseGlobalZoneRequestLogging();
         app.UseMiddleware<ApiErrorHandling>();
         app.UseApplyFaultGuard();
+        app.UseStoppingMemberGuard();
         // After the Raft handler (peers are not users) and the error handling (refusals are problem+json).
         app.UseAuthentication();
         app.UseAuthorization();

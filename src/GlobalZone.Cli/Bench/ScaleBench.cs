@@ -49,7 +49,12 @@ internal sealed class ScaleBench(string root, long stateBytes, int writers, Text
         load.Stop();
         progress.WriteLine($"loaded in {load.Elapsed.TotalSeconds:F0} s");
 
-        await using var writes = WriteLoad.Start(client, writers);
+        var small = "\"" + new string('w', 62) + "\"";
+        await using var writes = ClosedLoopWriters.Start(writers, async (w, n, ct) =>
+        {
+            using var response = await client.PutAsync($"/v1/kv/scale/writes/{w}/{n:D8}", new StringContent(small, Encoding.UTF8, "application/json"), ct);
+            return response.IsSuccessStatusCode;
+        });
         await Task.Delay(TimeSpan.FromSeconds(3), token); // warm-up
         var beforeStart = Stopwatch.GetTimestamp();
         await Task.Delay(TimeSpan.FromSeconds(10), token);
@@ -58,7 +63,7 @@ internal sealed class ScaleBench(string root, long stateBytes, int writers, Text
 
         var fresh = cluster.AddJoiningMember("dc2-n", "dc2");
         fresh.Start();
-        await UntilAsync(async () => (await TryGetAsync(fresh.Url + "/healthz", token)) == HttpStatusCode.OK, TimeSpan.FromSeconds(60), token);
+        await BenchPolling.UntilAsync(async () => (await TryGetAsync(fresh.Url + "/healthz", token)) == HttpStatusCode.OK, TimeSpan.FromSeconds(60), token);
         var joinStart = Stopwatch.GetTimestamp();
         using (var join = new HttpClient { BaseAddress = new Uri(leader.Url), Timeout = TimeSpan.FromHours(2) })
         {
@@ -80,7 +85,7 @@ internal sealed class ScaleBench(string root, long stateBytes, int writers, Text
 
         var rss = new Dictionary<string, long>();
         foreach (var member in cluster.Members.Where(m => m.Pid is not null))
-            rss[member.Id + (member.Id == leader.Id ? " (leader)" : "")] = ResidentBytes(member.Pid!.Value);
+            rss[member.Id + (member.Id == leader.Id ? " (leader)" : "")] = BenchPolling.ResidentBytes(member.Pid!.Value);
 
         // Restart: a follower killed with -9 and started again, until it has applied what the leader had committed.
         var follower = cluster.Members.First(m => m.Id != leader.Id && m.Id != fresh.Id && !m.Spec.IsWitness);
@@ -88,7 +93,7 @@ internal sealed class ScaleBench(string root, long stateBytes, int writers, Text
         var commit = (await client.GetFromJsonAsync<JsonElement>("/v1/cluster", token)).GetProperty("commitIndex").GetInt64();
         var restartStart = Stopwatch.GetTimestamp();
         follower.Start();
-        await UntilAsync(async () =>
+        await BenchPolling.UntilAsync(async () =>
         {
             try
             {
@@ -197,90 +202,6 @@ internal sealed class ScaleBench(string root, long stateBytes, int writers, Text
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
         {
             return null;
-        }
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, CancellationToken token)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (!await condition())
-        {
-            if (Stopwatch.GetTimestamp() > deadline)
-                throw new GzException($"gave up after {timeout.TotalSeconds:F0} s");
-            await Task.Delay(200, token);
-        }
-    }
-
-    /// <summary>VmRSS from /proc (Linux), in bytes; 0 where it cannot be read.</summary>
-    private static long ResidentBytes(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
-
-    /// <summary>Closed-loop writers of small values to new keys on the leader, each answer timestamped.</summary>
-    private sealed class WriteLoad : IAsyncDisposable
-    {
-        private readonly ConcurrentQueue<(long At, double Ms)> answers = new();
-        private readonly CancellationTokenSource stop = new();
-        private Task[] tasks = [];
-        private int errors;
-
-        public static WriteLoad Start(HttpClient client, int writers)
-        {
-            var load = new WriteLoad();
-            load.tasks = [.. Enumerable.Range(0, writers).Select(w => Task.Run(() => load.WriteAsync(client, w)))];
-            return load;
-        }
-
-        private async Task WriteAsync(HttpClient client, int writer)
-        {
-            for (var n = 0; !stop.IsCancellationRequested; n++)
-            {
-                var sent = Stopwatch.GetTimestamp();
-                try
-                {
-                    using var response = await client.PutAsync($"/v1/kv/scale/writes/{writer}/{n:D8}", new StringContent("\"" + new string('w', 62) + "\"", Encoding.UTF8, "application/json"), stop.Token);
-                    if (response.IsSuccessStatusCode)
-                        answers.Enqueue((Stopwatch.GetTimestamp(), Stopwatch.GetElapsedTime(sent).TotalMilliseconds));
-                    else
-                        Interlocked.Increment(ref errors);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-            }
-        }
-
-        public WriteWindow Window(long from, long to)
-        {
-            var latencies = answers.Where(a => a.At >= from && a.At <= to).Select(a => a.Ms).Order().ToList();
-            double Percentile(double p) => latencies.Count == 0 ? 0 : latencies[(int)Math.Min(latencies.Count - 1, Math.Ceiling(latencies.Count * p) - 1)];
-            return new WriteWindow(latencies.Count, (to - from) / (double)Stopwatch.Frequency, Percentile(0.5), Percentile(0.99), latencies.Count == 0 ? 0 : latencies[^1], Volatile.Read(ref errors));
-        }
-
-        public async Task StopAsync()
-        {
-            await stop.CancelAsync();
-            await Task.WhenAll(tasks);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await StopAsync();
-            stop.Dispose();
         }
     }
 }

@@ -57,4 +57,7 @@ internal sealed record BenchSettings
     public string Prefix { get; init; } = "bench";
 
     public bool Progress { get; init; } = true;
+
+    /// <summary>User and password to sign in with (<c>--user</c>); null when the cluster needs no token.</summary>
+    public (string User, string Password)? Credentials { get; init; }
 }

@@ -31,7 +31,10 @@ internal sealed class GlobalZoneTarget : IBenchTarget
     /// <summary>Targets <paramref name="member"/> alone, or every voter the endpoints' member list names.</summary>
     public static async Task<GlobalZoneTarget> CreateAsync(BenchSettings settings, Uri? member, CancellationToken token)
     {
-        var http = new HttpClient(GzHttp.CreateHandler(Math.Max(settings.Clients, 4))) { Timeout = TimeSpan.FromSeconds(10) };
+        HttpMessageHandler handler = GzHttp.CreateHandler(Math.Max(settings.Clients, 4));
+        if (settings.Credentials is { } signIn)
+            handler = new BearerTokenHandler(signIn.User, signIn.Password, handler);
+        var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
         if (member is not null)
             return new GlobalZoneTarget(http, [member], settings.ValueSize, settings.Prefix, $"one member {member.Authority}");
 

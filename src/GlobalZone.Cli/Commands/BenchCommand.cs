@@ -58,6 +58,7 @@ internal static class BenchCommand
                 HotKeys = Positive(result.GetValue(hotKeys), "--hot-keys"),
                 ReadRatio = Math.Clamp(result.GetValue(readRatio), 0, 1),
                 Progress = !result.GetValue(noProgress),
+                Credentials = CliAuth.Resolve(result),
             };
             var memberUri = result.GetValue(member) is { Length: > 0 } one ? CliOptions.ParseEndpoints(one)[0] : null;
             using IBenchTarget system = settings.Target == "etcd"

@@ -7,7 +7,8 @@ namespace GlobalZone.Cli.Commands;
 /// <c>gz local</c>: runs a three-site cluster on 127.0.0.1 in the foreground (default 2+2+1: two voters in dc1,
 /// two in dc2, the witness in dc3), data in a folder that survives restarts. Ctrl-C stops every member cleanly;
 /// running it again resumes the same data on the same ports. <c>--wan</c> adds simulated round trips between the
-/// sites to member-to-member traffic (see <see cref="SimulatedWan"/>), to see geography's effect on elections and commits.
+/// sites to member-to-member traffic (see <see cref="SimulatedWan"/>), to see geography's effect on elections and commits;
+/// <c>--tls</c> makes a CA and member certificates, <c>--auth</c> turns authentication on with user root (see <see cref="LocalAuth"/>).
 /// </summary>
 internal static class LocalClusterCommand
 {
@@ -24,14 +25,18 @@ internal static class LocalClusterCommand
         {
             Description = "https with mutual TLS between members: a CA and member certificates are made in DATA/tls (kept across runs)",
         };
-        var command = new Command("local", "Run a local three-site GlobalZone cluster until Ctrl-C") { layout, data, basePort, logFormat, wan, tls };
+        var auth = new Option<bool>("--auth")
+        {
+            Description = "Turn authentication on: user root (role root) with a random password kept in DATA/auth/root-password",
+        };
+        var command = new Command("local", "Run a local three-site GlobalZone cluster until Ctrl-C") { layout, data, basePort, logFormat, wan, tls, auth };
         command.SetAction((result, token) => RunAsync(
             result.GetValue(layout)!, result.GetValue(data)!, result.GetValue(basePort), result.GetValue(logFormat) == "json",
-            WanOption.Spec(result, wan), result.GetValue(tls), token));
+            WanOption.Spec(result, wan), result.GetValue(tls), result.GetValue(auth), token));
         return command;
     }
 
-    private static async Task<int> RunAsync(string layoutText, string dataDirectory, int basePort, bool jsonLogs, string? wanSpec, bool tls, CancellationToken token)
+    private static async Task<int> RunAsync(string layoutText, string dataDirectory, int basePort, bool jsonLogs, string? wanSpec, bool tls, bool auth, CancellationToken token)
     {
         var layout = ClusterLayout.Parse(layoutText, basePort);
         var root = Path.GetFullPath(dataDirectory);
@@ -74,9 +79,23 @@ internal static class LocalClusterCommand
             {
                 var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60), token: token);
                 var ca = cluster.Certificates is { } certificates ? $" --cacert {certificates.CaCertFile}" : "";
-                Console.WriteLine($"Leader: {leader.Id} ({leader.Url}). Try: curl{ca} -XPUT {cluster.Voters.First().Url}/v1/kv/hello -d '\"world\"'");
-                if (ca.Length > 0)
-                    Console.WriteLine($"      or: gz{ca} --endpoints {string.Join(',', cluster.Voters.Select(v => v.Url))} status");
+                var endpoints = $"--endpoints {string.Join(',', cluster.Voters.Select(v => v.Url))}";
+                if (auth)
+                {
+                    await LocalAuth.EnableAsync(cluster, token);
+                    var passwordFile = LocalAuth.PasswordFile(root);
+                    Console.WriteLine($"Leader: {leader.Id} ({leader.Url}). Authentication is on: user {LocalAuth.RootUser}, password in {passwordFile}. Try:");
+                    Console.WriteLine($"  export GZ_USER={LocalAuth.RootUser} GZ_PASSWORD=$(cat {passwordFile})");
+                    Console.WriteLine($"  gz{ca} {endpoints} kv put hello '\"world\"'");
+                    Console.WriteLine($"  TOKEN=$(curl -s{ca} {cluster.Voters.First().Url}/v1/auth/token -d \"{{\\\"name\\\":\\\"root\\\",\\\"password\\\":\\\"$GZ_PASSWORD\\\"}}\" | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')");
+                    Console.WriteLine($"  curl{ca} -H \"Authorization: Bearer $TOKEN\" {cluster.Voters.First().Url}/v1/kv/hello");
+                }
+                else
+                {
+                    Console.WriteLine($"Leader: {leader.Id} ({leader.Url}). Try: curl{ca} -XPUT {cluster.Voters.First().Url}/v1/kv/hello -d '\"world\"'");
+                    if (ca.Length > 0)
+                        Console.WriteLine($"      or: gz{ca} {endpoints} status");
+                }
             }
             catch (TimeoutException e)
             {

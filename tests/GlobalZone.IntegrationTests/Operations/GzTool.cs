@@ -10,7 +10,11 @@ internal static class GzTool
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
     }
 
-    public static async Task<Result> RunAsync(IEnumerable<string> endpoints, TimeSpan timeout, params string[] args)
+    public static Task<Result> RunAsync(IEnumerable<string> endpoints, TimeSpan timeout, params string[] args)
+        => RunAsync(endpoints, new Dictionary<string, string>(), timeout, args);
+
+    /// <param name="environment">More environment variables for gz (GZ_USER, GZ_PASSWORD...).</param>
+    public static async Task<Result> RunAsync(IEnumerable<string> endpoints, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
     {
         var gz = Path.Combine(AppContext.BaseDirectory, "gz.dll");
         Assert.True(File.Exists(gz), $"gz.dll is not beside the tests ({AppContext.BaseDirectory})");
@@ -24,6 +28,8 @@ internal static class GzTool
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         info.Environment["GZ_ENDPOINTS"] = string.Join(",", endpoints);
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start gz");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -34,6 +34,31 @@ public sealed class ShortRunTests(ITestOutputHelper output)
     }
 
     [RequiresPartitionsFact]
+    public async Task RegisterIsLinearizableWithTlsAndAuthOnUnderKillsAndPartitions()
+    {
+        // Security on, as production runs: https with mutual TLS between members, authentication on, every harness
+        // client signed in as root. Faults cut and kill members whose certificates and tokens must keep working.
+        var outcome = await HarnessRun.ExecuteAsync(new RunOptions
+        {
+            Workload = "register",
+            Nemesis = "kill-leader,partition-isolate-leader",
+            Secure = true,
+            Time = TimeSpan.FromSeconds(25),
+            Interval = TimeSpan.FromSeconds(3),
+            FaultDuration = TimeSpan.FromSeconds(5),
+            Clients = 8,
+            Rate = 80,
+        }, output);
+
+        Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
+        Assert.True(outcome.Report.Faults.Count >= 2, $"only {outcome.Report.Faults.Count} faults");
+        Assert.True(outcome.Report.Operations.Count(OperationStatus.Ok) > 300, $"only {outcome.Report.Operations.Count(OperationStatus.Ok)} ok operations");
+        Assert.True(outcome.Report.Recovery.Recovered);
+        var log = await File.ReadAllTextAsync(Path.Combine(outcome.ResultsFolder, ResultsFolder.HarnessLogFile));
+        Assert.Contains("secure: https with mutual TLS", log, StringComparison.Ordinal);
+    }
+
+    [RequiresPartitionsFact]
     public async Task StaleReadsFromAnIsolatedFollowerAreCaught()
     {
         var outcome = await HarnessRun.ExecuteAsync(ScenarioCatalog.Apply("stale-read-proof", new RunOptions()), output);

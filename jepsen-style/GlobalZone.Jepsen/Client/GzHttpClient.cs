@@ -17,15 +17,21 @@ internal sealed class GzHttpClient : IDisposable
     private readonly HttpClient http;
 
     public GzHttpClient(TimeSpan operationTimeout)
+        : this(operationTimeout, new SocketsHttpHandler())
+    {
+    }
+
+    /// <param name="operationTimeout">How long a call may take.</param>
+    /// <param name="transport">The connection handler (a secure run's trusts the cluster CA, see <see cref="Cluster.ClusterUnderTest.CreateClientHandler"/>); its pooling and timeouts are set here.</param>
+    /// <param name="wrap">Wraps the transport (a secure run signs requests in); null: as it is.</param>
+    public GzHttpClient(TimeSpan operationTimeout, SocketsHttpHandler transport, Func<HttpMessageHandler, HttpMessageHandler>? wrap = null)
     {
         OperationTimeout = operationTimeout;
-        http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            ConnectTimeout = TimeSpan.FromSeconds(2),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(10),
-            PooledConnectionLifetime = TimeSpan.FromSeconds(30),
-        })
+        transport.AllowAutoRedirect = false;
+        transport.ConnectTimeout = TimeSpan.FromSeconds(2);
+        transport.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(10);
+        transport.PooledConnectionLifetime = TimeSpan.FromSeconds(30);
+        http = new HttpClient(wrap is null ? transport : wrap(transport))
         {
             // Each call sets its own deadline (OperationTimeout); the client-wide one must never fire first.
             Timeout = Timeout.InfiniteTimeSpan,

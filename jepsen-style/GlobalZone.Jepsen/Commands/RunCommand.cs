@@ -41,13 +41,14 @@ internal static class RunCommand
         var clientPauseEvery = new Option<int>("--client-pause-every") { Description = "lock workload: every Nth critical section stalls past its lease (0 = never)" };
         var clientPause = new Option<double>("--client-pause") { Description = "lock workload: seconds a stalled holder stalls", DefaultValueFactory = _ => defaults.ClientPause.TotalSeconds };
         var bigValues = new Option<bool>("--big-values") { Description = "Beside the workload, 2 writers put values near the value limit and 128-put transactions at the request limit; checked after healing (big-values)" };
+        var secure = new Option<bool>("--secure") { Description = "Run the cluster with TLS (mutual between members) and authentication on; the harness's clients sign in" };
         var preloadMb = new Option<int>("--preload-mb") { Description = "MiB of state loaded (100 KiB values and some small keys) before traffic starts" };
         var leaseTtl = new Option<double>("--lease-ttl") { Description = "lock workload: seconds of each client's lease", DefaultValueFactory = _ => defaults.LeaseTtl.TotalSeconds };
 
         var command = new Command("run", "Start a cluster, run a workload under faults, check the history, write a results folder")
         {
             scenario, workload, nemesis, time, layout, clients, rate, readConsistency, readFromIsolated, interval, faultDuration, opTimeout,
-            keys, opsPerKey, checkBudget, seed, output, keepData, lockFencing, clientPauseEvery, clientPause, leaseTtl, bigValues, preloadMb,
+            keys, opsPerKey, checkBudget, seed, output, keepData, lockFencing, clientPauseEvery, clientPause, leaseTtl, bigValues, preloadMb, secure,
         };
         command.SetAction(async (result, token) =>
         {
@@ -84,6 +85,7 @@ internal static class RunCommand
                     ClientPause = TimeSpan.FromSeconds(Pick(clientPause, options.ClientPause.TotalSeconds)),
                     LeaseTtl = TimeSpan.FromSeconds(Pick(leaseTtl, options.LeaseTtl.TotalSeconds)),
                     BigValues = Pick(bigValues, options.BigValues),
+                    Secure = Pick(secure, options.Secure),
                     PreloadMegabytes = Pick(preloadMb, options.PreloadMegabytes),
                 };
                 // Changing what a scenario runs voids what it expects.

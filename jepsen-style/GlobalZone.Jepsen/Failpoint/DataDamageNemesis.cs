@@ -1,4 +1,5 @@
 using GlobalZone.ClusterRunner;
+using GlobalZone.Jepsen.Cluster;
 
 namespace GlobalZone.Jepsen.Failpoint;
 
@@ -47,7 +48,7 @@ internal sealed class DataDamageNemesis(string name, DataDamage damage) : INemes
 
         var logStart = File.Exists(process.LogPath) ? new FileInfo(process.LogPath).Length : 0;
         process.Start();
-        if (await StartedAsync(process, token).ConfigureAwait(false))
+        if (await StartedAsync(context.Cluster, process, token).ConfigureAwait(false))
             return $"kill -9 {victim.Id}, {what} in {relative}: started anyway (damage not read at start)";
 
         var refusal = RefusalLine(process.LogPath, logStart);
@@ -103,9 +104,9 @@ internal sealed class DataDamageNemesis(string name, DataDamage damage) : INemes
     }
 
     /// <summary>True once the member serves <c>/healthz</c> (its storage opened); false once its process has exited.</summary>
-    private static async Task<bool> StartedAsync(MemberProcess process, CancellationToken token)
+    private static async Task<bool> StartedAsync(ClusterUnderTest cluster, MemberProcess process, CancellationToken token)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(cluster.CreateClientHandler()) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + StartPatience;
         while (DateTime.UtcNow < deadline)
         {

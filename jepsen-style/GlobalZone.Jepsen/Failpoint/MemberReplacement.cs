@@ -29,7 +29,8 @@ internal static class MemberReplacement
         if (Directory.Exists(process.DataDirectory))
             Directory.Delete(process.DataDirectory, recursive: true);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        // As an operator: trusting the cluster's CA and signed in as root when the run is secure.
+        using var http = new HttpClient(context.Cluster.SignIn(context.Cluster.CreateClientHandler())) { Timeout = TimeSpan.FromMinutes(2) };
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await OnLeaderAsync(context, http, leader => new HttpRequestMessage(HttpMethod.Delete, $"{leader.Url}/v1/members/{victim.Id}"),
             members => members.All(m => m.Id != victim.Id), StepPatience, token).ConfigureAwait(false);

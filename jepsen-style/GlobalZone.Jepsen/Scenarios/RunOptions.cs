@@ -69,6 +69,13 @@ internal sealed record RunOptions
     public bool BigValues { get; init; }
 
     /// <summary>
+    /// The cluster runs with security on, as production would: https with mutual TLS between members, and
+    /// authentication on (user root); every harness client signs in and sends a bearer token. Not with the watch
+    /// workload or the peer-failpoint nemeses yet (refused with a message).
+    /// </summary>
+    public bool Secure { get; init; }
+
+    /// <summary>
     /// TEST-ONLY: members start with <c>GlobalZone:Testing:AcknowledgeBeforePersisting</c>, so their Raft log counts and
     /// acknowledges entries before they are on disk. Only the harness's own proof runs set it: they show that a fault
     /// (<c>kill-after-ack</c>) catches the loss it exists to catch.

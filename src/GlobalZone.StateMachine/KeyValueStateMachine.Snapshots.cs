@@ -220,24 +220,55 @@ public sealed partial class KeyValueStateMachine
             store.Clear();
             ClearIndexes();
             var length = new byte[4];
+            // Indexes are built as the records arrive, not by reading the store again afterwards (for a 1 GiB state
+            // that second pass took 2.5 s of a 10.7 s install). A record may be set, set again and deleted along the
+            // stream (the writes made while the sender dumped come last), so what the indexes take is the end state:
+            // user keys are indexed at once and un-indexed when deleted or re-attached; every other record (leases,
+            // locks, waiters, members, auth, idempotency: few) is kept until the end and indexed then.
+            var userKeyLeases = new Dictionary<string, long>(StringComparer.Ordinal);
+            var otherRecords = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
             for (var kind = input.ReadByte(); kind != 0; kind = input.ReadByte())
             {
                 if (kind is not (1 or 2) || (kind == 2 && !allowsDeletes))
                     throw new InvalidDataException(kind < 0 ? "The snapshot stream is truncated." : $"Unknown record kind {kind} in the snapshot stream.");
                 var storageKey = Encoding.UTF8.GetString(ReadBlock(input, length, "key"));
-                if (kind == 2)
-                {
+                var value = kind == 2 ? null : ReadBlock(input, length, "value");
+                if (value is null)
                     store.Delete(storageKey);
+                else
+                    store.Upsert(storageKey, value);
+                if (storageKey == StateMeta.StorageKey)
+                    continue;
+                if (StorageKeys.KindOf(storageKey) != StorageKeys.UserKeyPrefix)
+                {
+                    otherRecords[storageKey] = value;
                     continue;
                 }
 
-                store.Upsert(storageKey, ReadBlock(input, length, "value"));
+                var key = StorageKeys.UserKeyOf(storageKey);
+                if (userKeyLeases.Remove(key, out var previousLease))
+                    DetachFromLease(previousLease, key);
+                if (value is null)
+                {
+                    keyIndex.Remove(key);
+                    continue;
+                }
+
+                keyIndex.Add(key);
+                var lease = KeyRecord.LeaseOf(value);
+                if (lease != 0)
+                {
+                    AttachToLease(lease, key);
+                    userKeyLeases[key] = lease;
+                }
             }
 
-            // Indexes are built from what the store holds at the end: a record may be set, replaced and deleted
-            // along the stream.
-            foreach (var record in store.ScanAll())
-                IndexStoredRecord(record.Key, record.Value);
+            foreach (var (storageKey, value) in otherRecords)
+            {
+                if (value is not null)
+                    IndexStoredRecord(storageKey, value);
+            }
+
             CompleteLockIndex();
             revision = newRevision;
             Volatile.Write(ref appliedIndex, index);

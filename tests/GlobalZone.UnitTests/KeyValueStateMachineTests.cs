@@ -135,6 +135,58 @@ public sealed class KeyValueStateMachineTests : IDisposable
     }
 
     [Fact]
+    public async Task An_installed_snapshot_indexes_the_end_state_of_records_set_again_or_deleted_along_the_stream()
+    {
+        // As the writes made during a dump arrive after the scanned records: a leased key moves to another lease, a
+        // leased key and a plain key are deleted, a key comes back, a lease is replaced by a later version of itself.
+        using var stream = new MemoryStream();
+        var header = new byte[28];
+        "GZS2"u8.CopyTo(header);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(4), 30);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(12), 2);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(20), 30);
+        stream.Write(header);
+        void Record(string storageKey, byte[]? value)
+        {
+            stream.WriteByte(value is null ? (byte)2 : (byte)1);
+            var key = Encoding.UTF8.GetBytes(storageKey);
+            stream.Write(BitConverter.GetBytes(key.Length));
+            stream.Write(key);
+            if (value is null)
+                return;
+            stream.Write(BitConverter.GetBytes(value.Length));
+            stream.Write(value);
+        }
+
+        byte[] Key(string key, long lease) => new KeyRecord(key, 1, 1, 1, lease, ValueFormat.Json, Json("1")).Encode();
+        Record(StorageKeys.ForLease(7), new LeaseRecord(7, 60_000, 1, 1).Encode());
+        Record(StorageKeys.ForLease(8), new LeaseRecord(8, 60_000, 2, 2).Encode());
+        Record("kmoves", Key("moves", 7));
+        Record("kstays", Key("stays", 7));
+        Record("kgone", Key("gone", 7));
+        Record("kplain", Key("plain", 0));
+        Record("kback", Key("back", 0));
+        // The tail: written while the sender scanned.
+        Record("kmoves", Key("moves", 8));
+        Record("kgone", null);
+        Record("kplain", null);
+        Record("kback", null);
+        Record("kback", Key("back", 8));
+        Record(StorageKeys.ForLease(8), new LeaseRecord(8, 90_000, 2, 25).Encode());
+        stream.WriteByte(0);
+        stream.Position = 0;
+
+        using var target = new KeyValueStateMachine(Options("dst"));
+        target.Apply(1, 1, TxnCommand.Put("stale", Json("1")));
+        Assert.Equal(30, await target.InstallSnapshotAsync(stream, 30, 2, CancellationToken.None));
+        Assert.Equal(["back", "moves", "stays"], target.Range("", null, 100, keysOnly: true).Records.Select(k => k.Key));
+        Assert.Equal(3, target.KeyCount);
+        Assert.Equal(["stays"], target.LeaseKeys(7));
+        Assert.Equal(["back", "moves"], target.LeaseKeys(8));
+        Assert.Equal(90_000, target.GetLease(8)!.TtlMs);
+    }
+
+    [Fact]
     public async Task SnapshotStreamRebuildsAnotherMember()
     {
         using var source = new KeyValueStateMachine(Options("src"));

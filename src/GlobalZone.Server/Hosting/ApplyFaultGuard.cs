@@ -12,14 +12,12 @@ namespace GlobalZone.Server.Hosting;
 /// </summary>
 internal static class ApplyFaultGuard
 {
-    private static readonly string[] StillServed = ["/v1/cluster", "/healthz", "/readyz", "/metrics", "/internal", "/cluster-consensus"];
-
     public static IApplicationBuilder UseApplyFaultGuard(this IApplicationBuilder app)
     {
         var health = app.ApplicationServices.GetRequiredService<ApplyHealth>();
         return app.Use(async (context, next) =>
         {
-            if (health.Fault is not { } fault || Array.Exists(StillServed, p => context.Request.Path.StartsWithSegments(p)))
+            if (health.Fault is not { } fault || MemberOwnRoutes.IsStillServed(context.Request.Path))
             {
                 await next(context);
                 return;

@@ -13,15 +13,13 @@ namespace GlobalZone.Server.Hosting;
 /// </summary>
 internal static class StoppingMemberGuard
 {
-    private static readonly string[] StillServed = ["/v1/cluster", "/healthz", "/readyz", "/metrics", "/internal", "/cluster-consensus"];
-
     public static IApplicationBuilder UseStoppingMemberGuard(this IApplicationBuilder app)
     {
         var drain = app.ApplicationServices.GetRequiredService<MemberDrain>();
         var testing = app.ApplicationServices.GetRequiredService<NodeOptions>().Testing;
         return app.Use(async (context, next) =>
         {
-            if (!drain.IsDraining || testing.ServeWhileStopping || Array.Exists(StillServed, p => context.Request.Path.StartsWithSegments(p)))
+            if (!drain.IsDraining || testing.ServeWhileStopping || MemberOwnRoutes.IsStillServed(context.Request.Path))
             {
                 await next(context);
                 return;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GlobalZone.ClusterRunner;
 using Xunit.Abstractions;
 
@@ -11,7 +12,9 @@ namespace GlobalZone.Testing;
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly ITestOutputHelper? output;
-    private readonly Dictionary<string, HttpClient> clients = new();
+    // Concurrent: probes and writers ask for clients from their own tasks while the test body does too (a plain
+    // Dictionary written from two threads corrupted itself once and failed a trial with a NullReferenceException).
+    private readonly ConcurrentDictionary<string, Lazy<HttpClient>> clients = new();
 
     private TestCluster(LocalCluster cluster, ITestOutputHelper? output)
     {
@@ -59,22 +62,19 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>An HTTP client for one member (no automatic redirects: what a follower answers is under test).</summary>
     public HttpClient Client(MemberProcess member)
-    {
-        if (!clients.TryGetValue(member.Id, out var client))
-        {
-            // Trusts the cluster's CA when it runs with TLS.
-            var handler = Cluster.CreateHandler();
-            handler.AllowAutoRedirect = false;
-            handler.PooledConnectionLifetime = TimeSpan.FromSeconds(20);
-            client = new HttpClient(handler)
-            {
-                BaseAddress = new Uri(member.Url),
-                Timeout = TimeSpan.FromSeconds(15),
-            };
-            clients[member.Id] = client;
-        }
+        => clients.GetOrAdd(member.Id, _ => new Lazy<HttpClient>(() => NewClient(member))).Value;
 
-        return client;
+    private HttpClient NewClient(MemberProcess member)
+    {
+        // Trusts the cluster's CA when it runs with TLS.
+        var handler = Cluster.CreateHandler();
+        handler.AllowAutoRedirect = false;
+        handler.PooledConnectionLifetime = TimeSpan.FromSeconds(20);
+        return new HttpClient(handler)
+        {
+            BaseAddress = new Uri(member.Url),
+            Timeout = TimeSpan.FromSeconds(15),
+        };
     }
 
     public Task<MemberProcess> WaitForLeaderAsync(TimeSpan? timeout = null, IEnumerable<MemberProcess>? among = null)
@@ -95,8 +95,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in clients.Values)
-            client.Dispose();
+        foreach (var client in clients.Values.Where(c => c.IsValueCreated))
+            client.Value.Dispose();
         await Cluster.DisposeAsync();
         foreach (var member in Members)
         {

@@ -297,6 +297,11 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         }
 
         // Outside the append lock: concurrent writers' entries share the next FasterLog commit (group commit).
+        // Tried and measured (2026-12-03, gz local 1+1+1, one disk): returning here before the flush, so the leader's
+        // flush overlaps replication (etcd's way; the commit index then held behind the leader's own flush), left one
+        // client's write unchanged (613 vs 600/s: the members' flushes queue on the one disk anyway) and cost a third
+        // at 32 clients (3,976 vs 5,763/s): writers no longer gather while the leader flushes, so each FasterLog commit
+        // carried 6.0 entries instead of 9.5. Worth trying again where members have disks of their own.
         await MakeDurableAsync(lastPartAddress, token).ConfigureAwait(false);
         return index;
     }

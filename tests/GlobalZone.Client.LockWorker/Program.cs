@@ -1,6 +1,7 @@
 // Usage: GlobalZone.Client.LockWorker <endpoints,comma,separated> <lock> <counter-key> <iterations>
 // Takes the lock <iterations> times; under it, reads the counter and writes it + 1 (a plain read-modify-write, so
 // that two holders at once would lose an increment). Prints one line per grant, "token <n>", then "done".
+// A secured cluster: GZ_CACERT, GZ_USER and GZ_PASSWORD, as gz reads them.
 using System.Globalization;
 using GlobalZone.Client;
 
@@ -15,6 +16,9 @@ var options = new GlobalZoneClientOptions
     Endpoints = [.. args[0].Split(',', StringSplitOptions.RemoveEmptyEntries)],
     LockLeaseTtl = TimeSpan.FromSeconds(10),
     Owner = $"lock-worker/{Environment.ProcessId}",
+    CaCertificateFile = Environment.GetEnvironmentVariable("GZ_CACERT"),
+    Username = Environment.GetEnvironmentVariable("GZ_USER"),
+    Password = Environment.GetEnvironmentVariable("GZ_PASSWORD"),
 };
 await using var client = new GlobalZoneClient(options);
 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));

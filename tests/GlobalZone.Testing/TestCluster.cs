@@ -24,12 +24,16 @@ public sealed class TestCluster : IAsyncDisposable
 
     public LocalCluster Cluster { get; }
 
+    /// <summary>Set when the cluster runs with TLS and auth on (the suite's security mode, see <see cref="SuiteSecurity"/>).</summary>
+    public SuiteSecurity.Credentials? Credentials { get; private set; }
+
     public IReadOnlyList<MemberProcess> Members => Cluster.Members;
 
     public MemberProcess this[string id] => Cluster[id];
 
+    /// <param name="ownSecurity">The test sets TLS and auth up itself (the security tests): the suite's security mode is not applied.</param>
     public static async Task<TestCluster> StartAsync(string name, string layout = "2+1+0", ITestOutputHelper? output = null, bool partitionable = false,
-        Func<ClusterSettings, ClusterSettings>? configure = null, TimeSpan? startTimeout = null)
+        Func<ClusterSettings, ClusterSettings>? configure = null, TimeSpan? startTimeout = null, bool ownSecurity = false)
     {
         var root = Path.Combine(ResultsRoot(), $"{name}-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
         var settings = new ClusterSettings
@@ -40,6 +44,16 @@ public sealed class TestCluster : IAsyncDisposable
             UpperElectionTimeoutMs = 600,
         };
         settings = configure?.Invoke(settings) ?? settings;
+        var secured = SuiteSecurity.On && !ownSecurity;
+        if (secured)
+        {
+            // Tokens outlive the longest test, so no test has to renew one. Every gz process a test runs signs in as
+            // root from 127.0.0.1, dozens a minute: the per-user sign-in rate limit is raised for them (its own
+            // tests, AuthTests, run with the default).
+            var extra = new Dictionary<string, string>(settings.Extra) { ["Auth:TokenTtlSeconds"] = "86400", ["Auth:TokenAttemptsPerMinute"] = "10000" };
+            settings = settings with { Tls = true, Extra = extra };
+        }
+
         var cluster = LocalCluster.Create(ClusterLayout.Parse(layout, distinctAddresses: partitionable), settings);
         output?.WriteLine($"cluster {name}: {root}");
         var test = new TestCluster(cluster, output);
@@ -50,6 +64,8 @@ public sealed class TestCluster : IAsyncDisposable
             await cluster.WaitForLeaderAsync(startTimeout ?? TimeSpan.FromSeconds(30));
             if (cluster.Members.FirstOrDefault(m => !m.IsRunning) is { } dead)
                 throw new InvalidOperationException($"{dead.Id} exited during start; see {dead.LogPath}");
+            if (secured)
+                await test.SecureAsync();
         }
         catch
         {
@@ -60,16 +76,49 @@ public sealed class TestCluster : IAsyncDisposable
         return test;
     }
 
+    private async Task SecureAsync()
+    {
+        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var password = await LocalAuth.EnableAsync(Cluster, start.Token);
+        using var http = new HttpClient(Cluster.CreateHandler()) { Timeout = TimeSpan.FromSeconds(15) };
+        var token = await LocalAuth.SignInAsync(http, Cluster.Voters, LocalAuth.RootUser, password, start.Token);
+        Credentials = new SuiteSecurity.Credentials(Cluster.Certificates!.CaCertFile, LocalAuth.RootUser, password, token);
+        SuiteSecurity.Register(Members.Select(m => m.Url), Credentials);
+        output?.WriteLine("security: TLS on every link, auth on (root)");
+    }
+
+    /// <summary>
+    /// A handler for a client of this cluster: trusts its CA when it runs with TLS and, in the suite's security mode,
+    /// signs every request in as root. Tests that build their own HttpClient use this.
+    /// </summary>
+    public HttpMessageHandler CreateClientHandler(Action<SocketsHttpHandler>? configure = null)
+    {
+        var handler = Cluster.CreateHandler();
+        configure?.Invoke(handler);
+        return Credentials is { } credentials ? new BearerTokenHandler(credentials.Token, handler) : handler;
+    }
+
+    /// <summary>Configures a member that joins the running group (see <see cref="LocalCluster.AddJoiningMember"/>), reached with this cluster's credentials.</summary>
+    public MemberProcess AddJoiningMember(string id, string site, string role = "voter")
+    {
+        var member = Cluster.AddJoiningMember(id, site, role);
+        if (Credentials is { } credentials)
+            SuiteSecurity.Register([member.Url], credentials);
+        return member;
+    }
+
     /// <summary>An HTTP client for one member (no automatic redirects: what a follower answers is under test).</summary>
     public HttpClient Client(MemberProcess member)
         => clients.GetOrAdd(member.Id, _ => new Lazy<HttpClient>(() => NewClient(member))).Value;
 
     private HttpClient NewClient(MemberProcess member)
     {
-        // Trusts the cluster's CA when it runs with TLS.
-        var handler = Cluster.CreateHandler();
-        handler.AllowAutoRedirect = false;
-        handler.PooledConnectionLifetime = TimeSpan.FromSeconds(20);
+        // Trusts the cluster's CA when it runs with TLS, and signs in when the suite runs secured.
+        var handler = CreateClientHandler(h =>
+        {
+            h.AllowAutoRedirect = false;
+            h.PooledConnectionLifetime = TimeSpan.FromSeconds(20);
+        });
         return new HttpClient(handler)
         {
             BaseAddress = new Uri(member.Url),

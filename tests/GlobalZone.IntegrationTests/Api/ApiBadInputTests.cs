@@ -193,7 +193,7 @@ public sealed class ApiBadInputTests(SmallLimitsCluster fixture, ITestOutputHelp
         Assert.Equal(410, (await ApiHttp.GetAsync(Client, "/v1/kv/compact/k?waitRevision=1&wait=1s")).Code);
 
         // From the oldest available revision the watch replays every revision since, in order.
-        using var streaming = new HttpClient { BaseAddress = Client.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using var streaming = new HttpClient(fixture.Cluster.CreateClientHandler()) { BaseAddress = Client.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var (watch, status, error) = await SseReader.OpenAsync(streaming, $"/v1/watch?prefix=compact/&fromRevision={oldest}", token: cts.Token);
         Assert.True(watch is not null, $"{status} {error}");

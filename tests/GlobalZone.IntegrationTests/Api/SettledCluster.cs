@@ -8,9 +8,9 @@ namespace GlobalZone.IntegrationTests.Api;
 internal static class SettledCluster
 {
     public static async Task<TestCluster> StartAsync(string name, string layout, ITestOutputHelper? output = null,
-        Func<GlobalZone.ClusterRunner.ClusterSettings, GlobalZone.ClusterRunner.ClusterSettings>? configure = null)
+        Func<GlobalZone.ClusterRunner.ClusterSettings, GlobalZone.ClusterRunner.ClusterSettings>? configure = null, bool ownSecurity = false)
     {
-        var cluster = await TestCluster.StartAsync(name, layout, output, configure: configure);
+        var cluster = await TestCluster.StartAsync(name, layout, output, configure: configure, ownSecurity: ownSecurity);
         try
         {
             await WaitForPreferredLeaderAsync(cluster);

@@ -25,7 +25,7 @@ public sealed class WatchFailoverTests(ITestOutputHelper output) : IAsyncLifetim
         var follower = cluster.AnyFollowerOf(leader);
         var start = (await ApiHttp.PutAsync(cluster.Client(leader), "other/start", "0")).Revision;
 
-        using var streaming = new HttpClient { BaseAddress = new Uri(follower.Url), Timeout = Timeout.InfiniteTimeSpan };
+        using var streaming = new HttpClient(cluster.CreateClientHandler()) { BaseAddress = new Uri(follower.Url), Timeout = Timeout.InfiniteTimeSpan };
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(50));
         var (watch, status, error) = await SseReader.OpenAsync(streaming, $"/v1/watch?prefix=w/&fromRevision={start + 1}", token: cts.Token);
         Assert.True(watch is not null, $"{status} {error}");
@@ -87,7 +87,7 @@ public sealed class WatchFailoverTests(ITestOutputHelper output) : IAsyncLifetim
             lastRevision = (await ApiHttp.PutWithRetriesAsync(AnyLive, $"w/{i:D3}", i.ToString(CultureInfo.InvariantCulture), $"w-{i}", TimeSpan.FromSeconds(20))).Revision;
 
         var other = cluster.Members.First(m => m.IsRunning && m.Id != follower.Id);
-        using var streaming2 = new HttpClient { BaseAddress = new Uri(other.Url), Timeout = Timeout.InfiniteTimeSpan };
+        using var streaming2 = new HttpClient(cluster.CreateClientHandler()) { BaseAddress = new Uri(other.Url), Timeout = Timeout.InfiniteTimeSpan };
         using var cts2 = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var (resumed, status2, error2) = await SseReader.OpenAsync(streaming2, "/v1/watch?prefix=w/", lastEventId: lastId, token: cts2.Token);
         Assert.True(resumed is not null, $"{status2} {error2}");

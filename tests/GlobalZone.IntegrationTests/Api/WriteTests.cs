@@ -60,7 +60,7 @@ public sealed class WriteTests(ThreeVoterCluster fixture, ITestOutputHelper outp
         var before = await ApiHttp.GetAsync(Client(1), "/v1/kv/txn/c");
         var from = long.Parse(before.Header("X-GZ-Revision")!, System.Globalization.CultureInfo.InvariantCulture) + 1;
         var leader = await Cluster.WaitForLeaderAsync();
-        using var watchClient = new HttpClient { BaseAddress = new Uri(Cluster.AnyFollowerOf(leader).Url), Timeout = Timeout.InfiniteTimeSpan };
+        using var watchClient = new HttpClient(Cluster.CreateClientHandler()) { BaseAddress = new Uri(Cluster.AnyFollowerOf(leader).Url), Timeout = Timeout.InfiniteTimeSpan };
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var (watch, status, error) = await SseReader.OpenAsync(watchClient, $"/v1/watch?prefix=txn/&fromRevision={from}", token: cts.Token);
         Assert.True(watch is not null, $"{status} {error}");

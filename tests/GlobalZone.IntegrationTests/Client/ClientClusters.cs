@@ -38,6 +38,10 @@ internal static class ClientClusters
         RequestTimeout = TimeSpan.FromSeconds(5),
         RetryBudget = TimeSpan.FromSeconds(30),
         MaxAttempts = 20,
+        // The suite's security mode: trust the cluster's CA and use root's token (signing in per client would run
+        // into the per-user sign-in rate limit: every test client is root from 127.0.0.1).
+        CaCertificateFile = cluster.Credentials?.CaCertFile,
+        Token = cluster.Credentials?.Token,
     };
 
     public static GlobalZoneClient Client(TestCluster cluster, string? site = null, ILoggerFactory? logging = null, Action<GlobalZoneClientOptions>? configure = null)

@@ -72,7 +72,7 @@ public sealed class KeyValueTests(SharedClientCluster shared)
     [Fact]
     public async Task AWriteWhoseAnswerWasLostIsRetriedWithoutApplyingTwice()
     {
-        var transport = new LostAnswerHandler();
+        var transport = new LostAnswerHandler(shared.Cluster.Cluster.CreateHandler()); // trusts the CA in the suite's security mode
         await using var client = new GlobalZoneClient(ClientClusters.Options(shared.Cluster), new HttpClient(transport) { Timeout = Timeout.InfiniteTimeSpan });
         var key = $"client-tests/once-{Guid.NewGuid().ToString("N")[..8]}";
         // Create-if-absent: applied twice, the second application would fail its condition (412) and report false.

@@ -65,6 +65,8 @@ public sealed class LockTests(SharedClientCluster shared, ITestOutputHelper outp
                 var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
                 foreach (var arg in new[] { worker, endpoints, name, counter, perProcess.ToString(CultureInfo.InvariantCulture) })
                     info.ArgumentList.Add(arg);
+                foreach (var (variable, value) in SuiteSecurity.ToolEnvironment(Cluster.Members[0].Url))
+                    info.Environment[variable] = value;
                 started.Add(Process.Start(info) ?? throw new InvalidOperationException("could not start the lock worker"));
             }
 
@@ -169,6 +171,8 @@ public sealed class LockTests(SharedClientCluster shared, ITestOutputHelper outp
         {
             o.Endpoints = options.Endpoints;
             o.LockLeaseTtl = options.LockLeaseTtl;
+            o.CaCertificateFile = options.CaCertificateFile;
+            o.Token = options.Token;
         });
         await using var provider = services.BuildServiceProvider();
         // The one line that differs from a SQL Server / Postgres / Redis / ZooKeeper back end:

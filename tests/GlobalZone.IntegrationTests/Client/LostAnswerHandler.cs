@@ -6,7 +6,7 @@ namespace GlobalZone.IntegrationTests.Client;
 /// A transport that lets the first write reach the member and be applied, then loses its answer (as a connection
 /// reset or a timeout would): the client cannot know whether it applied, and must retry without applying twice.
 /// </summary>
-internal sealed class LostAnswerHandler() : DelegatingHandler(new SocketsHttpHandler())
+internal sealed class LostAnswerHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
     private int writes;
 

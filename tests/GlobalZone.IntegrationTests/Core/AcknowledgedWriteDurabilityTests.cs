@@ -136,7 +136,7 @@ public sealed class AcknowledgedWriteDurabilityTests(ITestOutputHelper output)
         if (acknowledgeBeforePersisting)
             extra["Testing:AcknowledgeBeforePersisting"] = "true";
         await using var cluster = await TestCluster.StartAsync(name, "3+0", output, partitionable: true, configure: s => s with { Extra = extra });
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient(cluster.CreateClientHandler()) { Timeout = TimeSpan.FromSeconds(5) };
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var token = deadline.Token;
         var clusterName = cluster.Cluster.Settings.ClusterName;

@@ -58,8 +58,8 @@ public sealed partial class LargeStateCatchUpTests(ITestOutputHelper output)
         var lost = cluster.Members.First(m => m.Id != leader.Id && m.Id != replaced.Id);
         lost.Kill();
         Directory.Delete(lost.DataDirectory, recursive: true);
-        await ChangeAsync(leader, HttpMethod.Delete, "/v1/members/" + lost.Id, null);
-        var fresh = cluster.Cluster.AddJoiningMember(lost.Spec.Site + "-z", lost.Spec.Site);
+        await ChangeAsync(cluster, leader, HttpMethod.Delete, "/v1/members/" + lost.Id, null);
+        var fresh = cluster.AddJoiningMember(lost.Spec.Site + "-z", lost.Spec.Site);
         fresh.Start();
         await KvHttp.UntilServingAsync(cluster.Client(fresh), "the fresh member to start");
         await using (var writer = BackgroundWrites.Start(leaderClient, "during-add/"))
@@ -135,9 +135,9 @@ public sealed partial class LargeStateCatchUpTests(ITestOutputHelper output)
         Assert.Equal(LargeValueBytes - 64 + 5 + 2, value.Length);
     }
 
-    private async Task<JsonElement> ChangeAsync(MemberProcess leader, HttpMethod method, string path, string? json)
+    private async Task<JsonElement> ChangeAsync(TestCluster cluster, MemberProcess leader, HttpMethod method, string path, string? json)
     {
-        using var client = new HttpClient { BaseAddress = new Uri(leader.Url), Timeout = TimeSpan.FromSeconds(45) };
+        using var client = new HttpClient(cluster.CreateClientHandler()) { BaseAddress = new Uri(leader.Url), Timeout = TimeSpan.FromSeconds(45) };
         using var request = new HttpRequestMessage(method, path);
         if (json is not null)
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");

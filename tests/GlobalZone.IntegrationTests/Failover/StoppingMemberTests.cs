@@ -78,8 +78,8 @@ public sealed class StoppingMemberTests(ITestOutputHelper output) : IAsyncLifeti
 
         // A client that knows the stopping member first: every call succeeds, through the other voters.
         var endpoints = new[] { member }.Concat(cluster.Members.Where(m => m.Id != member.Id && !m.Spec.IsWitness)).Select(m => m.Url).ToList();
-        var answers = new AnswerLog();
-        using (var client = new GlobalZoneClient(new GlobalZoneClientOptions { Endpoints = endpoints }, new HttpClient(answers)))
+        var answers = new AnswerLog(cluster.Cluster.CreateHandler()); // trusts the CA in the suite's security mode
+        using (var client = new GlobalZoneClient(new GlobalZoneClientOptions { Endpoints = endpoints, Token = cluster.Credentials?.Token }, new HttpClient(answers)))
         {
             for (var i = 0; i < 10; i++)
             {
@@ -104,7 +104,7 @@ public sealed class StoppingMemberTests(ITestOutputHelper output) : IAsyncLifeti
 }
 
 /// <summary>Notes which member gave which status, to show the client did meet the stopping member.</summary>
-internal sealed class AnswerLog() : DelegatingHandler(new SocketsHttpHandler())
+internal sealed class AnswerLog(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
     private readonly List<(string Authority, int Status)> answers = [];
 

@@ -20,8 +20,10 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
         string backupFile;
         Dictionary<string, string> atBackup;
         long backupRevision;
+        SuiteSecurity.Credentials? credentials;
         await using (var source = await TestCluster.StartAsync("backup-src", "2+1+0", output))
         {
+            credentials = source.Credentials;
             var endpoints = source.Members.Select(m => m.Url).ToArray();
             var client = source.Client(source.Members[0]);
             for (var i = 0; i < 60; i++)
@@ -90,6 +92,7 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
             ClusterName = "test-backup-restored",
             LowerElectionTimeoutMs = 300,
             UpperElectionTimeoutMs = 600,
+            Tls = credentials is not null, // the suite's security mode: the restored users sign in below
         });
         try
         {
@@ -105,7 +108,16 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
 
             restored.StartAll();
             await restored.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-            using var http = new HttpClient { BaseAddress = new Uri(restored.Members[2].Url), Timeout = TimeSpan.FromSeconds(15) };
+            HttpMessageHandler handler = restored.CreateHandler();
+            if (credentials is not null)
+            {
+                // Users and roles come back with the state: root signs in to the new cluster with the same password.
+                using var signIn = new HttpClient(restored.CreateHandler());
+                var token = await LocalAuth.SignInAsync(signIn, restored.Members, credentials.User, credentials.Password, CancellationToken.None);
+                handler = new BearerTokenHandler(token, handler);
+            }
+
+            using var http = new HttpClient(handler) { BaseAddress = new Uri(restored.Members[2].Url), Timeout = TimeSpan.FromSeconds(15) };
 
             var cluster = await http.GetFromJsonAsync<JsonElement>("/v1/cluster");
             Assert.Equal("test-backup-restored", cluster.GetProperty("clusterName").GetString());

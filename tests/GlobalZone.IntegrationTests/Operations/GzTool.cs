@@ -27,7 +27,15 @@ internal static class GzTool
         info.ArgumentList.Add(gz);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
-        info.Environment["GZ_ENDPOINTS"] = string.Join(",", endpoints);
+        var urls = endpoints.ToList();
+        info.Environment["GZ_ENDPOINTS"] = string.Join(",", urls);
+        // The suite's security mode: gz trusts the cluster's CA and signs in as root (a test may override either).
+        if (urls.Count > 0)
+        {
+            foreach (var (name, value) in SuiteSecurity.ToolEnvironment(urls[0]))
+                info.Environment[name] = value;
+        }
+
         foreach (var (name, value) in environment)
             info.Environment[name] = value;
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start gz");

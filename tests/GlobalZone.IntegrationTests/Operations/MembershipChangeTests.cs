@@ -60,7 +60,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         await WritesContinueAsync(200, "writes after the removal");
 
         // Step 2: a fresh member in the same site, new id and address, started to join.
-        var fresh = cluster.Cluster.AddJoiningMember(victim.Spec.Site + "-z", victim.Spec.Site);
+        var fresh = cluster.AddJoiningMember(victim.Spec.Site + "-z", victim.Spec.Site);
         fresh.Start();
         await KvHttp.UntilServingAsync(cluster.Client(fresh), "the fresh member to start");
         var before = await KvHttp.ClusterAsync(cluster.Client(fresh));
@@ -145,7 +145,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         var removedMember = cluster.Members.First(m => m.IsRunning && m.Id != leader.Id && !m.Spec.IsWitness);
         await ChangeAsync(cluster, leader, HttpMethod.Delete, "/v1/members/" + removedMember.Id, null);
         removedMember.Kill();
-        var fresh = cluster.Cluster.AddJoiningMember(removedMember.Spec.Site + "-z", removedMember.Spec.Site, removedMember.Spec.Role);
+        var fresh = cluster.AddJoiningMember(removedMember.Spec.Site + "-z", removedMember.Spec.Site, removedMember.Spec.Role);
         fresh.Start();
         await KvHttp.UntilServingAsync(cluster.Client(fresh), "the fresh member to start");
         await ChangeAsync(cluster, leader, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = fresh.Url }));
@@ -214,7 +214,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         // The runbook's "adding the witness site": two voters alone cannot lose either; with a witness they can.
         await using var cluster = await TestCluster.StartAsync("membership-witness", "1+1+0", output);
         var endpoints = cluster.Members.Select(m => m.Url).ToArray();
-        var witness = cluster.Cluster.AddJoiningMember("dc3-w", "dc3", "witness");
+        var witness = cluster.AddJoiningMember("dc3-w", "dc3", "witness");
         witness.Start();
         await KvHttp.UntilServingAsync(cluster.Client(witness), "the witness to start");
 
@@ -279,7 +279,7 @@ public sealed class MembershipChangeTests(ITestOutputHelper output)
         await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", "{\"url\": \"http://x:1\", \"role\": \"king\"}", HttpStatusCode.BadRequest, "bad-request");
 
         // A member of another cluster, or one that is not who the request says, is not added.
-        var stranger = cluster.Cluster.AddJoiningMember("dc2-z", "dc2");
+        var stranger = cluster.AddJoiningMember("dc2-z", "dc2");
         stranger.Start();
         await KvHttp.UntilServingAsync(cluster.Client(stranger), "the joining member to start");
         await ExpectAsync(leaderClient, HttpMethod.Post, "/v1/members", JsonSerializer.Serialize(new { url = stranger.Url, id = "dc2-y" }), HttpStatusCode.Conflict, "membership-conflict");

@@ -20,7 +20,7 @@ public sealed class AuthCluster : IAsyncLifetime
         Cluster = await SettledCluster.StartAsync("auth", "2+1+0", configure: s => s with
         {
             Extra = new Dictionary<string, string> { ["Testing:ListRoutes"] = "true" },
-        });
+        }, ownSecurity: true);
         Leader = Cluster.Client(await Cluster.WaitForLeaderAsync());
         foreach (var user in new[] { "root", "nobody", "reader", "writer" })
             await AdminAsync(Leader, null, "POST", "/v1/auth/users", new { name = user, password = Password });

@@ -19,7 +19,7 @@ public sealed class AuthLifecycleTests(ITestOutputHelper output)
         await using var cluster = await SettledCluster.StartAsync("auth-lifecycle", "1+0+0", output, configure: s => s with
         {
             Extra = new Dictionary<string, string> { ["Auth:TokenTtlSeconds"] = "3" },
-        });
+        }, ownSecurity: true);
         var member = cluster.Members[0];
         var client = cluster.Client(member);
         string[] endpoints = [member.Url];

@@ -18,7 +18,7 @@ public sealed class ClientSignInTests(ITestOutputHelper output)
         await using var cluster = await SettledCluster.StartAsync("auth-client", "1+0+0", output, configure: s => s with
         {
             Extra = new Dictionary<string, string> { ["Auth:TokenTtlSeconds"] = "3" },
-        });
+        }, ownSecurity: true);
         var member = cluster.Members[0];
         var http = cluster.Client(member);
         await AdminAsync(http, null, "POST", "/v1/auth/users", new { name = "root", password = "rootpw" });

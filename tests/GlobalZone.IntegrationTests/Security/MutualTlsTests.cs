@@ -17,7 +17,7 @@ public sealed class MutualTlsTests(ITestOutputHelper output)
     public async Task MemberOnlyRoutesRefuseEveryCertificateButACurrentMembers()
     {
         await using var cluster = await TestCluster.StartAsync("mtls", "2+1+0", output,
-            configure: s => TlsTestSettings.Apply(s) with { Extra = new Dictionary<string, string> { [MemberOnlyRoutes.Setting.Key] = MemberOnlyRoutes.Setting.Value } });
+            configure: s => TlsTestSettings.Apply(s) with { Extra = new Dictionary<string, string> { [MemberOnlyRoutes.Setting.Key] = MemberOnlyRoutes.Setting.Value } }, ownSecurity: true);
         var leader = await cluster.WaitForLeaderAsync();
         var certificates = cluster.Cluster.Certificates!;
         var clusterName = cluster.Cluster.Settings.ClusterName;

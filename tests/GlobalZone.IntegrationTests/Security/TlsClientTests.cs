@@ -14,7 +14,7 @@ public sealed class TlsClientTests(ITestOutputHelper output)
     [Fact]
     public async Task TheNetClientAndGzWorkOverTlsWithTheClusterCa()
     {
-        await using var cluster = await TestCluster.StartAsync("tls-clients", "1+1+0", output, configure: TlsTestSettings.Apply);
+        await using var cluster = await TestCluster.StartAsync("tls-clients", "1+1+0", output, configure: TlsTestSettings.Apply, ownSecurity: true);
         await cluster.WaitForLeaderAsync();
         var ca = cluster.Cluster.Certificates!.CaCertFile;
         var endpoints = cluster.Members.Select(m => m.Url).ToList();

@@ -13,7 +13,7 @@ public sealed class TlsClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task TlsClusterElectsReplicatesAndServesThroughAFollower()
     {
-        await using var cluster = await TestCluster.StartAsync("tls-basic", "2+1+0", output, configure: TlsTestSettings.Apply);
+        await using var cluster = await TestCluster.StartAsync("tls-basic", "2+1+0", output, configure: TlsTestSettings.Apply, ownSecurity: true);
         Assert.All(cluster.Members, m => Assert.StartsWith("https://", m.Url, StringComparison.Ordinal));
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.AnyFollowerOf(leader);
@@ -33,7 +33,7 @@ public sealed class TlsClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task PlainHttpToATlsMemberGetsNoAnswer()
     {
-        await using var cluster = await TestCluster.StartAsync("tls-plain", "1+1+0", output, configure: TlsTestSettings.Apply);
+        await using var cluster = await TestCluster.StartAsync("tls-plain", "1+1+0", output, configure: TlsTestSettings.Apply, ownSecurity: true);
         var member = cluster.Members[0];
         using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var url = member.Url.Replace("https://", "http://", StringComparison.Ordinal) + "/v1/cluster";
@@ -55,7 +55,7 @@ public sealed class TlsClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task AReplacedCertificateIsServedWithoutARestart()
     {
-        await using var cluster = await TestCluster.StartAsync("tls-reload", "1+1+0", output, configure: TlsTestSettings.Apply);
+        await using var cluster = await TestCluster.StartAsync("tls-reload", "1+1+0", output, configure: TlsTestSettings.Apply, ownSecurity: true);
         var member = cluster.Members[0];
         var certificates = cluster.Cluster.Certificates!;
         var pid = member.Pid;

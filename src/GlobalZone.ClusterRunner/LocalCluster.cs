@@ -44,6 +44,19 @@ public sealed class LocalCluster : IAsyncDisposable
     public SocketsHttpHandler CreateHandler()
         => new() { SslOptions = Certificates is { } certificates ? ClusterTrust.ClientOptions(certificates.CaCertFile, null, null) : new() };
 
+    /// <summary>
+    /// A handler that speaks as member <paramref name="memberId"/> (its certificate as the client certificate), for the
+    /// member-to-member routes a TLS cluster admits only from a current member (TEST-ONLY failpoints); without TLS, as
+    /// <see cref="CreateHandler"/>.
+    /// </summary>
+    public SocketsHttpHandler CreateMemberHandler(string memberId)
+        => new()
+        {
+            SslOptions = Certificates is { } certificates
+                ? ClusterTrust.ClientOptions(certificates.CaCertFile, certificates.MemberCertFile(memberId), certificates.MemberKeyFile(memberId))
+                : new(),
+        };
+
     public IEnumerable<MemberProcess> Voters => Members.Where(m => !m.Spec.IsWitness);
 
     /// <summary>Writes every member's configuration under <see cref="ClusterSettings.RootDirectory"/>; starts nothing.</summary>

@@ -98,6 +98,12 @@ public sealed class TestCluster : IAsyncDisposable
         return Credentials is { } credentials ? new BearerTokenHandler(credentials.Token, handler) : handler;
     }
 
+    /// <summary>
+    /// A handler that speaks as member <paramref name="memberId"/> (its certificate as the client certificate) for the
+    /// member-to-member routes (<c>/internal</c>): with TLS on they admit only a current member (mutual TLS).
+    /// </summary>
+    public HttpMessageHandler CreatePeerHandler(string memberId) => Cluster.CreateMemberHandler(memberId);
+
     /// <summary>Configures a member that joins the running group (see <see cref="LocalCluster.AddJoiningMember"/>), reached with this cluster's credentials.</summary>
     public MemberProcess AddJoiningMember(string id, string site, string role = "voter")
     {

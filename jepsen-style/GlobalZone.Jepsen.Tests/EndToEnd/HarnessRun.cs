@@ -9,8 +9,15 @@ internal static class HarnessRun
     {
         using var log = new RunLog(output.WriteLine);
         using var abort = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        return await TestRun.ExecuteAsync(options with { OutputRoot = ResultsRoot(), Seed = 42 }, log, abort.Token);
+        return await TestRun.ExecuteAsync(options with { OutputRoot = ResultsRoot(), Seed = 42, Secure = options.Secure || SuiteIsSecured }, log, abort.Token);
     }
+
+    /// <summary>
+    /// The suite's security mode (<c>GZ_TEST_SECURITY=tls+auth</c>, as tests/GlobalZone.Testing's SuiteSecurity reads
+    /// it): every harness run then has TLS, mutual TLS between members and auth on.
+    /// </summary>
+    private static bool SuiteIsSecured { get; } = Environment.GetEnvironmentVariable("GZ_TEST_SECURITY") is { } value
+                                                  && (value.Equals("tls+auth", StringComparison.OrdinalIgnoreCase) || value == "1");
 
     private static string ResultsRoot()
     {

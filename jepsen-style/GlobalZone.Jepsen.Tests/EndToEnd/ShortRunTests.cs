@@ -248,6 +248,23 @@ public sealed class ShortRunTests(ITestOutputHelper output)
             $"kill-after-ack did not catch a log that acknowledges before persisting (verdict {outcome.Validity}): {outcome.Validation.Details}");
     }
 
+    [Fact]
+    public async Task WatchersAndPeerFailpointsWorkWithTlsAndAuthOn()
+    {
+        // The two things a secure run could not do before: watch streams that sign in (the watch workload's watchers,
+        // one per voter, over https with a bearer token) and the kill-after-ack nemesis, whose TEST-ONLY failpoint route
+        // is member-to-member (mutual TLS: the harness speaks to each member with that member's certificate).
+        var outcome = await HarnessRun.ExecuteAsync(KillAfterAckRun(acknowledgeBeforePersisting: false) with { Workload = "watch", Secure = true, Clients = 6, Rate = 60 }, output);
+
+        Assert.True(outcome.Validity == Validity.Valid, outcome.Validation.Details);
+        AssertAFaultStruck(outcome);
+        Assert.Equal(3, outcome.Validation.Figures["watchers"]); // one per voter of 2+1 (three voters, no witness)
+        Assert.True(outcome.Validation.Figures["revisions-watched"] > 200, $"only {outcome.Validation.Figures["revisions-watched"]} revisions");
+        Assert.True(outcome.Report.Recovery.Recovered);
+        var log = await File.ReadAllTextAsync(Path.Combine(outcome.ResultsFolder, ResultsFolder.HarnessLogFile));
+        Assert.Contains("secure: https with mutual TLS", log, StringComparison.Ordinal);
+    }
+
     private static RunOptions KillAfterAckRun(bool acknowledgeBeforePersisting) => new()
     {
         Workload = "register", Nemesis = "kill-after-ack", Layout = "2+1", Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(3),

@@ -15,6 +15,7 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
     private readonly RunLog log;
     private readonly HashSet<string> retired = new(StringComparer.Ordinal);
     private readonly HttpClient failpointHttp = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Dictionary<string, HttpClient> memberFailpointHttp = new();
     private string? rootPassword;
     private NetworkPartitioner? partitioner;
 
@@ -65,7 +66,23 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
     {
         if (!HasPeerFailpoints)
             throw new InvalidOperationException("This run's members have no peer failpoints (no nemesis asked for them).");
-        return PeerFailpointClient.ArmAsync(failpointHttp, Local.Settings.ClusterName, on, request, token);
+        return PeerFailpointClient.ArmAsync(FailpointClient(on), Local.Settings.ClusterName, on, request, token);
+    }
+
+    /// <summary>
+    /// The failpoint route is member-to-member: on a TLS cluster it admits only a current member's certificate, so the
+    /// harness speaks to each member as that member (its own certificate, which stays valid while it is a member).
+    /// </summary>
+    private HttpClient FailpointClient(MemberSpec on)
+    {
+        if (Local.Certificates is null)
+            return failpointHttp;
+        lock (memberFailpointHttp)
+        {
+            if (!memberFailpointHttp.TryGetValue(on.Id, out var client))
+                memberFailpointHttp[on.Id] = client = new HttpClient(Local.CreateMemberHandler(on.Id)) { Timeout = TimeSpan.FromSeconds(5) };
+            return client;
+        }
     }
 
     private static Dictionary<string, string> TestingSettings(bool peerFailpoints, bool acknowledgeBeforePersisting)
@@ -85,8 +102,6 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
     public static async Task<ClusterUnderTest> StartAsync(string layoutText, string rootDirectory, bool partitions, RunLog log, CancellationToken token,
         bool peerFailpoints = false, bool acknowledgeBeforePersisting = false, bool secure = false)
     {
-        if (secure && peerFailpoints)
-            throw new InvalidOperationException("The peer-failpoint nemeses do not run on a secure cluster yet (their route needs a member certificate).");
         if (partitions && !NetworkPartitioner.IsAvailable(out var reason))
             throw new InvalidOperationException("This run needs network partitions: " + reason);
         var layout = ClusterLayout.Parse(layoutText, 0, distinctAddresses: true);
@@ -200,6 +215,11 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
         }
 
         failpointHttp.Dispose();
+        lock (memberFailpointHttp)
+        {
+            foreach (var client in memberFailpointHttp.Values)
+                client.Dispose();
+        }
         await Local.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -39,8 +39,6 @@ internal static class TestRun
         };
         var workload = WorkloadCatalog.Create(options.Workload, settings);
         using var disposeWorkload = workload as IDisposable;
-        if (options.Secure && workload is IObservingWorkload)
-            throw new InvalidOperationException($"The {options.Workload} workload's watch streams do not sign in yet: run it without --secure.");
         var bigValueSettings = new BigValueSettings();
 
         var runId = string.Create(CultureInfo.InvariantCulture, $"{startedAt:yyyyMMdd-HHmmss}-{options.Scenario ?? options.Workload + "-" + ShortName(options.Nemesis)}");
@@ -87,7 +85,12 @@ internal static class TestRun
             var nemesisContext = new NemesisContext(cluster, random, log);
 
             if (workload is IObservingWorkload observing)
-                observing.StartObservers(cluster.Voters, recorder, log, abort);
+            {
+                var streamsTransport = cluster.CreateClientHandler();
+                streamsTransport.ConnectTimeout = TimeSpan.FromSeconds(2);
+                observing.StartObservers(cluster.Voters, recorder, log, cluster.SignIn(streamsTransport), abort);
+            }
+
             clock = new RunClock();
             log.Info("traffic starts");
             using (var stopIssuing = new CancellationTokenSource(options.Time))

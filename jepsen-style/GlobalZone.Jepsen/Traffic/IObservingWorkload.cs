@@ -7,5 +7,6 @@ namespace GlobalZone.Jepsen.Traffic;
 internal interface IObservingWorkload : IWorkload
 {
     /// <summary>Starts the observers before traffic begins; <see cref="IWorkload.FinalReadsAsync"/> lets them catch up and stops them.</summary>
-    void StartObservers(IReadOnlyList<MemberSpec> voters, HistoryRecorder recorder, RunLog log, CancellationToken abort);
+    /// <param name="transport">Their connection handler (the cluster's CA trusted, signed in when the run is secure); the workload owns it.</param>
+    void StartObservers(IReadOnlyList<MemberSpec> voters, HistoryRecorder recorder, RunLog log, HttpMessageHandler transport, CancellationToken abort);
 }

@@ -28,15 +28,16 @@ internal sealed class WatchWorkload(int keys) : IObservingWorkload, IDisposable
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan CatchUpPatience = TimeSpan.FromSeconds(30);
 
-    private readonly HttpClient streams = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+    private HttpClient? streams;
     private readonly CancellationTokenSource stopWatchers = new();
     private readonly List<Watcher> watchers = [];
     private long nextValue;
 
     public string Name => "watch";
 
-    public void StartObservers(IReadOnlyList<MemberSpec> voters, HistoryRecorder recorder, RunLog log, CancellationToken abort)
+    public void StartObservers(IReadOnlyList<MemberSpec> voters, HistoryRecorder recorder, RunLog log, HttpMessageHandler transport, CancellationToken abort)
     {
+        var streams = this.streams = new HttpClient(transport) { Timeout = Timeout.InfiniteTimeSpan };
         var stop = CancellationTokenSource.CreateLinkedTokenSource(abort, stopWatchers.Token).Token;
         for (var i = 0; i < voters.Count; i++)
         {
@@ -114,7 +115,7 @@ internal sealed class WatchWorkload(int keys) : IObservingWorkload, IDisposable
     {
         stopWatchers.Cancel();
         stopWatchers.Dispose();
-        streams.Dispose();
+        streams?.Dispose();
     }
 
     /// <summary>One watcher: follows the prefix from revision 1, moving to the next voter when its stream breaks or stalls.</summary>

@@ -137,6 +137,8 @@ public sealed class AcknowledgedWriteDurabilityTests(ITestOutputHelper output)
             extra["Testing:AcknowledgeBeforePersisting"] = "true";
         await using var cluster = await TestCluster.StartAsync(name, "3+0", output, partitionable: true, configure: s => s with { Extra = extra });
         using var http = new HttpClient(cluster.CreateClientHandler()) { Timeout = TimeSpan.FromSeconds(5) };
+        // The failpoint route is member-to-member: with TLS on it admits only a member's certificate (any current one).
+        using var peerHttp = new HttpClient(cluster.CreatePeerHandler(cluster.Members[0].Id)) { Timeout = TimeSpan.FromSeconds(5) };
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var token = deadline.Token;
         var clusterName = cluster.Cluster.Settings.ClusterName;
@@ -161,15 +163,15 @@ public sealed class AcknowledgedWriteDurabilityTests(ITestOutputHelper output)
         }
 
         // C cut off: from now on A's only majority partner is B.
-        await CutOffAsync(http, clusterName, c, cluster.Members, token);
+        await CutOffAsync(peerHttp, clusterName, c, cluster.Members, token);
         // A keeps telling B "committed up to here" and no further.
         var committedBefore = (await StatusAsync(cluster, b, token)).CommitIndex;
-        await PeerFailpointClient.ArmAsync(http, clusterName, a.Spec,
+        await PeerFailpointClient.ArmAsync(peerHttp, clusterName, a.Spec,
             new PeerFailpointRequest { Member = b.Id, Action = PeerFailpointActions.HoldCommitIndex, CommitIndexCap = committedBefore }, token);
 
         if (kill == FollowerKill.ByItselfRightAfterAcknowledging)
         {
-            await PeerFailpointClient.ArmAsync(http, clusterName, b.Spec,
+            await PeerFailpointClient.ArmAsync(peerHttp, clusterName, b.Spec,
                 new PeerFailpointRequest { Member = b.Id, Action = PeerFailpointActions.CrashAfterAcknowledgingEntries }, token);
         }
 
@@ -203,7 +205,7 @@ public sealed class AcknowledgedWriteDurabilityTests(ITestOutputHelper output)
             // B holds the entry (it acknowledged it), and A has tried to tell B it is committed and was held back.
             await UntilStatusAsync(cluster, b, s => OwnLastIndex(s) >= writeIndex, $"{b.Id} to hold entry {writeIndex}", token);
             await Eventually.TrueAsync(
-                async () => (await PeerFailpointClient.GetAsync(http, clusterName, a.Spec, token)).Failpoints.Any(f => f.Member == b.Id && f.Rewritten > 0),
+                async () => (await PeerFailpointClient.GetAsync(peerHttp, clusterName, a.Spec, token)).Failpoints.Any(f => f.Member == b.Id && f.Rewritten > 0),
                 StepTimeout, $"{a.Id} to send {b.Id} a held-back commit index");
             bBefore = await StatusAsync(cluster, b, token);
             Assert.True(bBefore.CommitIndex < writeIndex,
@@ -225,7 +227,7 @@ public sealed class AcknowledgedWriteDurabilityTests(ITestOutputHelper output)
         // C rejoins (B's failpoints died with its process; C still drops what it sends B until disarmed), and B and C
         // elect a leader without A.
         c.Resume();
-        await PeerFailpointClient.ArmAsync(http, clusterName, c.Spec, new PeerFailpointRequest { Member = b.Id, Action = PeerFailpointActions.None }, token);
+        await PeerFailpointClient.ArmAsync(peerHttp, clusterName, c.Spec, new PeerFailpointRequest { Member = b.Id, Action = PeerFailpointActions.None }, token);
         var newLeader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30), [b, c]);
         var value = await LinearizableReadAsync(cluster.Client(newLeader), Key, token);
         var run = new ScenarioRun(kill, a.Id, b.Id, c.Id, writeIndex, bBefore is null ? null : OwnLastIndex(bBefore), bBefore?.CommitIndex, bLastAfterRestart, newLeader.Id, value);

@@ -14,7 +14,8 @@ public sealed class ClusterNameGuardTests(ITestOutputHelper output)
     [Fact]
     public async Task RaftAndInternalRequestsFromAnotherClusterAreRefusedBeforeAnythingActsOnThem()
     {
-        await using var cluster = await TestCluster.StartAsync("name-guard", "1+1+1", output);
+        // The plain-HTTP guard: with TLS on, mutual TLS refuses these requests first (MutualTlsTests).
+        await using var cluster = await TestCluster.StartAsync("name-guard", "1+1+1", output, ownSecurity: true);
         var leader = await cluster.WaitForLeaderAsync();
         var client = cluster.Client(leader);
         var clusterName = cluster.Cluster.Settings.ClusterName;

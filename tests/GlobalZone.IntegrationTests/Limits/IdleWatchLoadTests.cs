@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using GlobalZone.IntegrationTests.Api;
@@ -39,7 +40,7 @@ public sealed class IdleWatchLoadTests(ITestOutputHelper output) : IAsyncLifetim
         var before = await WriteForAsync(client, TimeSpan.FromSeconds(5), "before");
         var rssBefore = RssMiB(pid);
 
-        var sockets = new Socket[Watches];
+        var sockets = new Stream[Watches];
         var endpoint = new Uri(member.Url);
         var opening = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(200);
@@ -99,35 +100,57 @@ public sealed class IdleWatchLoadTests(ITestOutputHelper output) : IAsyncLifetim
         return count / watch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<Socket> OpenWatchAsync(Uri member, string prefix)
+    /// <summary>One watch on its own connection (TLS and a bearer token when the suite runs secured).</summary>
+    private async Task<Stream> OpenWatchAsync(Uri member, string prefix)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             await socket.ConnectAsync(member.Host, member.Port);
-            var request = $"GET /v1/watch?prefix={Uri.EscapeDataString(prefix)} HTTP/1.1\r\nHost: {member.Authority}\r\nAccept: text/event-stream\r\n\r\n";
-            await socket.SendAsync(Encoding.ASCII.GetBytes(request));
-            // Accepted means: 200, an event stream, and its first progress event.
-            var head = await ReadUntilAsync(socket, "event: progress", TimeSpan.FromSeconds(30));
-            Assert.StartsWith("HTTP/1.1 200", head, StringComparison.Ordinal);
-            Assert.Contains("text/event-stream", head, StringComparison.Ordinal);
-            return socket;
         }
         catch
         {
             socket.Dispose();
             throw;
         }
+
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            if (cluster!.Cluster.Certificates is { } certificates)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                var options = GlobalZone.Contracts.Tls.ClusterTrust.ClientOptions(certificates.CaCertFile, null, null);
+                options.TargetHost = member.Host;
+                await tls.AuthenticateAsClientAsync(options);
+            }
+
+            var authorization = cluster.Credentials is { } credentials ? $"Authorization: Bearer {credentials.Token}\r\n" : "";
+            var request = $"GET /v1/watch?prefix={Uri.EscapeDataString(prefix)} HTTP/1.1\r\nHost: {member.Authority}\r\nAccept: text/event-stream\r\n{authorization}\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+            await stream.FlushAsync();
+            // Accepted means: 200, an event stream, and its first progress event.
+            var head = await ReadUntilAsync(stream, "event: progress", TimeSpan.FromSeconds(30));
+            Assert.StartsWith("HTTP/1.1 200", head, StringComparison.Ordinal);
+            Assert.Contains("text/event-stream", head, StringComparison.Ordinal);
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
     }
 
-    private static async Task<string> ReadUntilAsync(Socket socket, string marker, TimeSpan timeout)
+    private static async Task<string> ReadUntilAsync(Stream stream, string marker, TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
         var text = new StringBuilder();
         var buffer = new byte[4096];
         while (!text.ToString().Contains(marker, StringComparison.Ordinal))
         {
-            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token);
+            var read = await stream.ReadAsync(buffer, cancel.Token);
             if (read == 0)
                 throw new IOException($"stream ended before '{marker}': {text}");
             text.Append(Encoding.UTF8.GetString(buffer, 0, read));

@@ -6,7 +6,15 @@ function setup(thread)
   thread:set("tag", tostring(created) .. "-" .. tostring(os.time()))
 end
 local value = '"' .. string.rep("v", 62) .. '"'
+-- Headers given on wrk's command line (-H, e.g. a bearer token) are kept: wrk.format ignores them once a script
+-- passes its own table.
+local headers = nil
 request = function()
+  if headers == nil then
+    headers = {}
+    for name, v in pairs(wrk.headers) do headers[name] = v end
+    headers["Content-Type"] = "application/json"
+  end
   counter = counter + 1
-  return wrk.format("PUT", "/v1/kv/wrk/" .. tag .. "/" .. counter, { ["Content-Type"] = "application/json" }, value)
+  return wrk.format("PUT", "/v1/kv/wrk/" .. tag .. "/" .. counter, headers, value)
 end

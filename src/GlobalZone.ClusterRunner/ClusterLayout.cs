@@ -41,10 +41,14 @@ public sealed record ClusterLayout(IReadOnlyList<MemberSpec> Members)
         return new ClusterLayout(members);
     }
 
+    /// <summary>Ports this process has handed out: a member may not be listening on its port yet (not started, or
+    /// stopped for a while), so "nobody listens" alone once gave two members of one layout the same port.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, int Port), byte> HandedOut = new();
+
     /// <summary>
-    /// A port nobody listens on right now at <paramref name="host"/>. Picked below the kernel's ephemeral range:
-    /// a port the OS hands out for port 0 can be taken a moment later as the source port of some outgoing
-    /// connection, and then the member cannot bind it.
+    /// A port nobody listens on right now at <paramref name="host"/> and that this process has not handed out before.
+    /// Picked below the kernel's ephemeral range: a port the OS hands out for port 0 can be taken a moment later as the
+    /// source port of some outgoing connection, and then the member cannot bind it.
     /// </summary>
     public static int FreePort(string host = "127.0.0.1")
     {
@@ -54,11 +58,14 @@ public sealed record ClusterLayout(IReadOnlyList<MemberSpec> Members)
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var port = Random.Shared.Next(low, high);
+            if (HandedOut.ContainsKey((host, port)))
+                continue;
             try
             {
                 using var listener = new TcpListener(IPAddress.Parse(host), port);
                 listener.Start();
-                return port;
+                if (HandedOut.TryAdd((host, port), 0))
+                    return port;
             }
             catch (SocketException)
             {

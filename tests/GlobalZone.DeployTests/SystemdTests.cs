@@ -25,6 +25,23 @@ public sealed partial class SystemdTests
     }
 
     [Fact]
+    public void Every_document_the_unit_names_is_in_the_published_tarball()
+    {
+        // Documentation=file:///opt/globalzone/X: publish.sh must put X into the tarball that unpacks to /opt/globalzone.
+        var publish = DeployFiles.Text("publish.sh");
+        var tarLine = publish.Split('\n').Single(l => l.TrimStart().StartsWith("tar ", StringComparison.Ordinal));
+        var documents = Directive("Documentation").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(documents);
+        foreach (var document in documents)
+        {
+            Assert.StartsWith("file:///opt/globalzone/", document);
+            var name = document["file:///opt/globalzone/".Length..];
+            Assert.Contains($"\"$out/{name}\"", publish);
+            Assert.Contains($" {name}", tarLine);
+        }
+    }
+
+    [Fact]
     public void There_is_one_environment_file_per_member_naming_it_and_its_state_directory()
     {
         var members = ServerSettings.Flatten(DeployFiles.Json("config/cluster.json"))

@@ -63,7 +63,7 @@ internal static class BackupCommands
             var outcome = await BackupRestorer.RestoreAsync(result.GetValue(file)!, result.GetValue(dataDir)!, result.GetValue(clusterName)!, token);
             Console.WriteLine($"Restored revision {outcome.Revision} ({outcome.Keys} keys) of cluster {outcome.Header.ClusterName} into {outcome.DataDirectory} as cluster {outcome.ClusterName}.");
             Console.WriteLine($"Start the member with GlobalZone:DataDirectory={outcome.DataDirectory} and GlobalZone:ClusterName={outcome.ClusterName}.");
-            Console.WriteLine("Restore the same file into every member's folder, or into one and let the others catch up from it.");
+            Console.WriteLine("Restore the same file into EVERY member's folder of the new cluster before starting any (empty members could elect a leader among themselves).");
             return ExitCodes.Ok;
         }));
         return command;

@@ -82,7 +82,7 @@ internal sealed class GzHttp : IDisposable
             }
         }
 
-        return last ?? throw new GzException($"No member answered ({string.Join(", ", Endpoints)}): {lastError?.Message}");
+        return last ?? throw new GzException($"No member answered ({string.Join(", ", Endpoints)}): {lastError?.Message}", ExitCodes.Unavailable);
     }
 
     private static bool NeverReachedServer(Exception e)
@@ -97,7 +97,7 @@ internal sealed class GzHttp : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
         {
-            throw new GzException($"{request.RequestUri?.GetLeftPart(UriPartial.Authority)} did not answer: {e.Message}");
+            throw new GzException($"{request.RequestUri?.GetLeftPart(UriPartial.Authority)} did not answer: {e.Message}", ExitCodes.Unavailable);
         }
     }
 

@@ -60,6 +60,14 @@ public sealed class GzCommandTests(ITestOutputHelper output)
 
         var missing = await GzTool.RunAsync(endpoints, Timeout, "kv", "get", "ops/greeting");
         Assert.True(missing.ExitCode == 2, missing.ToString());
+
+        // No member answers (a port nobody listens on): 4, "unavailable", as documented, not the generic 1.
+        using var nobody = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        nobody.Start();
+        var deadPort = ((System.Net.IPEndPoint)nobody.LocalEndpoint).Port;
+        nobody.Stop();
+        var unreachable = await GzTool.RunAsync([$"http://127.0.0.1:{deadPort}"], Timeout, "kv", "get", "ops/greeting");
+        Assert.True(unreachable.ExitCode == 4, unreachable.ToString());
     }
 
     [Fact]

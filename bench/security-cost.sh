@@ -3,7 +3,8 @@
 # and with wrk (an independent load generator; over https, with root's bearer token), writes at 1, 32 and 128 clients
 # to the leader, linearizable reads at 32 and 128 clients to the leader and at 128 through a follower.
 #   bench/security-cost.sh [seconds-per-run] [layout]        e.g. bench/security-cost.sh 8 1+1+1
-# Prints one line per run: mode  tool  workload  target  clients  req/s  p50-ms  p99-ms
+# Prints one line per run: security  tool  workload  target  clients  req/s  p50-ms  p99-ms  errors (failed requests:
+# a run with errors measured refusals, not work). SECURITY=tls+auth (or plain) runs only that half.
 # Binds to 127.0.0.1; data goes to a temporary folder removed afterwards. As root it installs wrk when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,14 +23,16 @@ dotnet build src/GlobalZone.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 gz=src/GlobalZone.Cli/bin/Release/net10.0/gz.dll
 
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f", v}'; }
-line() { printf '%-9s %-5s %-6s %-9s %4s %10s %8s %8s\n' "$@"; }
+line() { printf '%-9s %-5s %-6s %-9s %4s %10s %8s %8s %7s\n' "$@"; }
 report_bench() { # mode workload target clients output
   line "$1" bench "$2" "$3" "$4" "$(grep -oE 'throughput +[0-9.,]+' <<<"$5" | grep -oE '[0-9.,]+$' | tr -d ,)" \
-    "$(grep -oE 'p50 [0-9.]+' <<<"$5" | grep -oE '[0-9.]+$')" "$(grep -oE 'p99 [0-9.]+' <<<"$5" | grep -oE '[0-9.]+$')"
+    "$(grep -oE 'p50 [0-9.]+' <<<"$5" | grep -oE '[0-9.]+$')" "$(grep -oE 'p99 [0-9.]+' <<<"$5" | grep -oE '[0-9.]+$')" \
+    "$(grep -oE '[0-9]+ errors' <<<"$5" | grep -oE '^[0-9]+' || true)"
 }
 report_wrk() { # mode workload target clients output
   line "$1" wrk "$2" "$3" "$4" "$(grep -oE 'Requests/sec: +[0-9.]+' <<<"$5" | grep -oE '[0-9.]+$')" \
-    "$(grep -E '^ +50%' <<<"$5" | awk '{print $2}' | to_ms)" "$(grep -E '^ +99%' <<<"$5" | awk '{print $2}' | to_ms)"
+    "$(grep -E '^ +50%' <<<"$5" | awk '{print $2}' | to_ms)" "$(grep -E '^ +99%' <<<"$5" | awk '{print $2}' | to_ms)" \
+    "$( (grep -oE 'Non-2xx or 3xx responses: +[0-9]+' <<<"$5" || echo 0) | grep -oE '[0-9]+$')"
 }
 
 measure() { # mode port extra-local-flags...
@@ -70,6 +73,6 @@ measure() { # mode port extra-local-flags...
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
-line security tool workload target clients req/s p50-ms p99-ms
-measure plain 7301
-measure tls+auth 7401 --tls --auth
+line security tool workload target clients req/s p50-ms p99-ms errors
+[ "${SECURITY:-}" = tls+auth ] || measure plain 7301
+[ "${SECURITY:-}" = plain ] || measure tls+auth 7401 --tls --auth

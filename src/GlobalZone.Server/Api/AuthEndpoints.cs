@@ -258,7 +258,9 @@ internal static class AuthEndpoints
     private static async Task ProposeAsync(HttpContext context, AuthCommand command, int status)
     {
         var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
-        var result = await cluster.ProposeAsync(command, LocalApply.BeforeLocalReads, context.RequestAborted);
+        // BeforeAnswer: the answer is read from this member's state below; a follower that answered as soon as the leader
+        // applied could read it before its own apply (an added user answered 204 with no body instead of 201).
+        var result = await cluster.ProposeAsync(command, LocalApply.BeforeAnswer, context.RequestAborted);
         ReadConsistency.StampHeaders(context, cluster);
         var detail = result.Error ?? "The change was refused.";
         switch (result.Status)

@@ -27,12 +27,7 @@ public sealed class DataAgeStaleReadTests(ITestOutputHelper output) : IAsyncLife
         var leader = await cluster!.WaitForLeaderAsync();
         // A follower outside the preferred site: restarting it moves no leadership.
         var slow = cluster.Members.First(m => m.Id != leader.Id && !m.Spec.IsWitness && m.Spec.Site != leader.Spec.Site);
-        await slow.StopAsync(TimeSpan.FromSeconds(10));
-        var config = await File.ReadAllTextAsync(slow.ConfigPath);
-        Assert.Contains("\"GlobalZone\": {", config, StringComparison.Ordinal);
-        await File.WriteAllTextAsync(slow.ConfigPath,
-            config.Replace("\"GlobalZone\": {", $"\"GlobalZone\": {{ \"Testing:ApplyDelayMs\": \"{ApplyDelayMs}\",", StringComparison.Ordinal));
-        slow.Start();
+        await slow.RestartWithSettingAsync("Testing:ApplyDelayMs", ApplyDelayMs.ToString(CultureInfo.InvariantCulture));
 
         var first = await ApiHttp.PutAsync(cluster.Client(leader), "age/k", "0");
         Assert.Equal(200, first.Code);

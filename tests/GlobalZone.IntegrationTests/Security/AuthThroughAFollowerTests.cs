@@ -18,12 +18,7 @@ public sealed class AuthThroughAFollowerTests(ITestOutputHelper output)
         var follower = cluster.Members.First(m => m.Id != leader.Id && !m.Spec.IsWitness);
         // TEST-ONLY: the follower applies every entry 300 ms late, so it answers long before its own state has the user
         // unless it waits for its apply.
-        await follower.StopAsync(TimeSpan.FromSeconds(10));
-        var config = await File.ReadAllTextAsync(follower.ConfigPath);
-        Assert.Contains("\"GlobalZone\": {", config, StringComparison.Ordinal);
-        await File.WriteAllTextAsync(follower.ConfigPath,
-            config.Replace("\"GlobalZone\": {", "\"GlobalZone\": { \"Testing:ApplyDelayMs\": \"300\",", StringComparison.Ordinal));
-        follower.Start();
+        await follower.RestartWithSettingAsync("Testing:ApplyDelayMs", "300");
         await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
 
         var added = await Eventually.GetAsync(async () =>

@@ -30,6 +30,7 @@ public static class ConsensusRegistration
         var stateDirectory = Path.Combine(options.DataDirectory, "state");
         // Refuses a folder of another format, or damaged state, with StorageIntegrityException (see NodeHost).
         var format = DataFolderFormat.Open(options.DataDirectory, FasterKeyValueStore.CreationMarker(stateDirectory));
+        var startup = new StartupPhases();
         var state = new KeyValueStateMachine(
             new StorageOptions
             {
@@ -37,6 +38,7 @@ public static class ConsensusRegistration
                 KeyValueMemoryBytes = (long)options.StorageMemoryMiB << 20,
                 MaxValueBytes = options.MaxValueBytes,
                 ExpectExistingState = format.Initialized,
+                Startup = startup,
                 TestingFailWritesContaining = options.Testing.FailStorageWritesContaining,
             },
             options.HistoryRetention);
@@ -46,10 +48,12 @@ public static class ConsensusRegistration
         var membership = MembershipStorage.Open(options, bootstrapLoggers.CreateLogger(typeof(MembershipStorage).FullName!));
         var applyHealth = new ApplyHealth(TimeProvider.System);
         var raftStateMachine = new RaftStateMachine(state, options, applyHealth, bootstrapLoggers.CreateLogger<RaftStateMachine>());
-        raftStateMachine.WarmUpAsync(CancellationToken.None).GetAwaiter().GetResult();
+        startup.Measure("warm-up checkpoint", () => raftStateMachine.WarmUpAsync(CancellationToken.None).GetAwaiter().GetResult());
         RefuseEarlierLog(options.DataDirectory);
         // The Raft log (FasterLog) recovers after the state: it continues from the state's checkpoint.
-        var raftLog = new FasterRaftLog(FasterRaftLogOptions.For(options), raftStateMachine, bootstrapLoggers.CreateLogger<FasterRaftLog>());
+        var raftLog = startup.Measure("Raft log recovered", () => new FasterRaftLog(FasterRaftLogOptions.For(options), raftStateMachine, bootstrapLoggers.CreateLogger<FasterRaftLog>()));
+        bootstrapLoggers.CreateLogger(typeof(ConsensusRegistration).FullName!)
+            .LogInformation("Data folder opened in {Seconds:F2} s: {Phases}", startup.Elapsed.TotalSeconds, startup.ToString());
 
         builder.Services
             .AddSingleton(options)

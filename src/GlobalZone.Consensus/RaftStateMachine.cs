@@ -223,7 +223,7 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
             // Published only now, with a checkpoint labelled with the descriptor's index on disk: the Raft log is cut
             // up to what it sees, and a restart must find a checkpoint at least that far.
             publisher.OnInstalled(descriptor.Index, descriptor.Term);
-            LogInstalled(descriptor.Index, reflected, state.Revision);
+            LogInstalled(descriptor.Index, reflected, state.Revision, state.LastInstallCheckpointTime.TotalMilliseconds);
         }
         finally
         {
@@ -246,6 +246,6 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Checkpoint at index {Index}, revision {Revision}, took {ElapsedMs:F1} ms")]
     private partial void LogCheckpoint(long index, long revision, double elapsedMs);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Installed snapshot known as index {Index}; state reflects index {ReflectedIndex}, revision {Revision}")]
-    private partial void LogInstalled(long index, long reflectedIndex, long revision);
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Installed snapshot known as index {Index}; state reflects index {ReflectedIndex}, revision {Revision} (its closing checkpoint took {CheckpointMs:F0} ms)")]
+    private partial void LogInstalled(long index, long reflectedIndex, long revision, double checkpointMs);
 }

@@ -7,6 +7,9 @@ public sealed record KeyRecord(string Key, long CreateRevision, long ModRevision
 {
     private const int HeaderBytes = 1 + 8 * 4;
 
+    /// <summary>Bytes of a stored record <see cref="LeaseOf"/> reads (the header: what indexing a key needs).</summary>
+    public const int IndexedBytes = HeaderBytes;
+
     public byte[] Encode()
     {
         var buffer = new byte[HeaderBytes + Value.Length];

@@ -9,6 +9,9 @@ public sealed partial class KeyValueStateMachine
 {
     private const int HeaderBytes = 4 + 24;
 
+    /// <summary>Length of a snapshot stream's header (magic, index, term, revision), which the dump writes back at its end.</summary>
+    public const int SnapshotHeaderBytes = HeaderBytes;
+
     /// <summary>Largest key or value block a snapshot stream may name (FASTER holds values as byte arrays).</summary>
     private const int MaxBlockBytes = 1 << 30;
 
@@ -193,6 +196,9 @@ public sealed partial class KeyValueStateMachine
         destination.Write(key);
     }
 
+    /// <summary>How long the checkpoint that ended the last snapshot install took (the rest of the install is the records).</summary>
+    public TimeSpan LastInstallCheckpointTime { get; private set; }
+
     /// <summary>
     /// Replaces the whole state with a snapshot stream written by <see cref="DumpState"/> (or a <c>GZS1</c> stream of
     /// earlier versions, found in older backups), then checkpoints. The sender dumps its live state, which may reflect
@@ -281,7 +287,9 @@ public sealed partial class KeyValueStateMachine
         }
 
         StateReplaced?.Invoke();
+        var checkpointStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         await CheckpointAsync((labelIndex, labelTerm), token).ConfigureAwait(false);
+        LastInstallCheckpointTime = System.Diagnostics.Stopwatch.GetElapsedTime(checkpointStarted);
         return index;
     }
 }

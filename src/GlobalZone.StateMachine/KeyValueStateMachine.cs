@@ -53,11 +53,15 @@ public sealed partial class KeyValueStateMachine : IDisposable
             snapshotIndex = meta.SnapshotIndex;
             snapshotTerm = meta.SnapshotTerm;
             revision = meta.Revision;
-            foreach (var record in store.ScanAll())
-                IndexStoredRecord(record.Key, record.Value);
-            CompleteLockIndex();
-
-            history.Recover(meta.HistoryStart, meta.Revision);
+            var phases = options.Startup ?? new StartupPhases();
+            phases.Measure("key index rebuilt", () =>
+            {
+                // A user key's record is read only as far as its header (its lease); other records whole.
+                foreach (var record in store.ScanAll(key => StorageKeys.KindOf(key) == StorageKeys.UserKeyPrefix ? KeyRecord.IndexedBytes : int.MaxValue))
+                    IndexStoredRecord(record.Key, record.Value);
+                CompleteLockIndex();
+            });
+            phases.Measure("revision history recovered", () => history.Recover(meta.HistoryStart, meta.Revision));
         }
         catch
         {

@@ -84,7 +84,8 @@ public sealed class FasterKeyValueStore : IDisposable
         checkpoints = new KeyValueCheckpoints(root, SegmentBytes);
         try
         {
-            var token = checkpoints.Verify(options.ExpectExistingState);
+            var phases = options.Startup ?? new StartupPhases();
+            var token = phases.Measure("checkpoint verified", () => checkpoints.Verify(options.ExpectExistingState), _ => FormatBytes(checkpoints.VerifiedBytes));
             logDevice = new HeldRemovalDevice(Devices.CreateLogDevice(checkpoints.LogPath, recoverDevice: true), options.TestingRemoveLogFilesAtOnce);
             settings = new FasterKVSettings<SpanByte, SpanByte>
             {
@@ -102,7 +103,7 @@ public sealed class FasterKeyValueStore : IDisposable
             {
                 try
                 {
-                    store.Recover(recovered);
+                    phases.Measure("FASTER recovery", () => store.Recover(recovered));
                 }
                 catch (Exception e)
                 {
@@ -111,6 +112,8 @@ public sealed class FasterKeyValueStore : IDisposable
                 }
             }
 
+            if (token is { } verified)
+                checkpoints.ForgetDigestsRecoveryMayRewrite(verified);
             // A checkpoint newer than the manifest (a crash before its manifest was written) is not trusted.
             checkpoints.RemoveAllBut(token);
             // Log files below the recovered start that a crash left before their removal was released.
@@ -308,14 +311,21 @@ public sealed class FasterKeyValueStore : IDisposable
     /// only the first 8 bytes of a serialized key, so after a restart every older version came back as a live record
     /// under a garbled key.</para>
     /// </remarks>
-    public IEnumerable<KeyValuePair<string, byte[]>> ScanAll()
+    public IEnumerable<KeyValuePair<string, byte[]>> ScanAll() => ScanAll(null);
+
+    /// <summary>
+    /// As <see cref="ScanAll()"/>, but a stored value is copied out only up to the length
+    /// <paramref name="valueBytesWanted"/> names for its key (rebuilding indexes at start needs a key's header, not
+    /// its 100 KiB value: copying a 1 GiB state's values only to drop them cost seconds of a restart).
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, byte[]>> ScanAll(Func<string, int>? valueBytesWanted)
     {
         using var hold = compaction.EnterScan();
         using var session = NewSession();
         using var iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress);
         while (iterator.GetNext(out var info))
         {
-            if (info.Tombstone || !TakeLiveRecord(session, iterator, out var key, out var found))
+            if (info.Tombstone || !TakeLiveRecord(session, iterator, valueBytesWanted, out var key, out var found))
                 continue;
             var value = found.Form == RecordLayout.Head
                 ? ReadParts(session, key, found.Head) ?? ReadValue(session, key)
@@ -380,7 +390,7 @@ public sealed class FasterKeyValueStore : IDisposable
     /// The key and decoded value at the iterator, when it is a record of a key (not a part or bookkeeping) and the
     /// newest record of that key.
     /// </summary>
-    private bool TakeLiveRecord(Session session, IFasterScanIterator<SpanByte, SpanByte> iterator, out string key, out StoredValue found)
+    private bool TakeLiveRecord(Session session, IFasterScanIterator<SpanByte, SpanByte> iterator, Func<string, int>? valueBytesWanted, out string key, out StoredValue found)
     {
         var bytes = iterator.GetKey().AsReadOnlySpan();
         found = default;
@@ -390,7 +400,7 @@ public sealed class FasterKeyValueStore : IDisposable
         if (!ReadWith(session, bytes, headOnly: true, out var newest) || newest.Address != iterator.CurrentAddress)
             return false;
         key = Encoding.UTF8.GetString(bytes[1..]);
-        StoredRecordFunctions.Decode(iterator.GetValue().AsReadOnlySpan(), ref found);
+        StoredRecordFunctions.Decode(iterator.GetValue().AsReadOnlySpan(), ref found, valueBytesWanted?.Invoke(key) ?? int.MaxValue);
         return true;
     }
 
@@ -632,6 +642,8 @@ public sealed class FasterKeyValueStore : IDisposable
     }
 
     private static int SegmentOf(long address) => (int)(address / SegmentBytes);
+
+    private static string FormatBytes(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1e6:F0} MB");
 
     private byte[] Scratch(int length)
     {

@@ -39,6 +39,9 @@ internal sealed class KeyValueCheckpoints : IDisposable
 
     public DeviceLogCommitCheckpointManager Manager { get; }
 
+    /// <summary>Bytes hashed by the last <see cref="Verify"/>.</summary>
+    public long VerifiedBytes { get; private set; }
+
     public string LogPath => Path.Combine(root, LogFile);
 
     /// <summary>
@@ -60,7 +63,17 @@ internal sealed class KeyValueCheckpoints : IDisposable
 
         if (manifest.Token is { } token && manifest.Files.Count == 0)
             throw new StorageIntegrityException(CheckpointManifest.PathIn(root), $"The checkpoint manifest lists no files for checkpoint {token}", OperatorRemedy.ReplaceMember);
-        manifest.Verify(root);
+        // The log files' hash states are kept, so the next checkpoint (the one taken at start among them) hashes only
+        // what the log grew by instead of reading the whole log again.
+        manifest.Verify(root, (entry, hash) =>
+        {
+            if (!entry.Path.StartsWith(LogFile + ".", StringComparison.Ordinal))
+                return false;
+            lock (logDigests)
+                logDigests[entry.Path] = (entry.Length, hash);
+            return true;
+        });
+        VerifiedBytes = manifest.Files.Sum(f => f.Length);
         return manifest.Token;
     }
 
@@ -87,8 +100,14 @@ internal sealed class KeyValueCheckpoints : IDisposable
         // The log from the checkpoint's start (compaction moves it on) to its end.
         var info = ReadLogInfo(token);
         var first = info.beginAddress / segmentBytes;
+        var segments = new List<(string Name, long Length)>();
         for (var segment = first; segment * segmentBytes < info.finalLogicalAddress; segment++)
-            AddLogPrefix(files, $"{LogFile}.{segment}", Math.Min(segmentBytes, info.finalLogicalAddress - (segment * segmentBytes)));
+            segments.Add(($"{LogFile}.{segment}", Math.Min(segmentBytes, info.finalLogicalAddress - (segment * segmentBytes))));
+        // One file per core at a time: after a snapshot install every segment is new and all of it is hashed.
+        var hashed = new CheckpointManifest.Entry?[segments.Count];
+        Parallel.For(0, segments.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            i => hashed[i] = HashLogPrefix(segments[i].Name, segments[i].Length));
+        files.AddRange(hashed.OfType<CheckpointManifest.Entry>());
         foreach (var gone in logDigests.Keys.Where(name => SegmentNumber(name) < first).ToList())
         {
             logDigests[gone].Hash.Dispose();
@@ -98,6 +117,47 @@ internal sealed class KeyValueCheckpoints : IDisposable
         new CheckpointManifest(token, files).Write(root);
         RemoveAllBut(token);
         return info.beginAddress;
+    }
+
+    /// <summary>
+    /// Drops the kept hash of every log file FASTER's recovery of <paramref name="token"/> may have rewritten: it reads
+    /// the pages from the start of the index checkpoint's fuzzy region (or the in-memory region, if lower) to the end
+    /// and writes back those it changed, so their hashes are taken afresh at the next checkpoint. Files wholly below
+    /// keep theirs (a restart then hashes the last few hundred MB, not the whole log, a second time).
+    /// </summary>
+    public void ForgetDigestsRecoveryMayRewrite(Guid token)
+    {
+        var info = ReadLogInfo(token);
+        var rewrittenFrom = Math.Min(info.headAddress, Math.Min(info.startLogicalAddress, Math.Max(info.beginAddress, IndexStartAddress(token) ?? info.beginAddress)));
+        lock (logDigests)
+        {
+            foreach (var name in logDigests.Keys.Where(name => (SegmentNumber(name) + 1) * segmentBytes > rewrittenFrom).ToList())
+            {
+                logDigests[name].Hash.Dispose();
+                logDigests.Remove(name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The log address an index checkpoint starts from (FASTER 2.6.5's index metadata is text, one field per line; the
+    /// eighth is <c>startLogicalAddress</c>, read by <c>IndexRecoveryInfo.Initialize</c>, which is internal). Null when
+    /// it cannot be read: the caller then assumes the lowest address.
+    /// </summary>
+    private long? IndexStartAddress(Guid token)
+    {
+        try
+        {
+            var metadata = Manager.GetIndexCheckpointMetadata(token);
+            if (metadata is null)
+                return null;
+            var lines = System.Text.Encoding.UTF8.GetString(metadata).Split('\n');
+            return lines.Length > 7 && long.TryParse(lines[7].Trim(), System.Globalization.CultureInfo.InvariantCulture, out var address) ? address : null;
+        }
+        catch (Exception e) when (e is IOException or FasterException)
+        {
+            return null;
+        }
     }
 
     private static long SegmentNumber(string logFile) => long.Parse(logFile.AsSpan(LogFile.Length + 1), System.Globalization.CultureInfo.InvariantCulture);
@@ -128,23 +188,30 @@ internal sealed class KeyValueCheckpoints : IDisposable
         return info;
     }
 
-    /// <summary>Hashes the first <paramref name="length"/> bytes of a log file, continuing from the last checkpoint's hash.</summary>
-    private void AddLogPrefix(List<CheckpointManifest.Entry> files, string name, long length)
+    /// <summary>
+    /// Hashes the first <paramref name="length"/> bytes of a log file, continuing from the last checkpoint's hash;
+    /// null when the file does not exist. Safe for different files at once.
+    /// </summary>
+    private CheckpointManifest.Entry? HashLogPrefix(string name, long length)
     {
         var path = Path.Combine(root, name);
         if (!File.Exists(path))
-            return;
+            return null;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
         length = Math.Min(length, stream.Length);
-        if (!logDigests.TryGetValue(name, out var digest) || digest.Length > length)
+        (long Length, IncrementalHash? Hash) digest;
+        lock (logDigests)
+            digest = logDigests.TryGetValue(name, out var kept) ? kept : (0, null);
+        if (digest.Hash is null || digest.Length > length)
         {
             digest.Hash?.Dispose();
             digest = (0, IncrementalHash.CreateHash(HashAlgorithmName.SHA256));
         }
 
         FileDigest.AppendRange(digest.Hash, stream, digest.Length, length - digest.Length);
-        logDigests[name] = (length, digest.Hash);
-        files.Add(new CheckpointManifest.Entry(name, length, Convert.ToHexStringLower(digest.Hash.GetCurrentHash())));
+        lock (logDigests)
+            logDigests[name] = (length, digest.Hash);
+        return new CheckpointManifest.Entry(name, length, Convert.ToHexStringLower(digest.Hash.GetCurrentHash()));
     }
 
     private string Relative(string path) => Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');

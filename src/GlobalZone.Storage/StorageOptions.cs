@@ -48,6 +48,9 @@ public sealed record StorageOptions
     /// </summary>
     public bool ExpectExistingState { get; init; }
 
+    /// <summary>Where the open records how long each of its steps took (logged at start); null records nothing.</summary>
+    public StartupPhases? Startup { get; init; }
+
     /// <summary>
     /// Test-only fault injection: any write of a storage key containing this text fails as an I/O error would.
     /// Null (the default) injects nothing.

@@ -56,12 +56,15 @@ internal sealed class StoredRecordFunctions : SpanByteFunctions<SpanByte, Stored
         return true;
     }
 
-    public static void Decode(ReadOnlySpan<byte> value, ref StoredValue dst)
+    /// <param name="value">The stored record's value.</param>
+    /// <param name="dst">What was found.</param>
+    /// <param name="maxBytes">Copy at most this many bytes of an inline value or part.</param>
+    public static void Decode(ReadOnlySpan<byte> value, ref StoredValue dst, int maxBytes = int.MaxValue)
     {
         dst.Form = value[0];
         if (dst.Form == RecordLayout.Head)
             dst.Head = RecordLayout.ReadHead(value);
         else if (!dst.HeadOnly)
-            dst.Bytes = value[1..].ToArray();
+            dst.Bytes = value[1..(1 + Math.Min(maxBytes, value.Length - 1))].ToArray();
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
 using GlobalZone.Consensus.Snapshots;
 using GlobalZone.StateMachine;
@@ -92,6 +94,15 @@ public sealed class SnapshotDumpTests : IDisposable
         };
         Assert.Equal(descriptor, SnapshotDescriptor.Decode(descriptor.Encode()));
         await SnapshotFile.VerifyAsync(path, descriptor, CancellationToken.None);
+
+        // Version 2 hashes as it writes: the prefix, the state stream after its 28-byte header, then that header
+        // (written back once the dump knew its index). Computed here independently from the finished file.
+        var written = await File.ReadAllBytesAsync(path);
+        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(written.AsSpan(8)));
+        var expected = SHA256.HashData([.. written[..28], .. written[56..^32], .. written[28..56]]);
+        Assert.Equal(expected, written[^32..]);
+        Assert.Equal(Convert.ToHexStringLower(expected), info.Sha256);
+        Assert.Equal(200, BinaryPrimitives.ReadInt64LittleEndian(written.AsSpan(28 + 4)));
 
         using (var installed = new KeyValueStateMachine(Options("file-target")))
         await using (var stream = SnapshotFile.OpenStateStream(path))

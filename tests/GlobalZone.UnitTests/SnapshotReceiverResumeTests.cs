@@ -20,10 +20,12 @@ public sealed class SnapshotReceiverResumeTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    [Fact]
-    public async Task A_transfer_cut_halfway_resumes_from_the_received_offset_and_installs_the_verified_file()
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    public async Task A_transfer_cut_halfway_resumes_from_the_received_offset_and_installs_the_verified_file(uint version)
     {
-        var (file, descriptor) = MakeSnapshotFile(payloadBytes: 300_000);
+        var (file, descriptor) = MakeSnapshotFile(payloadBytes: 300_000, version);
         var cut = file.Length / 2;
         var server = new FileServer(file) { CutFirstTransferAfter = cut };
         var installed = new List<byte[]>();
@@ -71,16 +73,19 @@ public sealed class SnapshotReceiverResumeTests : IDisposable
         Install = async (path, _, token) => installed.Add(await File.ReadAllBytesAsync(path, token)),
     };
 
-    /// <summary>A file in <see cref="SnapshotFile"/>'s format (prefix, opaque state bytes, SHA-256 trailer) and its descriptor.</summary>
-    private static (byte[] File, SnapshotDescriptor Descriptor) MakeSnapshotFile(int payloadBytes)
+    /// <summary>
+    /// A file in <see cref="SnapshotFile"/>'s format (prefix, opaque state bytes, SHA-256 trailer) and its descriptor.
+    /// Version 1 hashes the bytes in file order; version 2 hashes the state stream's 28-byte header last.
+    /// </summary>
+    private static (byte[] File, SnapshotDescriptor Descriptor) MakeSnapshotFile(int payloadBytes, uint version = SnapshotFile.CurrentVersion)
     {
         var content = new byte[28 + payloadBytes];
         "GZSNAPF1"u8.CopyTo(content);
-        BinaryPrimitives.WriteUInt32LittleEndian(content.AsSpan(8), SnapshotFile.CurrentVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(content.AsSpan(8), version);
         BinaryPrimitives.WriteInt64LittleEndian(content.AsSpan(12), Index);
         BinaryPrimitives.WriteInt64LittleEndian(content.AsSpan(20), Term);
         Random.Shared.NextBytes(content.AsSpan(28));
-        var hash = SHA256.HashData(content);
+        var hash = version == 1 ? SHA256.HashData(content) : SHA256.HashData([.. content[..28], .. content[56..], .. content[28..56]]);
         var file = content.Concat(hash).ToArray();
         var id = SnapshotFile.NewId(Index, Term);
         return (file, new SnapshotDescriptor

@@ -16,7 +16,7 @@ internal static class HarnessRun
     /// The suite's security mode (<c>GZ_TEST_SECURITY=tls+auth</c>, as tests/GlobalZone.Testing's SuiteSecurity reads
     /// it): every harness run then has TLS, mutual TLS between members and auth on.
     /// </summary>
-    private static bool SuiteIsSecured { get; } = Environment.GetEnvironmentVariable("GZ_TEST_SECURITY") is { } value
+    internal static bool SuiteIsSecured { get; } = Environment.GetEnvironmentVariable("GZ_TEST_SECURITY") is { } value
                                                   && (value.Equals("tls+auth", StringComparison.OrdinalIgnoreCase) || value == "1");
 
     private static string ResultsRoot()

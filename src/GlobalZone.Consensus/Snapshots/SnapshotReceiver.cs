@@ -104,9 +104,11 @@ public sealed partial class SnapshotReceiver
         try
         {
             var resumedFrom = File.Exists(partial) ? new FileInfo(partial).Length : 0L;
-            await DownloadAsync(transfer, partial, token).ConfigureAwait(false);
+            // Checked as it arrives (the bytes of a resumed part first, read back from disk), not read again afterwards.
+            using (var hash = await DownloadAsync(transfer, partial, token).ConfigureAwait(false))
+                hash.Check(descriptor, Path.GetFileName(partial));
+
             var downloaded = time.GetElapsedTime(started);
-            await SnapshotFile.VerifyAsync(partial, descriptor, token).ConfigureAwait(false);
             var installStarted = time.GetTimestamp();
             await Install(partial, descriptor, token).ConfigureAwait(false);
             LogReceived(descriptor.SnapshotId, descriptor.Index, descriptor.ReflectedIndex, descriptor.Size, resumedFrom, downloaded.TotalMilliseconds,
@@ -136,13 +138,31 @@ public sealed partial class SnapshotReceiver
         }
     }
 
-    private async Task DownloadAsync(Transfer transfer, string partial, CancellationToken token)
+    /// <summary>Fetches the rest of the file into <paramref name="partial"/>; returns its hash, fed every byte of it.</summary>
+    private async Task<SnapshotContentHash> DownloadAsync(Transfer transfer, string partial, CancellationToken token)
+    {
+        var hash = new SnapshotContentHash(transfer.Descriptor.Size);
+        try
+        {
+            await DownloadAsync(transfer, partial, hash, token).ConfigureAwait(false);
+            return hash;
+        }
+        catch
+        {
+            hash.Dispose();
+            throw;
+        }
+    }
+
+    private async Task DownloadAsync(Transfer transfer, string partial, SnapshotContentHash hash, CancellationToken token)
     {
         var descriptor = transfer.Descriptor;
-        await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         if (file.Length > descriptor.Size)
             file.SetLength(0);
-        file.Position = file.Length;
+        // A part kept from an earlier attempt is hashed from disk first; what arrives now is hashed as it comes.
+        file.Position = 0;
+        await SnapshotFile.FeedAsync(file, hash, file.Length, token).ConfigureAwait(false);
         Interlocked.Exchange(ref transfer.Received, file.Length);
         if (file.Length == descriptor.Size)
             return;
@@ -162,9 +182,10 @@ public sealed partial class SnapshotReceiver
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.OK && file.Length > 0)
         {
-            // The server ignored the range: take the whole file again.
+            // The server ignored the range: this response is the whole file, so the part on disk is dropped (the hash
+            // may not restart, so this attempt ends and the next one starts from an empty file).
             file.SetLength(0);
-            Interlocked.Exchange(ref transfer.Received, 0);
+            throw new IOException($"GET {descriptor.Url} ignored the range asked for; the next attempt takes the whole file.");
         }
         else if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.PartialContent))
         {
@@ -178,6 +199,7 @@ public sealed partial class SnapshotReceiver
         {
             if (file.Length + read > descriptor.Size)
                 throw new InvalidDataException($"GET {descriptor.Url} sent more than the {descriptor.Size} bytes described.");
+            hash.Append(buffer.AsSpan(0, read));
             await file.WriteAsync(buffer.AsMemory(0, read), idle.Token).ConfigureAwait(false);
             Interlocked.Add(ref transfer.Received, read);
             idle.CancelAfter(IdleTimeout);

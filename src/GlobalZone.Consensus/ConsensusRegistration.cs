@@ -48,7 +48,7 @@ public static class ConsensusRegistration
         var membership = MembershipStorage.Open(options, bootstrapLoggers.CreateLogger(typeof(MembershipStorage).FullName!));
         var applyHealth = new ApplyHealth(TimeProvider.System);
         var raftStateMachine = new RaftStateMachine(state, options, applyHealth, bootstrapLoggers.CreateLogger<RaftStateMachine>());
-        startup.Measure("warm-up checkpoint", () => raftStateMachine.WarmUpAsync(CancellationToken.None).GetAwaiter().GetResult());
+        startup.Measure("first checkpoint", () => raftStateMachine.WarmUpAsync(CancellationToken.None).GetAwaiter().GetResult(), taken => taken ? null : "skipped: opened one");
         RefuseEarlierLog(options.DataDirectory);
         // The Raft log (FasterLog) recovers after the state: it continues from the state's checkpoint.
         var raftLog = startup.Measure("Raft log recovered", () => new FasterRaftLog(FasterRaftLogOptions.For(options), raftStateMachine, bootstrapLoggers.CreateLogger<FasterRaftLog>()));

@@ -199,6 +199,9 @@ public sealed partial class KeyValueStateMachine
     /// <summary>How long the checkpoint that ended the last snapshot install took (the rest of the install is the records).</summary>
     public TimeSpan LastInstallCheckpointTime { get; private set; }
 
+    /// <summary>The last checkpoint's time in FASTER (flush and index) and in hashing its files for the manifest.</summary>
+    public (TimeSpan Faster, TimeSpan Manifest) LastCheckpointTimes => store.LastCheckpointTimes;
+
     /// <summary>
     /// Replaces the whole state with a snapshot stream written by <see cref="DumpState"/> (or a <c>GZS1</c> stream of
     /// earlier versions, found in older backups), then checkpoints. The sender dumps its live state, which may reflect
@@ -228,11 +231,8 @@ public sealed partial class KeyValueStateMachine
             var length = new byte[4];
             // Indexes are built as the records arrive, not by reading the store again afterwards (for a 1 GiB state
             // that second pass took 2.5 s of a 10.7 s install). A record may be set, set again and deleted along the
-            // stream (the writes made while the sender dumped come last), so what the indexes take is the end state:
-            // user keys are indexed at once and un-indexed when deleted or re-attached; every other record (leases,
-            // locks, waiters, members, auth, idempotency: few) is kept until the end and indexed then.
-            var userKeyLeases = new Dictionary<string, long>(StringComparer.Ordinal);
-            var otherRecords = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+            // stream (the writes made while the sender dumped come last): the replay keeps what the last one says.
+            var replay = new IndexReplay(this);
             for (var kind = input.ReadByte(); kind != 0; kind = input.ReadByte())
             {
                 if (kind is not (1 or 2) || (kind == 2 && !allowsDeletes))
@@ -243,39 +243,10 @@ public sealed partial class KeyValueStateMachine
                     store.Delete(storageKey);
                 else
                     store.Upsert(storageKey, value);
-                if (storageKey == StateMeta.StorageKey)
-                    continue;
-                if (StorageKeys.KindOf(storageKey) != StorageKeys.UserKeyPrefix)
-                {
-                    otherRecords[storageKey] = value;
-                    continue;
-                }
-
-                var key = StorageKeys.UserKeyOf(storageKey);
-                if (userKeyLeases.Remove(key, out var previousLease))
-                    DetachFromLease(previousLease, key);
-                if (value is null)
-                {
-                    keyIndex.Remove(key);
-                    continue;
-                }
-
-                keyIndex.Add(key);
-                var lease = KeyRecord.LeaseOf(value);
-                if (lease != 0)
-                {
-                    AttachToLease(lease, key);
-                    userKeyLeases[key] = lease;
-                }
+                replay.Record(storageKey, value);
             }
 
-            foreach (var (storageKey, value) in otherRecords)
-            {
-                if (value is not null)
-                    IndexStoredRecord(storageKey, value);
-            }
-
-            CompleteLockIndex();
+            replay.Complete();
             revision = newRevision;
             Volatile.Write(ref appliedIndex, index);
             appliedTerm = term;

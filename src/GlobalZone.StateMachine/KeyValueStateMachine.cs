@@ -30,6 +30,9 @@ public sealed partial class KeyValueStateMachine : IDisposable
     private long snapshotIndex;
     private long snapshotTerm;
 
+    /// <summary>The store was recovered from a checkpoint when opened (false: a new, empty store).</summary>
+    public bool OpenedFromCheckpoint => store.OpenedFromCheckpoint;
+
     public KeyValueStateMachine(StorageOptions options, long historyRetention = 100_000)
     {
         this.historyRetention = historyRetention;
@@ -56,10 +59,12 @@ public sealed partial class KeyValueStateMachine : IDisposable
             var phases = options.Startup ?? new StartupPhases();
             phases.Measure("key index rebuilt", () =>
             {
-                // A user key's record is read only as far as its header (its lease); other records whole.
-                foreach (var record in store.ScanAll(key => StorageKeys.KindOf(key) == StorageKeys.UserKeyPrefix ? KeyRecord.IndexedBytes : int.MaxValue))
-                    IndexStoredRecord(record.Key, record.Value);
-                CompleteLockIndex();
+                // One pass over the log in write order (no read per key to find its newest record), copying only a
+                // user key's header (its lease) and other records whole.
+                var replay = new IndexReplay(this);
+                foreach (var (storageKey, value) in store.ScanInLogOrder(IndexReplay.ValueBytesWanted))
+                    replay.Record(storageKey, value);
+                replay.Complete();
             });
             phases.Measure("revision history recovered", () => history.Recover(meta.HistoryStart, meta.Revision));
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using FASTER.core;
@@ -299,12 +300,14 @@ public sealed class RevisionHistory : IDisposable
         MemoryStream? joined = null;
         while (true)
         {
-            byte[] entry;
+            // Pooled buffers, not a new array per entry: recovery walks every entry (1 GiB of 100 KiB values was
+            // a gigabyte of large-object allocations, seconds of a restart).
+            IMemoryOwner<byte> owner;
             int length;
             long address;
             try
             {
-                if (!iterator.GetNext(out entry, out length, out address))
+                if (!iterator.GetNext(MemoryPool<byte>.Shared, out owner, out length, out address, out _))
                     break;
             }
             catch (FasterException e)
@@ -313,21 +316,23 @@ public sealed class RevisionHistory : IDisposable
                     SegmentPath(iterator.NextAddress), $"The revision history is damaged near address {iterator.NextAddress} ({e.Message})", OperatorRemedy.ReplaceMember, e);
             }
 
+            using var held = owner;
+            var entry = owner.Memory.Span[..length];
             if (length < HeaderBytes || entry[0] != FormatVersion)
             {
                 expectedPart = -1;
                 continue;
             }
 
-            if (BinaryPrimitives.ReadUInt64LittleEndian(entry.AsSpan(CheckOffset)) != Check(entry.AsSpan(0, length)))
+            if (BinaryPrimitives.ReadUInt64LittleEndian(entry[CheckOffset..]) != Check(entry))
             {
                 throw new StorageIntegrityException(
                     SegmentPath(address), $"The revision history entry at address {address} fails its checksum", OperatorRemedy.ReplaceMember);
             }
 
-            var entryRevision = BinaryPrimitives.ReadInt64LittleEndian(entry.AsSpan(1));
-            var part = BinaryPrimitives.ReadInt32LittleEndian(entry.AsSpan(9));
-            var entryParts = BinaryPrimitives.ReadInt32LittleEndian(entry.AsSpan(13));
+            var entryRevision = BinaryPrimitives.ReadInt64LittleEndian(entry[1..]);
+            var part = BinaryPrimitives.ReadInt32LittleEndian(entry[9..]);
+            var entryParts = BinaryPrimitives.ReadInt32LittleEndian(entry[13..]);
             if (part == 0)
             {
                 revision = entryRevision;
@@ -343,7 +348,7 @@ public sealed class RevisionHistory : IDisposable
                 continue;
             }
 
-            joined?.Write(entry, HeaderBytes, length - HeaderBytes);
+            joined?.Write(entry[HeaderBytes..]);
             expectedPart++;
             if (expectedPart == parts)
             {

@@ -349,8 +349,9 @@ public sealed class FasterKeyValueStore : IDisposable
     /// <summary>
     /// Every record of a key in log order, superseded versions included, and each delete as a null value: applied in
     /// order ("the last one wins") they give the store's current content. Values are copied only up to the length
-    /// <paramref name="valueBytesWanted"/> names for their key. For a quiet store only (at open, before anything
-    /// writes).
+    /// <paramref name="valueBytesWanted"/> names for their key. Writes may go on meanwhile: a record updated in place
+    /// while it is copied may then be read torn, so a caller scanning a live store must also take the writes made
+    /// during the scan (a snapshot dump does, with a <see cref="WriteCapture"/>, and ends with them).
     /// </summary>
     /// <remarks>
     /// Unlike <see cref="ScanAll()"/> it does not read each key again to ask whether a record is the newest one: on a

@@ -253,6 +253,7 @@ public sealed partial class KeyValueStateMachine
             }
 
             replay.Complete();
+            store.NoteBulkLoaded();
             revision = newRevision;
             Volatile.Write(ref appliedIndex, index);
             appliedTerm = term;

@@ -387,6 +387,12 @@ public sealed class FasterKeyValueStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// The store was just filled in bulk (a snapshot installed after <see cref="Clear"/>): compaction counts what it
+    /// holds as live instead of copying it all forward at the next checkpoint. Single writer only.
+    /// </summary>
+    public void NoteBulkLoaded() => compaction.TreatAllAsLive();
+
     /// <summary>Removes every record (used before installing a snapshot). Single writer only.</summary>
     public void Clear()
     {

@@ -157,7 +157,7 @@ public sealed partial class SnapshotReceiver
     private async Task DownloadAsync(Transfer transfer, string partial, SnapshotContentHash hash, CancellationToken token)
     {
         var descriptor = transfer.Descriptor;
-        await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.Asynchronous);
         if (file.Length > descriptor.Size)
             file.SetLength(0);
         // A part kept from an earlier attempt is hashed from disk first; what arrives now is hashed as it comes.
@@ -193,7 +193,8 @@ public sealed partial class SnapshotReceiver
         }
 
         await using var body = await response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false);
-        var buffer = new byte[1 << 16];
+        // 1 MiB reads: a 1 GiB file in 64 KiB reads spent much of its transfer time in per-read overhead.
+        var buffer = new byte[1 << 20];
         int read;
         while ((read = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false)) > 0)
         {

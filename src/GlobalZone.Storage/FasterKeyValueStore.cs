@@ -146,6 +146,11 @@ public sealed class FasterKeyValueStore : IDisposable
         failWritesContaining = options.TestingFailWritesContaining;
         stopBeforeManifest = options.TestingStopBeforeManifest;
         compaction = new KeyValueLogCompaction(store, SegmentBytes, options.KeyValueCompactionMinimumBytes);
+        // How much of the log was live is not kept across a restart; counting it all as live lets the next run come
+        // when the log has doubled. Counting none (the minimum) made the first checkpoint after every restart of a
+        // 1.2 GB store copy the whole state forward: 13 s of that checkpoint, with applies held.
+        if (OpenedFromCheckpoint)
+            compaction.TreatAllAsLive();
     }
 
     /// <summary>
@@ -396,9 +401,16 @@ public sealed class FasterKeyValueStore : IDisposable
     /// <summary>Removes every record (used before installing a snapshot). Single writer only.</summary>
     public void Clear()
     {
-        var keys = new List<string>();
-        foreach (var record in ScanAll())
-            keys.Add(record.Key);
+        // The live keys from one pass in write order (no value copied), not a read per key.
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, value) in ScanInLogOrder(_ => 0))
+        {
+            if (value is null)
+                keys.Remove(key);
+            else
+                keys.Add(key);
+        }
+
         foreach (var key in keys)
             Delete(key);
     }

@@ -67,7 +67,12 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
         var snapshots = Path.Combine(options.DataDirectory, "snapshots");
         var files = new SnapshotFileStore(Path.Combine(snapshots, "outgoing"), state, logger, time);
         publisher = new SnapshotPublisher(files, options.Self.Url, time, holdLimit: TimeSpan.FromSeconds(options.SnapshotTransferHoldSeconds));
-        receiver = new SnapshotReceiver(Path.Combine(snapshots, "incoming"), logger, time) { Install = InstallFileAsync };
+        receiver = new SnapshotReceiver(Path.Combine(snapshots, "incoming"), logger, time)
+        {
+            Install = InstallFileAsync,
+            InstallWhileArriving = InstallArrivingAsync,
+            CanInstallWhileArriving = () => state.IsPristine,
+        };
         // A fraction of the RPC timeout: the leader's call must come back (with "not yet") well before it gives up.
         installWait = TimeSpan.FromMilliseconds(Math.Max(20, options.Raft.EffectiveRpcTimeoutMs / 3));
         if (state.SnapshotIndex > 0)
@@ -201,11 +206,11 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
             throw new InvalidDataException($"The snapshot descriptor names index {descriptor.Index}, but it was sent as index {index}.");
         if (IsInstalled(descriptor))
             return descriptor.Index;
-        if (!descriptor.Ready)
+        if (!descriptor.Fetchable)
             throw new SnapshotPendingException($"The leader is writing the snapshot file for index {descriptor.Index}.");
         if (await receiver.TryCompleteAsync(descriptor, installWait, token).ConfigureAwait(false) && IsInstalled(descriptor))
             return descriptor.Index;
-        var (received, size, _) = receiver.Progress;
+        var (received, size, _, _) = receiver.Progress;
         throw new SnapshotPendingException($"Snapshot {descriptor.SnapshotId} is being fetched ({received} of {size} bytes).");
     }
 
@@ -232,6 +237,40 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
 
             // Published only now, with a checkpoint labelled with the descriptor's index on disk: the Raft log is cut
             // up to what it sees, and a restart must find a checkpoint at least that far.
+            publisher.OnInstalled(descriptor.Index, descriptor.Term);
+            LogInstalled(descriptor.Index, reflected, state.Revision, state.LastInstallCheckpointTime.TotalMilliseconds,
+                state.LastCheckpointTimes.Faster.TotalMilliseconds, state.LastCheckpointTimes.Manifest.TotalMilliseconds);
+        }
+        finally
+        {
+            applyLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Installs a file while it arrives, into a state that is empty at index 0 (see
+    /// <see cref="KeyValueStateMachine.InstallUnverifiedSnapshotAsync"/>): if the download or its check fails, what was
+    /// loaded is removed and the member is as new again, so the next attempt may start over.
+    /// </summary>
+    private async Task InstallArrivingAsync(Stream source, SnapshotDescriptor descriptor, Action verify, CancellationToken token)
+    {
+        await applyLock.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            long reflected;
+            try
+            {
+                reflected = await state.InstallUnverifiedSnapshotAsync(source, descriptor.Index, descriptor.Term, verify, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // Rolled back unless the failure came after the state moved (its closing checkpoint) or the rollback
+                // itself failed: then, as for any install that fails halfway, the applier must not go on.
+                if (!state.IsPristine || state.KeyCount != 0)
+                    installFailure = e;
+                throw;
+            }
+
             publisher.OnInstalled(descriptor.Index, descriptor.Term);
             LogInstalled(descriptor.Index, reflected, state.Revision, state.LastInstallCheckpointTime.TotalMilliseconds,
                 state.LastCheckpointTimes.Faster.TotalMilliseconds, state.LastCheckpointTimes.Manifest.TotalMilliseconds);

@@ -57,10 +57,12 @@ public sealed record MemberStatus
     public long? ReportAgeMs { get; init; }
 }
 
-/// <summary>How far a member's download of a snapshot file has come.</summary>
+/// <summary>How far a member's download (and install) of a snapshot file has come; shown until it is installed.</summary>
 public sealed record SnapshotTransferStatus
 {
     public required string SnapshotId { get; init; }
     public required long ReceivedBytes { get; init; }
+
+    /// <summary>The file's size; 0 while the leader is still writing it (the member fetches it as it grows).</summary>
     public required long TotalBytes { get; init; }
 }

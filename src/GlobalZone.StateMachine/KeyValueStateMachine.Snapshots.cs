@@ -15,10 +15,18 @@ public sealed partial class KeyValueStateMachine
     /// <summary>Largest key or value block a snapshot stream may name (FASTER holds values as byte arrays).</summary>
     private const int MaxBlockBytes = 1 << 30;
 
-    // GZS1: set records only, dumped with applies held off (backups of earlier versions). GZS2 adds deletes.
+    // GZS1: set records only, dumped with applies held off (backups of earlier versions). GZS2 adds deletes. GZS3 is
+    // GZS2 with its label (index, term, revision) after the end marker instead of written back into the header, so
+    // the stream is written strictly in order and can be read while it is written (snapshot files).
     private static ReadOnlySpan<byte> SnapshotMagic => "GZS1"u8;
 
     private static ReadOnlySpan<byte> SnapshotMagicV2 => "GZS2"u8;
+
+    private static ReadOnlySpan<byte> SnapshotMagicV3 => "GZS3"u8;
+
+    private const int MagicBytes = 4;
+
+    private const int LabelBytes = 24;
 
     /// <summary>
     /// Makes the current state durable in FASTER and moves <see cref="SnapshotIndex"/> to the applied index.
@@ -71,14 +79,23 @@ public sealed partial class KeyValueStateMachine
     /// at the end, so the stream reflects exactly the index read when the capture closed. The capture holds in
     /// memory the last value of each key written during the scan.
     /// </remarks>
-    public StateLabel DumpState(Stream destination, CancellationToken token)
+    public StateLabel DumpState(Stream destination, CancellationToken token) => DumpState(destination, SnapshotStreamLayout.LabelInHeader, token);
+
+    /// <summary>
+    /// Writes the whole state as a snapshot stream in the given layout: <see cref="SnapshotStreamLayout.LabelInHeader"/>
+    /// is described above (<c>GZS2</c>; the destination must be seekable); <see cref="SnapshotStreamLayout.LabelAtEnd"/>
+    /// writes <c>GZS3</c>, the same records and end marker, then the label (<c>[index][term][revision]</c>), strictly in
+    /// order, so a reader can follow the stream while it is written.
+    /// </summary>
+    public StateLabel DumpState(Stream destination, SnapshotStreamLayout layout, CancellationToken token)
     {
-        if (!destination.CanSeek)
+        var labelInHeader = layout == SnapshotStreamLayout.LabelInHeader;
+        if (labelInHeader && !destination.CanSeek)
             throw new ArgumentException("The snapshot destination must be seekable.", nameof(destination));
-        var headerPosition = destination.Position;
+        var headerPosition = labelInHeader ? destination.Position : 0;
         Span<byte> header = stackalloc byte[HeaderBytes];
-        SnapshotMagicV2.CopyTo(header);
-        destination.Write(header);
+        (labelInHeader ? SnapshotMagicV2 : SnapshotMagicV3).CopyTo(header);
+        destination.Write(labelInHeader ? header : header[..MagicBytes]);
 
         WriteCapture capture;
         gate.EnterReadLock();
@@ -150,10 +167,16 @@ public sealed partial class KeyValueStateMachine
         }
 
         destination.WriteByte(0);
-        var end = destination.Position;
         BinaryPrimitives.WriteInt64LittleEndian(header[4..], label.Index);
         BinaryPrimitives.WriteInt64LittleEndian(header[12..], label.Term);
         BinaryPrimitives.WriteInt64LittleEndian(header[20..], label.Revision);
+        if (!labelInHeader)
+        {
+            destination.Write(header[MagicBytes..]);
+            return label;
+        }
+
+        var end = destination.Position;
         destination.Position = headerPosition;
         destination.Write(header);
         destination.Position = end;
@@ -209,50 +232,94 @@ public sealed partial class KeyValueStateMachine
     public (TimeSpan Faster, TimeSpan Manifest) LastCheckpointTimes => store.LastCheckpointTimes;
 
     /// <summary>
-    /// Replaces the whole state with a snapshot stream written by <see cref="DumpState"/> (or a <c>GZS1</c> stream of
-    /// earlier versions, found in older backups), then checkpoints. The sender dumps its live state, which may reflect
-    /// entries after the index the Raft layer knows the snapshot by (<paramref name="labelIndex"/>); those entries
-    /// are committed, so they will arrive again and be skipped. Returns the index the installed state reflects.
+    /// Replaces the whole state with a snapshot stream written by <see cref="DumpState(Stream, CancellationToken)"/>
+    /// (either layout, or a <c>GZS1</c> stream of earlier versions, found in older backups), then checkpoints. The
+    /// sender dumps its live state, which may reflect entries after the index the Raft layer knows the snapshot by
+    /// (<paramref name="labelIndex"/>); those entries are committed, so they will arrive again and be skipped. Returns
+    /// the index the installed state reflects.
     /// </summary>
     /// <remarks>Verify the stream (its checksum) before calling: a stream that turns out bad halfway leaves the state cleared.</remarks>
-    public async Task<long> InstallSnapshotAsync(Stream source, long labelIndex, long labelTerm, CancellationToken token)
+    public Task<long> InstallSnapshotAsync(Stream source, long labelIndex, long labelTerm, CancellationToken token)
+        => InstallSnapshotAsync(source, labelIndex, labelTerm, verifyBeforeCommit: null, token);
+
+    /// <summary>
+    /// Installs a snapshot stream that is verified only once it has been read (a file still arriving):
+    /// <paramref name="verifyBeforeCommit"/> runs after the last record is loaded and before anything says the state
+    /// moved; if it (or reading) throws, the records loaded so far are removed again. Only for a state that is empty
+    /// at index 0 (a member that never applied anything): removing them leaves it exactly that again, so a failed
+    /// attempt costs nothing but time. A member with a state must verify first and use the other overload.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The state is not empty at index 0.</exception>
+    public Task<long> InstallUnverifiedSnapshotAsync(Stream source, long labelIndex, long labelTerm, Action verifyBeforeCommit, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(verifyBeforeCommit);
+        if (!IsPristine)
+            throw new InvalidOperationException($"A snapshot still arriving can only be installed into a state that never applied anything (this one is at index {AppliedIndex}).");
+        return InstallSnapshotAsync(source, labelIndex, labelTerm, verifyBeforeCommit, token);
+    }
+
+    /// <summary>Nothing was ever applied or installed here: the state is empty at index 0.</summary>
+    public bool IsPristine => Volatile.Read(ref appliedIndex) == 0 && revision == 0;
+
+    private async Task<long> InstallSnapshotAsync(Stream source, long labelIndex, long labelTerm, Action? verifyBeforeCommit, CancellationToken token)
     {
         var header = new byte[HeaderBytes];
-        await source.ReadExactlyAsync(header, token).ConfigureAwait(false);
-        var magic = header.AsSpan(0, 4);
-        var allowsDeletes = magic.SequenceEqual(SnapshotMagicV2);
+        await source.ReadExactlyAsync(header.AsMemory(0, MagicBytes), token).ConfigureAwait(false);
+        var magic = header.AsSpan(0, MagicBytes);
+        var labelAtEnd = magic.SequenceEqual(SnapshotMagicV3);
+        var allowsDeletes = labelAtEnd || magic.SequenceEqual(SnapshotMagicV2);
         if (!allowsDeletes && !magic.SequenceEqual(SnapshotMagic))
             throw new InvalidDataException("Not a GlobalZone snapshot stream.");
-        var index = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(4));
-        var term = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(12));
-        var newRevision = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(20));
-        if (index < labelIndex)
-            throw new InvalidDataException($"Snapshot holds index {index}, older than the index {labelIndex} it was sent as.");
+        if (!labelAtEnd)
+            await source.ReadExactlyAsync(header.AsMemory(MagicBytes), token).ConfigureAwait(false);
         var input = source is BufferedStream or MemoryStream ? source : new BufferedStream(source, 1 << 16);
+        var rollBack = verifyBeforeCommit is not null;
+        long index;
         gate.EnterWriteLock();
         try
         {
-            store.Clear();
-            ClearIndexes();
-            var length = new byte[4];
-            // Indexes are built as the records arrive, not by reading the store again afterwards (for a 1 GiB state
-            // that second pass took 2.5 s of a 10.7 s install). A record may be set, set again and deleted along the
-            // stream (the writes made while the sender dumped come last): the replay keeps what the last one says.
-            var replay = new IndexReplay(this);
-            for (var kind = input.ReadByte(); kind != 0; kind = input.ReadByte())
+            long term, newRevision;
+            try
             {
-                if (kind is not (1 or 2) || (kind == 2 && !allowsDeletes))
-                    throw new InvalidDataException(kind < 0 ? "The snapshot stream is truncated." : $"Unknown record kind {kind} in the snapshot stream.");
-                var storageKey = Encoding.UTF8.GetString(ReadBlock(input, length, "key"));
-                var value = kind == 2 ? null : ReadBlock(input, length, "value");
-                if (value is null)
-                    store.Delete(storageKey);
-                else
-                    store.Upsert(storageKey, value);
-                replay.Record(storageKey, value);
+                store.Clear();
+                ClearIndexes();
+                var length = new byte[4];
+                // Indexes are built as the records arrive, not by reading the store again afterwards (for a 1 GiB state
+                // that second pass took 2.5 s of a 10.7 s install). A record may be set, set again and deleted along the
+                // stream (the writes made while the sender dumped come last): the replay keeps what the last one says.
+                var replay = new IndexReplay(this);
+                for (var kind = input.ReadByte(); kind != 0; kind = input.ReadByte())
+                {
+                    if (kind is not (1 or 2) || (kind == 2 && !allowsDeletes))
+                        throw new InvalidDataException(kind < 0 ? "The snapshot stream is truncated." : $"Unknown record kind {kind} in the snapshot stream.");
+                    var storageKey = Encoding.UTF8.GetString(ReadBlock(input, length, "key"));
+                    var value = kind == 2 ? null : ReadBlock(input, length, "value");
+                    if (value is null)
+                        store.Delete(storageKey);
+                    else
+                        store.Upsert(storageKey, value);
+                    replay.Record(storageKey, value);
+                }
+
+                if (labelAtEnd)
+                    input.ReadExactly(header.AsSpan(MagicBytes));
+                index = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(4));
+                term = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(12));
+                newRevision = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(20));
+                if (index < labelIndex)
+                    throw new InvalidDataException($"Snapshot holds index {index}, older than the index {labelIndex} it was sent as.");
+                verifyBeforeCommit?.Invoke();
+                replay.Complete();
+            }
+            catch when (rollBack)
+            {
+                // Back to the empty state at index 0 this install started from (InstallUnverifiedSnapshotAsync): the
+                // applied index, revision and history were not touched yet.
+                store.Clear();
+                ClearIndexes();
+                throw;
             }
 
-            replay.Complete();
             store.NoteBulkLoaded();
             revision = newRevision;
             Volatile.Write(ref appliedIndex, index);
@@ -270,4 +337,14 @@ public sealed partial class KeyValueStateMachine
         LastInstallCheckpointTime = System.Diagnostics.Stopwatch.GetElapsedTime(checkpointStarted);
         return index;
     }
+}
+
+/// <summary>Where a snapshot stream carries its label (the index, term and revision the state reflects).</summary>
+public enum SnapshotStreamLayout
+{
+    /// <summary><c>GZS2</c>: in the header, written back once the dump ends (needs a seekable destination; backups).</summary>
+    LabelInHeader,
+
+    /// <summary><c>GZS3</c>: after the end marker, so the stream is written strictly in order (snapshot files).</summary>
+    LabelAtEnd,
 }

@@ -95,14 +95,16 @@ public sealed class SnapshotDumpTests : IDisposable
         Assert.Equal(descriptor, SnapshotDescriptor.Decode(descriptor.Encode()));
         await SnapshotFile.VerifyAsync(path, descriptor, CancellationToken.None);
 
-        // Version 2 hashes as it writes: the prefix, the state stream after its 28-byte header, then that header
-        // (written back once the dump knew its index). Computed here independently from the finished file.
+        // Version 3 is written in order and hashed in file order; the state stream (GZS3) carries its label (index,
+        // term, revision) after its end marker, just before the trailer. Computed here independently from the file.
         var written = await File.ReadAllBytesAsync(path);
-        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(written.AsSpan(8)));
-        var expected = SHA256.HashData([.. written[..28], .. written[56..^32], .. written[28..56]]);
+        Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(written.AsSpan(8)));
+        Assert.Equal("GZS3"u8.ToArray(), written[28..32]);
+        var expected = SHA256.HashData(written[..^32]);
         Assert.Equal(expected, written[^32..]);
         Assert.Equal(Convert.ToHexStringLower(expected), info.Sha256);
-        Assert.Equal(200, BinaryPrimitives.ReadInt64LittleEndian(written.AsSpan(28 + 4)));
+        Assert.Equal(0, written[^(32 + 24 + 1)]);
+        Assert.Equal(200, BinaryPrimitives.ReadInt64LittleEndian(written.AsSpan(written.Length - 32 - 24)));
 
         using (var installed = new KeyValueStateMachine(Options("file-target")))
         await using (var stream = SnapshotFile.OpenStateStream(path))

@@ -23,6 +23,7 @@ public sealed class SnapshotReceiverResumeTests : IDisposable
     [Theory]
     [InlineData(1u)]
     [InlineData(2u)]
+    [InlineData(3u)]
     public async Task A_transfer_cut_halfway_resumes_from_the_received_offset_and_installs_the_verified_file(uint version)
     {
         var (file, descriptor) = MakeSnapshotFile(payloadBytes: 300_000, version);
@@ -75,7 +76,7 @@ public sealed class SnapshotReceiverResumeTests : IDisposable
 
     /// <summary>
     /// A file in <see cref="SnapshotFile"/>'s format (prefix, opaque state bytes, SHA-256 trailer) and its descriptor.
-    /// Version 1 hashes the bytes in file order; version 2 hashes the state stream's 28-byte header last.
+    /// Versions 1 and 3 hash the bytes in file order; version 2 hashes the state stream's 28-byte header last.
     /// </summary>
     private static (byte[] File, SnapshotDescriptor Descriptor) MakeSnapshotFile(int payloadBytes, uint version = SnapshotFile.CurrentVersion)
     {
@@ -85,7 +86,7 @@ public sealed class SnapshotReceiverResumeTests : IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(content.AsSpan(12), Index);
         BinaryPrimitives.WriteInt64LittleEndian(content.AsSpan(20), Term);
         Random.Shared.NextBytes(content.AsSpan(28));
-        var hash = version == 1 ? SHA256.HashData(content) : SHA256.HashData([.. content[..28], .. content[56..], .. content[28..56]]);
+        var hash = version != 2 ? SHA256.HashData(content) : SHA256.HashData([.. content[..28], .. content[56..], .. content[28..56]]);
         var file = content.Concat(hash).ToArray();
         var id = SnapshotFile.NewId(Index, Term);
         return (file, new SnapshotDescriptor

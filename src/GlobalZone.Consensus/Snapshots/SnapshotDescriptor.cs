@@ -17,13 +17,23 @@ public sealed record SnapshotDescriptor
     public int FormatVersion { get; init; } = CurrentVersion;
 
     /// <summary>
-    /// False while the sender is still writing the file (it starts on the first call that needs it): the receiver
-    /// then only says "not yet", and the next call brings the rest.
+    /// False while the sender is still writing the file (it starts on the first call that needs it). With a
+    /// <see cref="SnapshotId"/> and <see cref="Url"/> the receiver may fetch it already (it grows until complete; size
+    /// and hash are not known yet, the file's own trailer vouches for it); without, it only says "not yet".
     /// </summary>
     public required bool Ready { get; init; }
 
-    /// <summary>Names one file; empty while not <see cref="Ready"/>.</summary>
+    /// <summary>Names one file; empty while not <see cref="Ready"/> and not fetchable yet.</summary>
     public string SnapshotId { get; init; } = "";
+
+    /// <summary>
+    /// The file's format version (<see cref="SnapshotFile.CurrentVersion"/>); 0 from a sender of an earlier release
+    /// (version 1 or 2). From 3 on a new member may install the file while it arrives.
+    /// </summary>
+    public int FileFormat { get; init; }
+
+    /// <summary>True when the receiver may start fetching: the file is complete, or being written and fetchable.</summary>
+    public bool Fetchable => Ready || SnapshotId.Length > 0;
 
     /// <summary>Raft index and term the snapshot is known by (the sender's checkpoint).</summary>
     public required long Index { get; init; }
@@ -57,6 +67,7 @@ public sealed record SnapshotDescriptor
             writer.WriteNumber("size", Size);
             writer.WriteString("sha256", Sha256);
             writer.WriteString("url", Url);
+            writer.WriteNumber("fileFormat", FileFormat);
             writer.WriteEndObject();
         }
 
@@ -85,9 +96,12 @@ public sealed record SnapshotDescriptor
                 Size = root.GetProperty("size").GetInt64(),
                 Sha256 = root.GetProperty("sha256").GetString() ?? "",
                 Url = root.GetProperty("url").GetString() ?? "",
+                // Absent from senders of an earlier release.
+                FileFormat = root.TryGetProperty("fileFormat", out var format) ? format.GetInt32() : 0,
             };
-            if (descriptor.Ready && (!SnapshotFile.IsValidId(descriptor.SnapshotId) || descriptor.Size < SnapshotFile.MinimumSize
-                    || descriptor.Sha256.Length != 64 || descriptor.ReflectedIndex < descriptor.Index
+            if (descriptor.Ready && (descriptor.Size < SnapshotFile.MinimumSize || descriptor.Sha256.Length != 64 || descriptor.ReflectedIndex < descriptor.Index))
+                throw new InvalidDataException("The snapshot descriptor is incomplete or inconsistent.");
+            if (descriptor.Fetchable && (!SnapshotFile.IsValidId(descriptor.SnapshotId)
                     || !Uri.TryCreate(descriptor.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
                 throw new InvalidDataException("The snapshot descriptor is incomplete or inconsistent.");
             return descriptor;

@@ -9,21 +9,29 @@ namespace GlobalZone.Consensus.Snapshots;
 /// <summary>
 /// The snapshot file a leader serves to members that need the whole state:
 /// <c>GZSNAPF1</c>, format version (uint32 LE), the Raft index and term it is known by (int64 LE each), the state
-/// stream (<see cref="KeyValueStateMachine.DumpState"/>, which names the index it reflects in its header), then a
-/// SHA-256 of every byte before it (32 bytes; which order the bytes are hashed in depends on the version, see
-/// <see cref="SnapshotContentHash"/>). The receiver checks the hash before it installs a byte.
+/// stream (<see cref="KeyValueStateMachine.DumpState(Stream, SnapshotStreamLayout, CancellationToken)"/>; version 3
+/// carries its label at its end), then a SHA-256 of every byte before it (32 bytes; which order the bytes are hashed in
+/// depends on the version, see <see cref="SnapshotContentHash"/>).
 /// </summary>
+/// <remarks>
+/// Version 3 is written strictly in order, so a member can fetch the file while the leader still writes it (see
+/// <see cref="GrowingFile"/>) and a new member can install it while it arrives; the trailer, last, vouches for all of
+/// it. Versions 1 and 2 (earlier releases) are still read.
+/// </remarks>
 public static partial class SnapshotFile
 {
-    /// <summary>2: the state stream's header is hashed last, so the file is hashed as it is written and as it arrives.</summary>
-    public const int CurrentVersion = 2;
+    /// <summary>3: written in order, label at the end of the state stream, hashed in file order.</summary>
+    public const int CurrentVersion = 3;
     public const string Extension = ".gzsnap";
     internal const int PrefixBytes = 8 + 4 + 16;
     internal const int StateHeaderBytes = KeyValueStateMachine.SnapshotHeaderBytes;
     internal const int TrailerBytes = 32;
 
-    /// <summary>Prefix, an empty state stream (header and end marker) and the trailer.</summary>
+    /// <summary>Prefix, an empty state stream (magic, end marker, label) and the trailer.</summary>
     public const long MinimumSize = PrefixBytes + StateHeaderBytes + 1 + TrailerBytes;
+
+    // Writes reach the file (and readers) in pieces of this size.
+    private const int WriteChunkBytes = 1 << 20;
 
     internal static ReadOnlySpan<byte> Magic => "GZSNAPF1"u8;
 
@@ -32,38 +40,50 @@ public static partial class SnapshotFile
 
     public static string NewId(long index, long term) => $"snap-{index}-{term}-{Guid.NewGuid():N}";
 
-    /// <summary>Dumps <paramref name="state"/> into <paramref name="path"/> (without holding applies off; see DumpState).</summary>
+    /// <summary>Dumps <paramref name="state"/> into a new file at <paramref name="path"/>.</summary>
     public static SnapshotFileInfo Write(string path, string id, KeyValueStateMachine state, long index, long term, CancellationToken token)
-    {
-        StateLabel label;
-        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> prefix = stackalloc byte[PrefixBytes];
-        Magic.CopyTo(prefix);
-        BinaryPrimitives.WriteUInt32LittleEndian(prefix[8..], CurrentVersion);
-        BinaryPrimitives.WriteInt64LittleEndian(prefix[12..], index);
-        BinaryPrimitives.WriteInt64LittleEndian(prefix[20..], term);
-        file.Write(prefix);
-        hash.AppendData(prefix);
-        // The stream after its header is hashed as it is written; the header, written back at the end, is hashed last.
-        using (var buffered = new BufferedStream(new StreamBodyHashing(file, hash, PrefixBytes + StateHeaderBytes), 1 << 16))
-        {
-            label = state.DumpState(buffered, token);
-            buffered.Flush();
-        }
+        => Write(new GrowingFile(path), id, state, index, term, token);
 
-        Span<byte> stateHeader = stackalloc byte[StateHeaderBytes];
-        file.Position = PrefixBytes;
-        file.ReadExactly(stateHeader);
-        hash.AppendData(stateHeader);
-        var digest = hash.GetHashAndReset();
-        file.Position = file.Length;
-        file.Write(digest);
-        // Not forced to disk: the file only feeds transfers from this process (SnapshotFileStore deletes every file
-        // it finds at start), and a receiver checks its SHA-256 before installing anything. Forcing 1 GB out took
-        // seconds of a join's time for nothing.
-        file.Flush();
-        return new SnapshotFileInfo(id, path, index, term, label.Index, file.Length, Convert.ToHexStringLower(digest));
+    /// <summary>
+    /// Dumps <paramref name="state"/> (without holding applies off; see DumpState) into a new file at
+    /// <paramref name="target"/>'s path, reporting each piece to its readers as it is written; completes it, or fails
+    /// it and rethrows.
+    /// </summary>
+    public static SnapshotFileInfo Write(GrowingFile target, string id, KeyValueStateMachine state, long index, long term, CancellationToken token)
+    {
+        try
+        {
+            StateLabel label;
+            // No FileStream buffer: what the appender reports as written must be in the file for readers to see.
+            using var file = new FileStream(target.Path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read | FileShare.Delete, BufferSize = 0,
+            });
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using (var buffered = new BufferedStream(new HashingAppender(file, hash, target), WriteChunkBytes))
+            {
+                Span<byte> prefix = stackalloc byte[PrefixBytes];
+                Magic.CopyTo(prefix);
+                BinaryPrimitives.WriteUInt32LittleEndian(prefix[8..], CurrentVersion);
+                BinaryPrimitives.WriteInt64LittleEndian(prefix[12..], index);
+                BinaryPrimitives.WriteInt64LittleEndian(prefix[20..], term);
+                buffered.Write(prefix);
+                label = state.DumpState(buffered, SnapshotStreamLayout.LabelAtEnd, token);
+                buffered.Flush();
+            }
+
+            var digest = hash.GetHashAndReset();
+            file.Write(digest);
+            // Not forced to disk: the file only feeds transfers from this process (SnapshotFileStore deletes every file
+            // it finds at start), and a receiver checks its SHA-256. Forcing 1 GB out took seconds of a join's time.
+            target.Complete(file.Length);
+            return new SnapshotFileInfo(id, target.Path, index, term, label.Index, file.Length, Convert.ToHexStringLower(digest));
+        }
+        catch (Exception e)
+        {
+            target.Fail(e);
+            throw;
+        }
     }
 
     /// <summary>
@@ -113,5 +133,46 @@ public static partial class SnapshotFile
     private static partial Regex IdPattern();
 }
 
-/// <summary>A snapshot file on disk, as its writer knows it.</summary>
-public sealed record SnapshotFileInfo(string Id, string Path, long Index, long Term, long ReflectedIndex, long Size, string Sha256);
+/// <summary>A snapshot file on disk, as its writer knows it (size and hash are 0 and empty while it is written).</summary>
+public sealed record SnapshotFileInfo(string Id, string Path, long Index, long Term, long ReflectedIndex, long Size, string Sha256)
+{
+    /// <summary>The file as it grows: readers may follow it before it is complete.</summary>
+    public GrowingFile? Growing { get; init; }
+}
+
+/// <summary>Writes a snapshot file strictly in order: each write is hashed, written and reported to its readers.</summary>
+internal sealed class HashingAppender(FileStream file, IncrementalHash hash, GrowingFile growing) : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => file.Length;
+
+    public override long Position
+    {
+        get => file.Position;
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        hash.AppendData(buffer);
+        file.Write(buffer);
+        growing.Advance(file.Position);
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

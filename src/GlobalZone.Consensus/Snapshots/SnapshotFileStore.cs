@@ -5,8 +5,9 @@ namespace GlobalZone.Consensus.Snapshots;
 
 /// <summary>
 /// The snapshot files this member serves, in the data folder's <c>snapshots</c> directory: at most one is written per
-/// checkpoint (lazily, when a member first needs it), readers lease a file while they stream it, and a file is
-/// deleted once a newer one exists and no transfer reads it.
+/// checkpoint (lazily, when a member first needs it), readers lease a file while they stream it (from its first
+/// written byte: a file is served while it is written), and a file is deleted once a newer one exists and no transfer
+/// reads it.
 /// </summary>
 public sealed partial class SnapshotFileStore
 {
@@ -19,6 +20,7 @@ public sealed partial class SnapshotFileStore
     private readonly Dictionary<string, int> readers = new(StringComparer.Ordinal);
     private SnapshotFileInfo? newest;
     private (long Index, long Term)? producing;
+    private SnapshotFileInfo? producingFile;
 
     public SnapshotFileStore(string directory, KeyValueStateMachine state, ILogger logger, TimeProvider time)
     {
@@ -59,6 +61,13 @@ public sealed partial class SnapshotFileStore
             return newest is { } file && file.Index == index && file.Term == term ? file : null;
     }
 
+    /// <summary>The file for that checkpoint while it is being written (members may fetch it already), if so.</summary>
+    public SnapshotFileInfo? TryGetProducing(long index, long term)
+    {
+        lock (sync)
+            return producingFile is { } file && file.Index == index && file.Term == term ? file : null;
+    }
+
     /// <summary>Starts writing the file for that checkpoint unless it exists or is being written.</summary>
     public void EnsureProducing(long index, long term)
     {
@@ -78,17 +87,24 @@ public sealed partial class SnapshotFileStore
     {
         var id = SnapshotFile.NewId(index, term);
         var path = Path.Combine(directory, id + SnapshotFile.Extension);
-        var temporary = path + ".tmp";
         var started = time.GetTimestamp();
+        var growing = new GrowingFile(path);
         try
         {
-            var info = SnapshotFile.Write(temporary, id, state, index, term, CancellationToken.None);
-            File.Move(temporary, path);
-            info = info with { Path = path };
+            // Served from its first byte (no temporary name: readers open it by this path while it grows). Files are
+            // found only through this store, which forgets a failed one, and every file is deleted at the next start.
+            lock (sync)
+            {
+                producingFile = new SnapshotFileInfo(id, path, index, term, 0, 0, "") { Growing = growing };
+                files[id] = producingFile;
+            }
+
+            var info = SnapshotFile.Write(growing, id, state, index, term, CancellationToken.None) with { Growing = growing };
             lock (sync)
             {
                 files[id] = info;
                 newest = info;
+                producingFile = null;
                 DeleteUnused();
             }
 
@@ -97,8 +113,14 @@ public sealed partial class SnapshotFileStore
         catch (Exception e)
         {
             LogWriteFailed(e, index);
-            if (File.Exists(temporary))
-                File.Delete(temporary);
+            lock (sync)
+            {
+                files.Remove(id);
+                producingFile = null;
+            }
+
+            if (File.Exists(path))
+                File.Delete(path);
         }
         finally
         {
@@ -139,7 +161,7 @@ public sealed partial class SnapshotFileStore
     {
         foreach (var (id, info) in files.ToArray())
         {
-            if (ReferenceEquals(info, newest) || readers.ContainsKey(id))
+            if (ReferenceEquals(info, newest) || ReferenceEquals(info, producingFile) || readers.ContainsKey(id))
                 continue;
             files.Remove(id);
             try

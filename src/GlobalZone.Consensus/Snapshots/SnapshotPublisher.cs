@@ -80,24 +80,30 @@ public sealed class SnapshotPublisher(SnapshotFileStore files, string selfUrl, T
     internal SnapshotDescriptor Describe(long index, long term)
     {
         NoteDemand();
-        if (files.TryGetReady(index, term) is not { } file)
+        if (files.TryGetReady(index, term) is { } file)
         {
-            files.EnsureProducing(index, term);
-            return new SnapshotDescriptor { Ready = false, Index = index, Term = term };
+            return new SnapshotDescriptor
+            {
+                Ready = true,
+                SnapshotId = file.Id,
+                Index = index,
+                Term = term,
+                ReflectedIndex = file.ReflectedIndex,
+                Size = file.Size,
+                Sha256 = file.Sha256,
+                Url = UrlOf(file.Id),
+                FileFormat = SnapshotFile.CurrentVersion,
+            };
         }
 
-        return new SnapshotDescriptor
-        {
-            Ready = true,
-            SnapshotId = file.Id,
-            Index = index,
-            Term = term,
-            ReflectedIndex = file.ReflectedIndex,
-            Size = file.Size,
-            Sha256 = file.Sha256,
-            Url = $"{baseUrl}{InternalRoutes.Snapshots}/{file.Id}",
-        };
+        // Being written: the member may fetch it as it grows (and, if new, install it as it arrives).
+        if (files.TryGetProducing(index, term) is { } growing)
+            return new SnapshotDescriptor { Ready = false, SnapshotId = growing.Id, Index = index, Term = term, Url = UrlOf(growing.Id), FileFormat = SnapshotFile.CurrentVersion };
+        files.EnsureProducing(index, term);
+        return new SnapshotDescriptor { Ready = false, Index = index, Term = term };
     }
+
+    private string UrlOf(string id) => $"{baseUrl}{InternalRoutes.Snapshots}/{id}";
 
     /// <summary>A member asked for the published snapshot or read part of its file.</summary>
     public void NoteDemand()

@@ -10,6 +10,14 @@ namespace GlobalZone.Consensus.Snapshots;
 /// <see cref="Install"/>. DotNext's InstallSnapshot call only waits a moment for it (see
 /// <see cref="TryCompleteAsync"/>): it runs inside the RPC, which the leader cancels after its RPC timeout.
 /// </summary>
+/// <remarks>
+/// The file may still be growing on the leader (a descriptor that is not ready but names it): the download then
+/// follows it to its end. A member whose state is empty at index 0 (new, or replaced with an empty data folder)
+/// installs a version-3 file while it arrives (<see cref="InstallWhileArriving"/>), checking the hash before the
+/// install commits and removing what it loaded if the check fails; any other member downloads and checks the whole file
+/// before it installs a byte (the state it would clear is its own). For a 1 GiB state a join was dump, transfer and
+/// install one after another; now the three overlap.
+/// </remarks>
 public sealed partial class SnapshotReceiver
 {
     private readonly string directory;
@@ -33,21 +41,39 @@ public sealed partial class SnapshotReceiver
     /// <summary>Installs a verified file: replaces the state, checkpoints, publishes. Set by the state machine.</summary>
     public required Func<string, SnapshotDescriptor, CancellationToken, Task> Install { get; init; }
 
+    /// <summary>
+    /// Installs a state stream while it arrives (positioned after the file's prefix; reads wait for bytes not yet
+    /// downloaded), calling the given check (which waits for the download and its hash) before it commits and leaving
+    /// the state as it was if anything fails. Set by the state machine; null: always download first.
+    /// </summary>
+    public Func<Stream, SnapshotDescriptor, Action, CancellationToken, Task>? InstallWhileArriving { get; init; }
+
+    /// <summary>True when <see cref="InstallWhileArriving"/> may be used now (the state is empty at index 0).</summary>
+    public Func<bool>? CanInstallWhileArriving { get; init; }
+
     /// <summary>A transfer ends if no byte arrives for this long (the next InstallSnapshot call resumes it).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a failed transfer waits before the next InstallSnapshot call may start it again.</summary>
     public TimeSpan RetryPause { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Bytes of the current transfer received so far, and its size (0, 0 when none).</summary>
-    public (long Received, long Size, string SnapshotId) Progress
+    /// <summary>
+    /// Bytes of the latest transfer received so far, its size (0 when none, or while the sender still writes the file)
+    /// and whether it is still running (downloading or installing).
+    /// </summary>
+    public (long Received, long Size, string SnapshotId, bool Running) Progress
     {
         get
         {
             var transfer = current;
-            return transfer is null ? (0, 0, "") : (Interlocked.Read(ref transfer.Received), transfer.Descriptor.Size, transfer.Descriptor.SnapshotId);
+            return transfer is null
+                ? (0, 0, "", false)
+                : (Interlocked.Read(ref transfer.Received), transfer.Descriptor.Size, transfer.Descriptor.SnapshotId, !transfer.Task.IsCompleted);
         }
     }
+
+    /// <summary>True when the latest transfer ended in failure (the next call for it may start it again).</summary>
+    public bool LastTransferFailed => current is { Task: { IsFaulted: true } or { IsCanceled: true } };
 
     /// <summary>
     /// Starts or continues the transfer <paramref name="descriptor"/> names and waits up to <paramref name="wait"/>
@@ -104,15 +130,32 @@ public sealed partial class SnapshotReceiver
         try
         {
             var resumedFrom = File.Exists(partial) ? new FileInfo(partial).Length : 0L;
-            // Checked as it arrives (the bytes of a resumed part first, read back from disk), not read again afterwards.
-            using (var hash = await DownloadAsync(transfer, partial, token).ConfigureAwait(false))
-                hash.Check(descriptor, Path.GetFileName(partial));
+            long size;
+            TimeSpan downloaded, installed;
+            var whileArriving = descriptor.FileFormat >= SnapshotFile.CurrentVersion && InstallWhileArriving is not null && CanInstallWhileArriving?.Invoke() == true;
+            if (whileArriving)
+            {
+                (size, downloaded) = await DownloadAndInstallAsync(transfer, partial, resumedFrom, token).ConfigureAwait(false);
+                installed = time.GetElapsedTime(started);
+            }
+            else
+            {
+                // Checked as it arrives (the bytes of a resumed part first, read back from disk), not read again afterwards.
+                using (var hash = await DownloadAsync(transfer, partial, null, token).ConfigureAwait(false))
+                {
+                    hash.Check(descriptor, Path.GetFileName(partial));
+                    size = hash.Position;
+                }
 
-            var downloaded = time.GetElapsedTime(started);
-            var installStarted = time.GetTimestamp();
-            await Install(partial, descriptor, token).ConfigureAwait(false);
-            LogReceived(descriptor.SnapshotId, descriptor.Index, descriptor.ReflectedIndex, descriptor.Size, resumedFrom, downloaded.TotalMilliseconds,
-                descriptor.Size / 1048576.0 / Math.Max(downloaded.TotalSeconds, 0.001), time.GetElapsedTime(installStarted).TotalMilliseconds);
+                downloaded = time.GetElapsedTime(started);
+                var installStarted = time.GetTimestamp();
+                await Install(partial, descriptor, token).ConfigureAwait(false);
+                installed = time.GetElapsedTime(installStarted);
+            }
+
+            LogReceived(descriptor.SnapshotId, descriptor.Index, size, resumedFrom, downloaded.TotalMilliseconds,
+                size / 1048576.0 / Math.Max(downloaded.TotalSeconds, 0.001), installed.TotalMilliseconds,
+                whileArriving ? "while it arrived" : "after it arrived");
             File.Delete(partial);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -138,13 +181,69 @@ public sealed partial class SnapshotReceiver
         }
     }
 
-    /// <summary>Fetches the rest of the file into <paramref name="partial"/>; returns its hash, fed every byte of it.</summary>
-    private async Task<SnapshotContentHash> DownloadAsync(Transfer transfer, string partial, CancellationToken token)
+    /// <summary>
+    /// Downloads into <paramref name="partial"/> and installs from it at the same time; the install commits only after
+    /// the download ended and its hash checked out. Returns the file's size and the download's time.
+    /// </summary>
+    private async Task<(long Size, TimeSpan Downloaded)> DownloadAndInstallAsync(Transfer transfer, string partial, long resumedFrom, CancellationToken token)
+    {
+        var descriptor = transfer.Descriptor;
+        var started = time.GetTimestamp();
+        if (resumedFrom == 0)
+            await File.WriteAllBytesAsync(partial, [], token).ConfigureAwait(false);
+        var growing = new GrowingFile(partial, resumedFrom);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var download = Task.Run(async () =>
+        {
+            try
+            {
+                using var hash = await DownloadAsync(transfer, partial, growing, stop.Token).ConfigureAwait(false);
+                growing.Complete(hash.Position);
+                hash.Check(descriptor, Path.GetFileName(partial));
+                return (hash.Position, time.GetElapsedTime(started));
+            }
+            catch (Exception e)
+            {
+                growing.Fail(e);
+                throw;
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await using (var source = growing.OpenReader(SnapshotFile.PrefixBytes))
+                await InstallWhileArriving!(source, descriptor, () => download.GetAwaiter().GetResult(), token).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The install failed (the download's own failure comes through its check, or as a read error): end the
+            // download too, and report the download's failure where it has one (it says what went wrong first).
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await download.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                // Ended here, because the install failed: the install's error is the one to report.
+            }
+
+            throw;
+        }
+
+        return await download.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Fetches the rest of the file into <paramref name="partial"/>, reporting each write to <paramref name="growing"/>
+    /// if given; returns its hash, fed every byte of it.
+    /// </summary>
+    private async Task<SnapshotContentHash> DownloadAsync(Transfer transfer, string partial, GrowingFile? growing, CancellationToken token)
     {
         var hash = new SnapshotContentHash(transfer.Descriptor.Size);
         try
         {
-            await DownloadAsync(transfer, partial, hash, token).ConfigureAwait(false);
+            await DownloadAsync(transfer, partial, hash, growing, token).ConfigureAwait(false);
             return hash;
         }
         catch
@@ -154,23 +253,35 @@ public sealed partial class SnapshotReceiver
         }
     }
 
-    private async Task DownloadAsync(Transfer transfer, string partial, SnapshotContentHash hash, CancellationToken token)
+    private async Task DownloadAsync(Transfer transfer, string partial, SnapshotContentHash hash, GrowingFile? growing, CancellationToken token)
     {
         var descriptor = transfer.Descriptor;
-        await using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.Asynchronous);
-        if (file.Length > descriptor.Size)
+        // A known size (a complete file) or not yet (a file the leader still writes: read until its body ends).
+        var size = descriptor.Size;
+        // Unbuffered: each write reaches the file before it is reported to an install reading it.
+        await using var file = new FileStream(partial, new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read | FileShare.Delete, BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+        });
+        if (size > 0 && file.Length > size)
+        {
+            if (growing is not null)
+                throw new InvalidDataException($"The part kept of {descriptor.SnapshotId} is longer than the file.");
             file.SetLength(0);
+        }
+
         // A part kept from an earlier attempt is hashed from disk first; what arrives now is hashed as it comes.
         file.Position = 0;
         await SnapshotFile.FeedAsync(file, hash, file.Length, token).ConfigureAwait(false);
         Interlocked.Exchange(ref transfer.Received, file.Length);
-        if (file.Length == descriptor.Size)
+        if (size > 0 && file.Length == size)
             return;
 
         // The size comes from the wire: refuse a file the disk cannot hold before fetching any of it.
         var free = new DriveInfo(Path.GetFullPath(partial)).AvailableFreeSpace;
-        if (descriptor.Size - file.Length > free)
-            throw new IOException($"Snapshot {descriptor.SnapshotId} needs {descriptor.Size - file.Length} more bytes, but {directory} has {free} free.");
+        if (size - file.Length > free)
+            throw new IOException($"Snapshot {descriptor.SnapshotId} needs {size - file.Length} more bytes, but {directory} has {free} free.");
 
         var client = (PeerClient ?? throw new InvalidOperationException("The member-to-member client is not set up yet."))();
         client.Timeout = Timeout.InfiniteTimeSpan; // bounded by the idle watchdog below instead: a large file takes long
@@ -184,8 +295,9 @@ public sealed partial class SnapshotReceiver
         {
             // The server ignored the range: this response is the whole file, so the part on disk is dropped (the hash
             // may not restart, so this attempt ends and the next one starts from an empty file).
-            file.SetLength(0);
-            throw new IOException($"GET {descriptor.Url} ignored the range asked for; the next attempt takes the whole file.");
+            if (growing is null)
+                file.SetLength(0);
+            throw new InvalidDataException($"GET {descriptor.Url} ignored the range asked for; the next attempt takes the whole file.");
         }
         else if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.PartialContent))
         {
@@ -198,17 +310,17 @@ public sealed partial class SnapshotReceiver
         int read;
         while ((read = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false)) > 0)
         {
-            if (file.Length + read > descriptor.Size)
-                throw new InvalidDataException($"GET {descriptor.Url} sent more than the {descriptor.Size} bytes described.");
+            if (size > 0 && file.Length + read > size)
+                throw new InvalidDataException($"GET {descriptor.Url} sent more than the {size} bytes described.");
             hash.Append(buffer.AsSpan(0, read));
             await file.WriteAsync(buffer.AsMemory(0, read), idle.Token).ConfigureAwait(false);
+            growing?.Advance(file.Length);
             Interlocked.Add(ref transfer.Received, read);
             idle.CancelAfter(IdleTimeout);
         }
 
-        await file.FlushAsync(token).ConfigureAwait(false);
-        if (file.Length != descriptor.Size)
-            throw new IOException($"GET {descriptor.Url} ended after {file.Length} of {descriptor.Size} bytes; the next attempt resumes.");
+        if (size > 0 && file.Length != size)
+            throw new IOException($"GET {descriptor.Url} ended after {file.Length} of {size} bytes; the next attempt resumes.");
     }
 
     private sealed class Transfer(SnapshotDescriptor descriptor, CancellationTokenSource cancellation)
@@ -236,8 +348,8 @@ public sealed partial class SnapshotReceiver
         }
     }
 
-    [LoggerMessage(EventId = 1311, Level = LogLevel.Information, Message = "Snapshot {SnapshotId} (index {Index}, state at {ReflectedIndex}) received: {Bytes} bytes (resumed at {ResumedFrom}) in {DownloadMs:F0} ms ({MiBPerSecond:F1} MiB/s), installed in {InstallMs:F0} ms")]
-    private partial void LogReceived(string snapshotId, long index, long reflectedIndex, long bytes, long resumedFrom, double downloadMs, double miBPerSecond, double installMs);
+    [LoggerMessage(EventId = 1311, Level = LogLevel.Information, Message = "Snapshot {SnapshotId} (index {Index}) received: {Bytes} bytes (resumed at {ResumedFrom}) in {DownloadMs:F0} ms ({MiBPerSecond:F1} MiB/s), installed in {InstallMs:F0} ms ({When})")]
+    private partial void LogReceived(string snapshotId, long index, long bytes, long resumedFrom, double downloadMs, double miBPerSecond, double installMs, string when);
 
     [LoggerMessage(EventId = 1312, Level = LogLevel.Warning, Message = "Snapshot transfer {SnapshotId} from {Url} failed; the leader's next InstallSnapshot call retries (resuming a partial download)")]
     private partial void LogFailed(Exception e, string snapshotId, string url);

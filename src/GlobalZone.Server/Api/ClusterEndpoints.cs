@@ -76,7 +76,7 @@ internal static class ClusterEndpoints
             Revision = cluster.State.Revision,
             SnapshotIndex = cluster.State.SnapshotIndex,
             Members = members,
-            SnapshotTransfer = cluster.StateMachine.SnapshotReceiver.Progress is { SnapshotId.Length: > 0 } transfer && transfer.Received < transfer.Size
+            SnapshotTransfer = cluster.StateMachine.SnapshotReceiver.Progress is { Running: true } transfer
                 ? new SnapshotTransferStatus { SnapshotId = transfer.SnapshotId, ReceivedBytes = transfer.Received, TotalBytes = transfer.Size }
                 : null,
             IsWitness = cluster.Directory.Self.IsWitness,

@@ -37,10 +37,56 @@ internal static partial class SnapshotEndpoints
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SnapshotEndpoints));
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var from = context.Request.Headers.Range.ToString();
-        await Results.File(lease.File.Path, "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context);
+        long bytes;
+        if (lease.File.Growing is { IsComplete: false } growing)
+        {
+            bytes = await ServeGrowingAsync(context, growing);
+        }
+        else
+        {
+            await Results.File(lease.File.Path, "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context);
+            bytes = lease.File.Size;
+        }
+
         stateMachine.SnapshotPublisher.NoteDemand();
-        LogServed(logger, id, lease.File.Size, from.Length == 0 ? "whole file" : from, context.Connection.RemoteIpAddress?.ToString() ?? "?",
+        LogServed(logger, id, bytes, from.Length == 0 ? "whole file" : from, context.Connection.RemoteIpAddress?.ToString() ?? "?",
             System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, context.RequestAborted.IsCancellationRequested);
+    }
+
+    /// <summary>
+    /// A file still being written: sent as it grows, without a length (chunked), from the start or from the offset of a
+    /// <c>Range: bytes=N-</c> request (206, no Content-Range: the end is not known yet). The receiver learns the end
+    /// when the body ends, and the file's trailer vouches for every byte. If the writer fails, the response is cut.
+    /// </summary>
+    private static async Task<long> ServeGrowingAsync(HttpContext context, GrowingFile growing)
+    {
+        var ranges = context.Request.GetTypedHeaders().Range;
+        long offset = 0;
+        if (ranges is not null)
+        {
+            if (ranges.Unit != "bytes" || ranges.Ranges.Count != 1 || ranges.Ranges.First() is not { From: { } start, To: null } || start > growing.Length)
+            {
+                await Problems.WriteAsync(context, StatusCodes.Status416RangeNotSatisfiable, ProblemTypes.BadRequest, "Range not satisfiable.",
+                    $"A snapshot file still being written is served from an offset up to its current length ({growing.Length}), as bytes=N-.");
+                return 0;
+            }
+
+            offset = start;
+        }
+
+        context.Response.StatusCode = offset == 0 ? StatusCodes.Status200OK : StatusCodes.Status206PartialContent;
+        context.Response.ContentType = "application/octet-stream";
+        await using var reader = growing.OpenReader(offset);
+        var buffer = new byte[1 << 20];
+        long sent = 0;
+        int read;
+        while ((read = await reader.ReadAsync(buffer, context.RequestAborted)) > 0)
+        {
+            await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
+            sent += read;
+        }
+
+        return sent;
     }
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Snapshot file {SnapshotId} ({Bytes} bytes, {Range}) sent to {RemoteAddress} in {ElapsedMs:F0} ms (aborted: {Aborted})")]

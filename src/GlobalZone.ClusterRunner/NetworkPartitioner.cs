@@ -81,8 +81,6 @@ public sealed class NetworkPartitioner : IDisposable
         cuts.Clear();
     }
 
-    public IReadOnlyCollection<(string From, string To)> ActiveCuts => cuts;
-
     private void CutOneWay(string from, string to)
     {
         if (from == to)

@@ -74,7 +74,7 @@ public sealed record NodeOptions
     public int JoinStallSeconds { get; init; } = 30;
 
     /// <summary>How many revisions of history to keep for watches.</summary>
-    public long HistoryRetention { get; init; } = 200_000;
+    public long HistoryRetention { get; init; } = GlobalZone.StateMachine.KeyValueStateMachine.DefaultHistoryRetention;
 
     /// <summary>
     /// How long the outcome of a write carrying an Idempotency-Key is remembered (in replicated state), so that a

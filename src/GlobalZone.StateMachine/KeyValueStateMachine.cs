@@ -30,10 +30,13 @@ public sealed partial class KeyValueStateMachine : IDisposable
     private long snapshotIndex;
     private long snapshotTerm;
 
+    /// <summary>Revisions of history kept for watches unless configured (<c>GlobalZone:HistoryRetention</c>).</summary>
+    public const long DefaultHistoryRetention = 200_000;
+
     /// <summary>The store was recovered from a checkpoint when opened (false: a new, empty store).</summary>
     public bool OpenedFromCheckpoint => store.OpenedFromCheckpoint;
 
-    public KeyValueStateMachine(StorageOptions options, long historyRetention = 100_000)
+    public KeyValueStateMachine(StorageOptions options, long historyRetention = DefaultHistoryRetention)
     {
         this.historyRetention = historyRetention;
         store = new FasterKeyValueStore(options);

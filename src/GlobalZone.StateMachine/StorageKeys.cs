@@ -36,8 +36,6 @@ internal static class StorageKeys
 
     public static string ForUserKey(string key) => string.Concat("k", key);
 
-    public static bool IsUserKey(string storageKey) => storageKey.Length > 0 && storageKey[0] == UserKeyPrefix;
-
     public static string UserKeyOf(string storageKey) => storageKey[1..];
 
     public static string ForLease(long id) => "l" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -13,7 +13,7 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target)
     private const int PhaseWarmup = 0;
     private const int PhaseMeasure = 1;
     private const int PhaseDone = 2;
-    private int phase;
+    private int phase = PhaseWarmup;
     private long measureStart;
     private long measureEnd;
     private long uniqueSequence;

@@ -178,7 +178,7 @@ internal sealed class ScaleBench(string root, long stateBytes, int writers, Text
                     var status = await probe.GetFromJsonAsync<JsonElement>(url + "/v1/cluster", token);
                     var line = $"  joining: applied index {status.GetProperty("appliedIndex").GetInt64()}";
                     if (status.TryGetProperty("snapshotTransfer", out var t) && t.ValueKind == JsonValueKind.Object)
-                        line += FormattableString.Invariant($", snapshot {t.GetProperty("receivedBytes").GetInt64() / 1048576.0:F0} of {t.GetProperty("totalBytes").GetInt64() / 1048576.0:F0} MiB");
+                        line += ", " + Commands.CatchUpReporter.DescribeTransfer(t);
                     progress.WriteLine(line);
                 }
                 catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException && !token.IsCancellationRequested)

@@ -35,7 +35,7 @@ internal static class CatchUpReporter
                 var applied = theirs?.RootElement.TryGetProperty("appliedIndex", out var a) == true ? a.GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
                 var line = $"catching up: applied index {applied} of leader commit index {commit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
                 if (theirs?.RootElement.TryGetProperty("snapshotTransfer", out var transfer) == true && transfer.ValueKind == JsonValueKind.Object)
-                    line += FormattableString.Invariant($", snapshot {transfer.GetProperty("receivedBytes").GetInt64() / 1048576.0:F1} of {transfer.GetProperty("totalBytes").GetInt64() / 1048576.0:F1} MiB");
+                    line += ", " + DescribeTransfer(transfer);
                 theirs?.Dispose();
                 await output.WriteLineAsync(line);
             }
@@ -56,5 +56,15 @@ internal static class CatchUpReporter
         {
             return null;
         }
+    }
+
+    /// <summary>A member's <c>snapshotTransfer</c> in words (its size is 0 while the leader still writes the file).</summary>
+    internal static string DescribeTransfer(JsonElement transfer)
+    {
+        var received = transfer.GetProperty("receivedBytes").GetInt64() / 1048576.0;
+        var total = transfer.GetProperty("totalBytes").GetInt64() / 1048576.0;
+        return total > 0
+            ? FormattableString.Invariant($"snapshot {received:F1} of {total:F1} MiB")
+            : FormattableString.Invariant($"snapshot {received:F1} MiB so far (the leader is still writing it)");
     }
 }

@@ -135,11 +135,22 @@ internal static class LockCommand
             {
                 await Task.Delay(ttl / 3, done);
                 var sent = Stopwatch.GetTimestamp();
-                await LeaseCommands.KeepAliveAsync(http, lease.Id, done);
+                // Counted down here, not left to the HTTP timeout (--wait + 30 s): a renewal still unanswered when the
+                // TTL since the last one runs out means the lease may be gone, and someone else may hold the lock.
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(done);
+                var left = ttl - Stopwatch.GetElapsedTime(lastRenewed);
+                deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                await LeaseCommands.KeepAliveAsync(http, lease.Id, deadline.Token);
                 lastRenewed = sent;
             }
             catch (OperationCanceledException) when (done.IsCancellationRequested)
             {
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                await Console.Error.WriteLineAsync($"gz: lease {lease.Id} lost: no renewal was answered within its TTL ({lease.Ttl} s)");
+                await lost.CancelAsync();
                 return;
             }
             catch (GzException e) when (e.Status == 404 || Stopwatch.GetElapsedTime(lastRenewed) >= ttl)

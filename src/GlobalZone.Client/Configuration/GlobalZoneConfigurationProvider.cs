@@ -134,48 +134,74 @@ public sealed partial class GlobalZoneConfigurationProvider : ConfigurationProvi
         _ = Task.Run(() => FollowAsync(fromRevision, next.Token));
     }
 
+    /// <summary>
+    /// Applies every revision from <paramref name="fromRevision"/> on. The watch itself waits out unavailability; any
+    /// other failure (a member answering 500, a refused request) is logged and the watch starts again from the revision
+    /// after the last one applied, backing off up to <see cref="MaxFollowBackoff"/>: configuration keeps following
+    /// changes for as long as the provider lives.
+    /// </summary>
     private async Task FollowAsync(long fromRevision, CancellationToken token)
     {
-        try
+        for (var failures = 0; !token.IsCancellationRequested;)
         {
-            await foreach (var revision in client.WatchRevisionsAsync(options.Prefix, isPrefix: true, new WatchOptions { FromRevision = fromRevision }, token)
-                               .ConfigureAwait(false))
+            try
             {
-                lock (gate)
+                await foreach (var revision in client.WatchRevisionsAsync(options.Prefix, isPrefix: true, new WatchOptions { FromRevision = fromRevision }, token)
+                                   .ConfigureAwait(false))
                 {
-                    if (token.IsCancellationRequested)
-                        return;
-                    var updated = new Dictionary<string, KeyValue>(entries, StringComparer.Ordinal);
-                    foreach (var change in revision.Events)
+                    lock (gate)
                     {
-                        if (change.Type == "delete")
-                            updated.Remove(change.Kv.Key);
-                        else
-                            updated[change.Kv.Key] = change.Kv;
+                        if (token.IsCancellationRequested)
+                            return;
+                        var updated = new Dictionary<string, KeyValue>(entries, StringComparer.Ordinal);
+                        foreach (var change in revision.Events)
+                        {
+                            if (change.Type == "delete")
+                                updated.Remove(change.Kv.Key);
+                            else
+                                updated[change.Kv.Key] = change.Kv;
+                        }
+
+                        entries = updated;
+                        Revision = revision.Revision;
+                        Data = ConfigurationKeyMapper.Flatten(options.Prefix, entries.Values);
+                        ReloadCount++;
                     }
 
-                    entries = updated;
-                    Revision = revision.Revision;
-                    Data = ConfigurationKeyMapper.Flatten(options.Prefix, entries.Values);
-                    ReloadCount++;
+                    fromRevision = revision.Revision + 1;
+                    failures = 0;
+                    OnReload();
                 }
-
-                OnReload();
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (WatchCompactedException e)
+            {
+                LogCompacted(options.Prefix, e.Message);
+                await LoadInBackgroundAsync(token).ConfigureAwait(false);
+                return;
+            }
+            catch (GlobalZoneException e)
+            {
+                failures++;
+                var delay = TimeSpan.FromTicks(Math.Min(MaxFollowBackoff.Ticks, TimeSpan.FromSeconds(1).Ticks << Math.Min(failures - 1, 5)));
+                LogFollowFailed(options.Prefix, e.Message, fromRevision, delay.TotalSeconds);
+                try
+                {
+                    await Task.Delay(delay, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-        catch (WatchCompactedException e)
-        {
-            LogCompacted(options.Prefix, e.Message);
-            await LoadInBackgroundAsync(token).ConfigureAwait(false);
-        }
-        catch (GlobalZoneException e)
-        {
-            LogFollowFailed(options.Prefix, e.Message);
-        }
     }
+
+    /// <summary>The longest pause between two attempts to follow changes again after a failure.</summary>
+    private static readonly TimeSpan MaxFollowBackoff = TimeSpan.FromSeconds(30);
 
     [LoggerMessage(EventId = 6301, Level = LogLevel.Warning, Message = "Configuration under {Prefix} could not be loaded: {Reason}; retrying in the background")]
     private partial void LogLoadFailed(string prefix, string reason);
@@ -183,6 +209,6 @@ public sealed partial class GlobalZoneConfigurationProvider : ConfigurationProvi
     [LoggerMessage(EventId = 6302, Level = LogLevel.Information, Message = "Configuration under {Prefix}: the watch's history was compacted ({Reason}); loading it again")]
     private partial void LogCompacted(string prefix, string reason);
 
-    [LoggerMessage(EventId = 6303, Level = LogLevel.Error, Message = "Configuration under {Prefix} stopped following changes: {Reason}")]
-    private partial void LogFollowFailed(string prefix, string reason);
+    [LoggerMessage(EventId = 6303, Level = LogLevel.Warning, Message = "Configuration under {Prefix}: following changes failed ({Reason}); following again from revision {FromRevision} in {DelaySeconds} s")]
+    private partial void LogFollowFailed(string prefix, string reason, long fromRevision, double delaySeconds);
 }

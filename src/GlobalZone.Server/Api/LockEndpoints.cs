@@ -14,7 +14,7 @@ namespace GlobalZone.Server.Api;
 /// awaited locks. A grant carries a fencing token that strictly increases with every grant of the lock. A lock
 /// cannot protect anything outside GlobalZone unless that thing checks the token: see the README.
 /// </summary>
-internal static class LockEndpoints
+internal static partial class LockEndpoints
 {
     public const double MaxWaitSeconds = 300;
     private const int MaxOwnerLength = 256;
@@ -114,8 +114,8 @@ internal static class LockEndpoints
                 catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
                 {
                     // The client left: leave the queue so the lock is not granted to nobody (best effort; the
-                    // lease's expiry cleans up otherwise).
-                    _ = cluster.ProposeAsync(new LockReleaseCommand(name, request.Lease, 0, OnlyIfWaiting: true), CancellationToken.None);
+                    // lease's expiry cleans up otherwise). Not awaited: the request is over.
+                    _ = LeaveQueueAsync(cluster, name, request.Lease, context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LockEndpoints)));
                     throw;
                 }
             }
@@ -231,4 +231,20 @@ internal static class LockEndpoints
 
         return name;
     }
+
+    /// <summary>Takes a waiter whose client left out of the queue; a failure is logged (the lease's expiry then does it).</summary>
+    private static async Task LeaveQueueAsync(GlobalZoneCluster cluster, string name, long lease, ILogger logger)
+    {
+        try
+        {
+            await cluster.ProposeAsync(new LockReleaseCommand(name, lease, 0, OnlyIfWaiting: true), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogLeaveQueueFailed(logger, e, name, lease);
+        }
+    }
+
+    [LoggerMessage(EventId = 2241, Level = LogLevel.Warning, Message = "Could not take lease {Lease} out of the queue of lock {Lock} after its client left; the lease's expiry will")]
+    private static partial void LogLeaveQueueFailed(ILogger logger, Exception error, string @lock, long lease);
 }

@@ -82,4 +82,40 @@ public sealed class GzLeaseLockWatchTests(ITestOutputHelper output)
         var leases = await GzTool.RunAsync(endpoints, Timeout, "lease", "list");
         Assert.Equal("", leases.Stdout.Trim());
     }
+
+    [Fact]
+    public async Task Lock_stops_the_command_and_exits_6_within_the_ttl_when_every_member_hangs()
+    {
+        await using var cluster = await TestCluster.StartAsync("gz-lock-hang", "2+1+0", output);
+        var endpoints = cluster.Members.Select(m => m.Url).ToArray();
+        var held = Path.Combine(Path.GetTempPath(), $"gz-lock-held-{Guid.NewGuid():N}");
+        // The default --wait (300 s) makes gz's HTTP timeout 330 s: the renewal must be counted down by the TTL instead.
+        var run = GzTool.RunAsync(endpoints, TimeSpan.FromSeconds(90), "lock", "jobs/hang", "--ttl", "3", "--", "sh", "-c", $"touch '{held}'; exec sleep 600");
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!File.Exists(held))
+            {
+                Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, "the command did not start under the lock: " + (run.IsCompleted ? (await run).ToString() : "timeout"));
+                await Task.Delay(50);
+            }
+
+            // Every member stalls (SIGSTOP): their sockets stay open, so renewals neither succeed nor fail.
+            foreach (var member in cluster.Members)
+                member.Pause();
+            var paused = System.Diagnostics.Stopwatch.GetTimestamp();
+            var result = await run;
+            var after = System.Diagnostics.Stopwatch.GetElapsedTime(paused);
+            output.WriteLine($"gz exited {after.TotalSeconds:F1} s after the members stalled\n{result}");
+            Assert.True(result.ExitCode == 6, result.ToString());
+            Assert.Contains("lost", result.Stderr);
+            Assert.True(after < TimeSpan.FromSeconds(20), $"gz took {after.TotalSeconds:F1} s to give up a 3 s lease");
+        }
+        finally
+        {
+            foreach (var member in cluster.Members)
+                member.Resume();
+            File.Delete(held);
+        }
+    }
 }

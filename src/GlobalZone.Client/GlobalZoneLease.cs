@@ -1,4 +1,3 @@
-using System.Net;
 using GlobalZone.Client.Internal;
 using GlobalZone.Contracts;
 using Microsoft.Extensions.Logging;

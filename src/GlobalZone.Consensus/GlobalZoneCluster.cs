@@ -25,6 +25,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     private readonly ReadIndexBatcher localReadIndex;
     private readonly ReadIndexBatcher remoteReadIndex;
     private readonly TimeSpan leaderWait;
+    private readonly TimeProvider time;
     private volatile bool proposalsPaused;
     private long acknowledgedIndex;
     private IRaftCluster? raft;
@@ -40,6 +41,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         StateMachine = stateMachine;
         Directory = directory;
         leaderWait = TimeSpan.FromMilliseconds(options.Raft.UpperElectionTimeoutMs * 2);
+        time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         ClusterName = options.ClusterName;
         forwarder = new ProposalForwarder(SendForwardedAsync);
         budget = new ProposalBudget(options.ReplicationBudgetKiB << 10);
@@ -93,7 +95,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         if (Directory.Self.IsWitness)
             throw new WitnessServesNoClientsException();
         var payload = CommandCodec.Encode(command);
-        var deadline = DateTime.UtcNow + leaderWait;
+        var started = time.GetTimestamp();
         while (true)
         {
             token.ThrowIfCancellationRequested();
@@ -122,7 +124,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
                     throw new OutcomeUnknownException("The leader lost leadership before the write was known to commit.");
             }
 
-            if (DateTime.UtcNow >= deadline)
+            if (time.GetElapsedTime(started) >= leaderWait)
                 throw new NoLeaderException("No leader accepted the write in time.");
             await WaitForLeaderChangeAsync(token).ConfigureAwait(false);
         }
@@ -136,7 +138,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     {
         if (Directory.Self.IsWitness)
             throw new WitnessServesNoClientsException();
-        var deadline = DateTime.UtcNow + leaderWait;
+        var started = time.GetTimestamp();
         while (true)
         {
             token.ThrowIfCancellationRequested();
@@ -150,7 +152,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
                     ? await remoteReadIndex.GetAsync().WaitAsync(token).ConfigureAwait(false)
                     : await localReadIndex.GetAsync().WaitAsync(token).ConfigureAwait(false);
             }
-            catch (NoLeaderException) when (DateTime.UtcNow < deadline)
+            catch (NoLeaderException) when (time.GetElapsedTime(started) < leaderWait)
             {
                 await WaitForLeaderChangeAsync(token).ConfigureAwait(false);
                 continue;

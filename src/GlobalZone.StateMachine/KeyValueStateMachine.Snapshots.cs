@@ -61,7 +61,7 @@ public sealed partial class KeyValueStateMachine
     }
 
     /// <summary>
-    /// Writes the whole state as a snapshot stream (see <see cref="DumpState"/>) and returns the index it reflects.
+    /// Writes the whole state as a snapshot stream (see <see cref="DumpState(Stream, CancellationToken)"/>) and returns the index it reflects.
     /// </summary>
     public long WriteSnapshot(Stream destination) => DumpState(destination, CancellationToken.None).Index;
 

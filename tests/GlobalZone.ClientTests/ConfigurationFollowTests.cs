@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using GlobalZone.Client;
 using GlobalZone.Client.Configuration;
-using GlobalZone.Contracts;
 
 namespace GlobalZone.ClientTests;
 

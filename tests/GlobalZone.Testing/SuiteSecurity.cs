@@ -6,7 +6,7 @@ namespace GlobalZone.Testing;
 /// <summary>
 /// The suite's security mode: with <c>GZ_TEST_SECURITY=tls+auth</c> every cluster a test starts (except the security
 /// tests, which set security up themselves) runs with TLS on every link and authentication on, and every client the
-/// tests use (their HTTP clients, <see cref="GlobalZone.Client"/> options, the <c>gz</c> and lock-worker processes)
+/// tests use (their HTTP clients, <c>GlobalZone.Client</c> options, the <c>gz</c> and lock-worker processes)
 /// trusts the cluster's CA and signs in as root. Unset: plain HTTP, as CI's main run.
 /// </summary>
 public static class SuiteSecurity

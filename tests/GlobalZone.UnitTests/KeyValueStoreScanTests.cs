@@ -4,7 +4,7 @@ using GlobalZone.Storage;
 namespace GlobalZone.UnitTests;
 
 /// <summary>
-/// <see cref="FasterKeyValueStore.ScanAll"/> yields each live key once with its newest value, whether its records are
+/// <see cref="FasterKeyValueStore.ScanAll()"/> yields each live key once with its newest value, whether its records are
 /// in memory or in the log file, before and after a restart (when older versions of a key are no longer sealed in
 /// memory but plain records on disk).
 /// </summary>

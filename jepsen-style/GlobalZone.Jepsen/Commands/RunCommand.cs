@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using GlobalZone.ClusterRunner;
 using GlobalZone.Jepsen.Failpoint;
 using GlobalZone.Jepsen.Scenarios;

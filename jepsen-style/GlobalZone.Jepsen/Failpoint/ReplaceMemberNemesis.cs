@@ -1,5 +1,3 @@
-using GlobalZone.ClusterRunner;
-
 namespace GlobalZone.Jepsen.Failpoint;
 
 /// <summary>

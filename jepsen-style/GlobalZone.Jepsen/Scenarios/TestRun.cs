@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using GlobalZone.ClusterRunner;
 using GlobalZone.Jepsen.Checker;
 using GlobalZone.Jepsen.Client;
 using GlobalZone.Jepsen.Cluster;

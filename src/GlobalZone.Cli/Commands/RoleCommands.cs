@@ -1,6 +1,6 @@
 using System.CommandLine;
-using GlobalZone.Cli.Http;
 using System.Text.Json;
+using GlobalZone.Cli.Http;
 using GlobalZone.Contracts;
 using static GlobalZone.Cli.Commands.AuthAdminHttp;
 

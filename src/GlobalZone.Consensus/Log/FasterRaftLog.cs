@@ -1,4 +1,3 @@
-using GlobalZone.Storage.Integrity;
 using DotNext.IO;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster;
@@ -6,6 +5,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using DotNext.Threading;
 using FASTER.core;
+using GlobalZone.Storage.Integrity;
 using Microsoft.Extensions.Logging;
 
 namespace GlobalZone.Consensus.Log;

@@ -1,8 +1,8 @@
-using GlobalZone.Storage.Integrity;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using DotNext.Net.Cluster;
+using GlobalZone.Storage.Integrity;
 
 namespace GlobalZone.Consensus.Log;
 

@@ -1,6 +1,5 @@
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace GlobalZone.Server.Api;
 

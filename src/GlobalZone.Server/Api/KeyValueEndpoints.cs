@@ -2,11 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Auth;
 using GlobalZone.Server.Watching;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
-using Microsoft.Extensions.Primitives;
-using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
 
@@ -277,7 +276,7 @@ internal static class KeyValueEndpoints
         using var place = context.RequestServices.GetRequiredService<Capacity.MemberCapacity>().TakeBlockingRead();
         try
         {
-            await ChangeWaiter.WaitAsync(feed, filter, waitRevision, wait, context.RequestAborted);
+            await ChangeWaiter.WaitAsync(feed, filter, waitRevision, wait, context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System, context.RequestAborted);
             return true;
         }
         catch (RevisionCompactedException e)

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
-using GlobalZone.StateMachine;
-using GlobalZone.StateMachine.Commands;
 using GlobalZone.Server.Auth;
+using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Auth;
+using GlobalZone.StateMachine.Commands;
 
 namespace GlobalZone.Server.Api;
 

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Auth;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
-using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
 

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
 using GlobalZone.Consensus;
 using GlobalZone.Consensus.Tls;

@@ -12,9 +12,9 @@ internal static class ChangeWaiter
 
     /// <summary>True when a matching change was seen, false when the wait ended first.</summary>
     /// <exception cref="RevisionCompactedException">Revision N is older than the history holds.</exception>
-    public static async Task<bool> WaitAsync(RevisionFeed feed, KeyFilter filter, long fromRevision, TimeSpan wait, CancellationToken token)
+    public static async Task<bool> WaitAsync(RevisionFeed feed, KeyFilter filter, long fromRevision, TimeSpan wait, TimeProvider time, CancellationToken token)
     {
-        var deadline = DateTime.UtcNow + wait;
+        var started = time.GetTimestamp();
         var next = fromRevision;
         while (true)
         {
@@ -28,7 +28,7 @@ internal static class ChangeWaiter
 
             if (batch.Count > 0)
                 continue;
-            var left = deadline - DateTime.UtcNow;
+            var left = wait - time.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
                 return false;
             // Woken only by a matching revision: many blocked reads cost no work per unrelated write.

@@ -29,7 +29,7 @@ public sealed record KeyValueCompactionStats(long Runs, long BytesCompacted, dou
 /// ran in the background beside the writer and once lost the newest version of a key (FASTER 2.6.5's lookup
 /// compaction racing concurrent upserts; not reproduced since, and not worth the risk). Reads may run meanwhile
 /// (see the read retry in <see cref="FasterKeyValueStore"/>). Not beside a scan of the whole store
-/// (<see cref="FasterKeyValueStore.ScanAll"/>): a record copied to the tail after the scan passed the tail, whose old
+/// (<see cref="FasterKeyValueStore.ScanAll()"/>): a record copied to the tail after the scan passed the tail, whose old
 /// copy the scan then rejects as outdated, would be missed; a scan waits for the current step, and a step is not
 /// started while a scan runs.</para>
 /// </remarks>

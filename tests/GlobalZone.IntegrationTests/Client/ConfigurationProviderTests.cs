@@ -1,4 +1,3 @@
-using GlobalZone.Client;
 using GlobalZone.Client.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

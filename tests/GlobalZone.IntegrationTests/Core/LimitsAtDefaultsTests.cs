@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using ContractLimits = GlobalZone.Contracts.Limits;
 using GlobalZone.IntegrationTests.Api;
+using ContractLimits = GlobalZone.Contracts.Limits;
 
 namespace GlobalZone.IntegrationTests.Core;
 

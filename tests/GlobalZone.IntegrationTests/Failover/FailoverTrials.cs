@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GlobalZone.Client;
 using GlobalZone.ClusterRunner;
 using GlobalZone.IntegrationTests.Client;

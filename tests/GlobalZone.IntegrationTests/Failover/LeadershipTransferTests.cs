@@ -1,4 +1,3 @@
-using GlobalZone.ClusterRunner;
 using GlobalZone.IntegrationTests.Witness;
 
 namespace GlobalZone.IntegrationTests.Failover;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using GlobalZone.Client;
 using GlobalZone.Consensus.Tls;
 using GlobalZone.Contracts.Tls;

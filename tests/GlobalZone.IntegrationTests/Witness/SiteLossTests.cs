@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using GlobalZone.ClusterRunner;
 
 namespace GlobalZone.IntegrationTests.Witness;
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using DotNext.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Extensions;
-using System.Reflection;
 
 namespace GlobalZone.Consensus;
 

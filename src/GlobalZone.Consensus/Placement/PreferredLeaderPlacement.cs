@@ -17,7 +17,7 @@ namespace GlobalZone.Consensus;
 /// </list>
 /// (Should the DotNext build lack what TimeoutNow needs, the older hand-off runs instead: the rival voters hold off
 /// campaigning (<see cref="CampaignHold"/>), the leader resigns and holds off itself, and the target wins the next election.)
-/// Writes that arrive meanwhile wait inside <see cref="GlobalZoneCluster.ProposeAsync"/> for the new leader.
+/// Writes that arrive meanwhile wait inside <see cref="GlobalZoneCluster.ProposeAsync(GlobalZone.StateMachine.Commands.Command, CancellationToken)"/> for the new leader.
 /// Each attempt doubles the leader's back-off, so a site that keeps failing cannot make leadership flap.
 /// At start-up, voters outside the preferred site hold off campaigning until a leader is seen (at most
 /// <see cref="LeaderPlacementOptions.Hold"/>), so that a healthy group elects its first leader in the preferred site.

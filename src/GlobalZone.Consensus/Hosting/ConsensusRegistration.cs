@@ -1,12 +1,12 @@
-using GlobalZone.Storage.Integrity;
+using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
-using DotNext.IO.Log;
 using GlobalZone.Consensus.Log;
 using GlobalZone.StateMachine;
 using GlobalZone.Storage;
 using GlobalZone.Storage.DataFolder;
+using GlobalZone.Storage.Integrity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;

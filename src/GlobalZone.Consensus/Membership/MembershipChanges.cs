@@ -204,11 +204,15 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
     /// </summary>
     private async Task UntilMembershipShowsAsync(string authority, bool present, CancellationToken token)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (DateTime.UtcNow < deadline
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < MembershipListWait
                && cluster.Directory.Members.Any(m => string.Equals(Normalize(m.Url), authority, StringComparison.OrdinalIgnoreCase)) != present)
-            await Task.Delay(10, token).ConfigureAwait(false);
+            await Task.Delay(MembershipListPoll, time, token).ConfigureAwait(false);
     }
+
+    // How long, and how often, to look for a committed change in DotNext's member list.
+    private static readonly TimeSpan MembershipListWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MembershipListPoll = TimeSpan.FromMilliseconds(10);
 
     private IRaftHttpCluster Http => (IRaftHttpCluster)cluster.Raft;
 

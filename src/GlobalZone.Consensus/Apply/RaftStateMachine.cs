@@ -1,7 +1,7 @@
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft;
-using GlobalZone.Consensus.Log;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using GlobalZone.Consensus.Log;
 using GlobalZone.Consensus.Snapshots;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using DotNext.Net.Cluster.Consensus;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Messaging;
@@ -233,12 +232,10 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         if (Bus.Leader is not { IsRemote: true } leaderPeer || Directory.Find(leaderPeer.EndPoint) is not { } leader)
             return (LeaderReply.NotLeader, 0, null);
         var outcome = await forwarder.ForwardAsync(leader.Url.TrimEnd('/'), payload, token).ConfigureAwait(false);
-        return outcome.Reply switch
-        {
-            LeaderReply.Ok => (LeaderReply.Ok, BinaryPrimitives.ReadInt64LittleEndian(outcome.Body.Span[1..]), CommandResultCodec.Decode(outcome.Body.Span[9..])),
-            LeaderReply.NotLeader => (LeaderReply.NotLeader, 0, null),
-            _ => (LeaderReply.OutcomeUnknown, 0, null),
-        };
+        var (reply, index, result) = LeaderReplyCodec.Decode(outcome.Body);
+        return outcome.Reply == LeaderReply.Ok && reply == LeaderReply.Ok
+            ? (LeaderReply.Ok, index, CommandResultCodec.Decode(result.Span))
+            : (outcome.Reply == LeaderReply.NotLeader ? LeaderReply.NotLeader : LeaderReply.OutcomeUnknown, 0, null);
     }
 
     /// <summary>
@@ -284,7 +281,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         var replies = ForwardedBatch.TryDecode(reply, commands.Count);
         if (replies is null || replies.Count != commands.Count || replies.Any(r => r.Length == 0))
             throw new OutcomeUnknownException("The leader's answer to a forwarded write was garbled.");
-        return [.. replies.Select(r => new ForwardOutcome((LeaderReply)r.Span[0], r))];
+        return [.. replies.Select(r => new ForwardOutcome(LeaderReplyCodec.Decode(r).Reply, r))];
     }
 
     private HttpClient ForwardingClient => forwardingClient ??= services.GetRequiredService<IHttpClientFactory>().CreateClient(PeerConnections.ClientName);
@@ -369,9 +366,8 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             Raft.LeaderChanged -= OnLeaderChanged;
         }
 
-        return reply[0] == (byte)LeaderReply.Ok
-            ? BinaryPrimitives.ReadInt64LittleEndian(reply.AsSpan(1))
-            : throw new NoLeaderException("The member asked is no longer the leader.");
+        var (answer, readIndex, _) = LeaderReplyCodec.Decode(reply);
+        return answer == LeaderReply.Ok ? readIndex : throw new NoLeaderException("The member asked is no longer the leader.");
     }
 
     /// <summary>
@@ -401,16 +397,15 @@ public sealed partial class GlobalZoneCluster : IInputChannel
 
     /// <summary>
     /// The leader's side of forwarded commands (<see cref="ForwardedBatch"/>, served at
-    /// <see cref="InternalRoutes.ProposeBatch"/>): each is replicated concurrently and answered, in order, with
-    /// <c>[reply:1][index:8][result]</c>, or a one-byte <see cref="LeaderReply"/> when it was not done or its outcome
-    /// is unknown. Null when the body is not a batch.
+    /// <see cref="InternalRoutes.ProposeBatch"/>): each is replicated concurrently and answered, in order (see
+    /// <see cref="LeaderReplyCodec"/>). Null when the body is not a batch.
     /// </summary>
     public async Task<byte[]?> AcceptForwardedBatchAsync(ReadOnlyMemory<byte> body, CancellationToken token)
     {
         if (ForwardedBatch.TryDecode(body, ProposalForwarder.MaxBatch) is not { } commands)
             return null;
         var replies = await Task.WhenAll(commands.Select(c => AcceptForwardedAsync(c, token))).ConfigureAwait(false);
-        if (replies.Any(r => r[0] == (byte)LeaderReply.Ok))
+        if (replies.Any(r => LeaderReplyCodec.Decode(r).Reply == LeaderReply.Ok))
             NudgeReplication();
         return ForwardedBatch.Encode([.. replies.Select(r => (ReadOnlyMemory<byte>)r)]);
     }
@@ -418,7 +413,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     private async Task<byte[]> AcceptForwardedAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
     {
         if (!IsLeader)
-            return [(byte)LeaderReply.NotLeader];
+            return LeaderReplyCodec.Refusal(LeaderReply.NotLeader);
         (LeaderReply status, long index, CommandResult? result) outcome;
         try
         {
@@ -427,23 +422,16 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         catch (OperationCanceledException)
         {
             // The forwarding member gave up (or leadership ended) after the entry may have been appended.
-            return [(byte)LeaderReply.OutcomeUnknown];
+            return LeaderReplyCodec.Refusal(LeaderReply.OutcomeUnknown);
         }
         catch (ProposalBacklogFullException)
         {
             // Nothing was appended: the forwarding member may safely try again (it does, within its leader wait).
-            return [(byte)LeaderReply.NotLeader];
+            return LeaderReplyCodec.Refusal(LeaderReply.NotLeader);
         }
 
         var (status, index, result) = outcome;
-        if (status != LeaderReply.Ok)
-            return [(byte)status];
-        var encoded = CommandResultCodec.Encode(result!);
-        var body = new byte[9 + encoded.Length];
-        body[0] = (byte)LeaderReply.Ok;
-        BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), index);
-        encoded.CopyTo(body, 9);
-        return body;
+        return status == LeaderReply.Ok ? LeaderReplyCodec.Proposal(index, result!) : LeaderReplyCodec.Refusal(status);
     }
 
     async Task<IMessage> IInputChannel.ReceiveMessage(ISubscriber sender, IMessage message, object? context, CancellationToken token)
@@ -466,16 +454,14 @@ public sealed partial class GlobalZoneCluster : IInputChannel
                     return Reply(LeaderReply.NotLeader);
                 }
 
-                var body = new byte[9];
-                BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(1), index);
-                return new BytesMessage(MessageNames.ReadIndex, body);
+                return new BytesMessage(MessageNames.ReadIndex, LeaderReplyCodec.ReadIndex(index));
             }
 
             default:
                 return Reply(LeaderReply.NotLeader);
         }
 
-        static BytesMessage Reply(LeaderReply reply) => new("gz.reply", new[] { (byte)reply });
+        static BytesMessage Reply(LeaderReply reply) => new("gz.reply", LeaderReplyCodec.Refusal(reply));
     }
 
     Task IInputChannel.ReceiveSignal(ISubscriber sender, IMessage signal, object? context, CancellationToken token) => Task.CompletedTask;

@@ -2,10 +2,14 @@ using System.Text.Json;
 using DotNext.Net.Cluster;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Hosting;
 
 namespace GlobalZone.Server.Api;
 
-/// <summary><c>/v1/cluster</c> (the group as this member sees it), <c>/healthz</c> (alive), <c>/readyz</c> (in a group with a leader).</summary>
+/// <summary>
+/// <c>/v1/cluster</c> (the group as this member sees it), and the health checks <c>/healthz</c> (alive) and <c>/readyz</c>
+/// (can serve clients; see <see cref="Hosting.MemberHealth"/>).
+/// </summary>
 internal static class ClusterEndpoints
 {
     public static void MapClusterApi(this IEndpointRouteBuilder app)
@@ -13,13 +17,7 @@ internal static class ClusterEndpoints
         // Public: clients discover members and the leader here before they can authenticate (redirects name the
         // leader anyway); it holds no keys. Health probes are public as everywhere.
         app.MapGet("/v1/cluster", (HttpContext context) => StatusAsync(context)).AllowAnonymous();
-        app.MapGet("/healthz", (HttpContext context) => KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("status"u8, "alive"u8);
-            w.WriteEndObject();
-        }));
-        app.MapGet("/readyz", (HttpContext context) => ReadyAsync(context));
+        app.MapMemberHealth();
     }
 
     /// <param name="cluster">The local member's view of consensus.</param>
@@ -91,29 +89,5 @@ internal static class ClusterEndpoints
         var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
         context.Response.ContentType = "application/json";
         return JsonSerializer.SerializeAsync(context.Response.Body, Describe(cluster, context.RequestServices), ContractsJsonContext.Default.ClusterStatus, context.RequestAborted);
-    }
-
-    private static Task ReadyAsync(HttpContext context)
-    {
-        var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
-        var leader = cluster.Leader;
-        var fault = context.RequestServices.GetService<ApplyHealth>()?.Fault;
-        var stopping = context.RequestServices.GetService<Hosting.MemberDrain>()?.IsDraining == true;
-        var ready = leader is not null && fault is null && !stopping;
-        return KeyValueEndpoints.WriteJsonAsync(context, ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("status"u8, fault is not null ? "apply-fault" : stopping ? "stopping" : ready ? "ready" : "no-leader");
-            if (fault is not null)
-            {
-                w.WriteNumber("faultIndex"u8, fault.Index);
-                w.WriteString("fault"u8, fault.Reason);
-            }
-
-            if (leader is not null)
-                w.WriteString("leader"u8, leader.Id);
-            w.WriteNumber("appliedIndex"u8, cluster.State.AppliedIndex);
-            w.WriteEndObject();
-        });
     }
 }

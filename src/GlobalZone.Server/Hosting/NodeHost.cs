@@ -67,6 +67,7 @@ public static class NodeHost
         builder.Services.AddSingleton<MemberDrain>();
         builder.Services.AddSingleton<IHostLifetime, HandOffFirstLifetime>();
         builder.Services.AddClientApi();
+        builder.Services.AddMemberHealthChecks();
         builder.Services.AddGlobalZoneAuth(builder.Configuration);
         builder.AddGlobalZoneMetrics();
 

@@ -159,6 +159,7 @@ public sealed partial class GlobalZoneLease : IAsyncDisposable
     {
         if (lost.IsCancellationRequested || stop.IsCancellationRequested)
             return;
+        Diagnostics.GlobalZoneClientTelemetry.LeaseRenewals.Add(1);
         var remaining = Ttl - client.Time.GetElapsedTime(sentAt);
         try
         {
@@ -181,6 +182,7 @@ public sealed partial class GlobalZoneLease : IAsyncDisposable
         {
             LostReason = reason;
             LogLost(client.Logger, Id, reason);
+            Diagnostics.GlobalZoneClientTelemetry.LeasesLost.Add(1);
         }
 
         lost.Cancel();

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using GlobalZone.Client.Diagnostics;
 using GlobalZone.Contracts;
 using Microsoft.Extensions.Logging;
 
@@ -60,6 +62,51 @@ internal sealed partial class RequestExecutor
     public async Task<HttpResponseMessage> SendAsync(RequestKind kind, Func<Uri, HttpRequestMessage> build, CancellationToken token,
         TimeSpan? attemptTimeout = null, bool streaming = false, RetryLimits? limits = null)
     {
+        // One activity per operation, whatever its attempts: what a trace of the caller wants to see.
+        using var activity = GlobalZoneClientTelemetry.Source.StartActivity("GlobalZone " + kind, ActivityKind.Client);
+        var progress = new OperationProgress();
+        try
+        {
+            var response = await SendAsync(kind, build, token, attemptTimeout, streaming, limits, progress).ConfigureAwait(false);
+            Finish(activity, progress, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), null);
+            return response;
+        }
+        catch (Exception e)
+        {
+            if (e is GlobalZoneUnavailableException)
+                GlobalZoneClientTelemetry.Exhausted.Add(1);
+            Finish(activity, progress, e switch
+            {
+                OperationCanceledException => "cancelled",
+                GlobalZoneLimitExceededException => "limit",
+                GlobalZoneUnavailableException => "unavailable",
+                _ => "error",
+            }, e);
+            throw;
+        }
+    }
+
+    private static void Finish(Activity? activity, OperationProgress progress, string outcome, Exception? error)
+    {
+        if (activity is null)
+            return;
+        activity.SetTag("gz.member", progress.Member?.ToString());
+        activity.SetTag("gz.attempts", progress.Attempts);
+        activity.SetTag("gz.outcome", outcome);
+        if (error is not null)
+            activity.SetStatus(ActivityStatusCode.Error, error.Message);
+    }
+
+    /// <summary>The member and attempt count of an operation so far (for its activity).</summary>
+    private sealed class OperationProgress
+    {
+        public Uri? Member;
+        public int Attempts;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(RequestKind kind, Func<Uri, HttpRequestMessage> build, CancellationToken token,
+        TimeSpan? attemptTimeout, bool streaming, RetryLimits? limits, OperationProgress progress)
+    {
         limits ??= DefaultLimits;
         await EnsureDiscoveredAsync(token).ConfigureAwait(false);
         var started = time.GetTimestamp();
@@ -102,6 +149,15 @@ internal sealed partial class RequestExecutor
                 throw Exhausted();
             tried.Add(target);
             attempts++;
+            if (attempts > 1)
+            {
+                GlobalZoneClientTelemetry.Retries.Add(1);
+                if (progress.Member is { } previous && previous != target)
+                    GlobalZoneClientTelemetry.Failovers.Add(1);
+            }
+
+            progress.Member = target;
+            progress.Attempts = attempts;
             HttpResponseMessage response;
             using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(token))
             {

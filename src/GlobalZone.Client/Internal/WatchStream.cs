@@ -153,7 +153,9 @@ internal sealed partial class WatchStream : IAsyncDisposable
         member = answer.RequestMessage?.RequestUri is { } uri ? ClusterTopology.Normalize(uri) : null;
         reader = new StreamReader(await answer.Content.ReadAsStreamAsync(token).ConfigureAwait(false));
         parser = new SseParser();
-        if (Reconnects++ > 0 || NextRevision is not null)
+        if (Reconnects++ > 0)
+            Diagnostics.GlobalZoneClientTelemetry.WatchReconnects.Add(1);
+        if (Reconnects > 1 || NextRevision is not null)
             LogConnected(filter, member, NextRevision);
     }
 

@@ -220,31 +220,9 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
 
     private async Task InstallFileAsync(string path, SnapshotDescriptor descriptor, CancellationToken token)
     {
-        await applyLock.WaitAsync(token).ConfigureAwait(false);
-        try
-        {
-            await using var source = SnapshotFile.OpenStateStream(path);
-            long reflected;
-            try
-            {
-                reflected = await state.InstallSnapshotAsync(source, descriptor.Index, descriptor.Term, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                installFailure = e;
-                throw;
-            }
-
-            // Published only now, with a checkpoint labelled with the descriptor's index on disk: the Raft log is cut
-            // up to what it sees, and a restart must find a checkpoint at least that far.
-            publisher.OnInstalled(descriptor.Index, descriptor.Term);
-            LogInstalled(descriptor.Index, reflected, state.Revision, state.LastInstallCheckpointTime.TotalMilliseconds,
-                state.LastCheckpointTimes.Faster.TotalMilliseconds, state.LastCheckpointTimes.Manifest.TotalMilliseconds);
-        }
-        finally
-        {
-            applyLock.Release();
-        }
+        await using var source = SnapshotFile.OpenStateStream(path);
+        await InstallUnderApplyLockAsync(descriptor, () => state.InstallSnapshotAsync(source, descriptor.Index, descriptor.Term, CancellationToken.None),
+            rolledBackOnFailure: false, token).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -252,7 +230,17 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
     /// <see cref="KeyValueStateMachine.InstallUnverifiedSnapshotAsync"/>): if the download or its check fails, what was
     /// loaded is removed and the member is as new again, so the next attempt may start over.
     /// </summary>
-    private async Task InstallArrivingAsync(Stream source, SnapshotDescriptor descriptor, Action verify, CancellationToken token)
+    private Task InstallArrivingAsync(Stream source, SnapshotDescriptor descriptor, Action verify, CancellationToken token)
+        => InstallUnderApplyLockAsync(descriptor, () => state.InstallUnverifiedSnapshotAsync(source, descriptor.Index, descriptor.Term, verify, CancellationToken.None),
+            rolledBackOnFailure: true, token);
+
+    /// <summary>
+    /// Runs an install with the applier held off, then publishes the snapshot. A failure leaves the state cleared
+    /// halfway, so the applier must not go on (<see cref="installFailure"/>), unless the install rolled back to the
+    /// empty state it started from (and did: not if the failure came after the state moved, at its closing checkpoint,
+    /// or the rollback itself failed).
+    /// </summary>
+    private async Task InstallUnderApplyLockAsync(SnapshotDescriptor descriptor, Func<Task<long>> install, bool rolledBackOnFailure, CancellationToken token)
     {
         await applyLock.WaitAsync(token).ConfigureAwait(false);
         try
@@ -260,17 +248,17 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
             long reflected;
             try
             {
-                reflected = await state.InstallUnverifiedSnapshotAsync(source, descriptor.Index, descriptor.Term, verify, CancellationToken.None).ConfigureAwait(false);
+                reflected = await install().ConfigureAwait(false);
             }
             catch (Exception e)
             {
-                // Rolled back unless the failure came after the state moved (its closing checkpoint) or the rollback
-                // itself failed: then, as for any install that fails halfway, the applier must not go on.
-                if (!state.IsPristine || state.KeyCount != 0)
+                if (!rolledBackOnFailure || !state.IsPristine || state.KeyCount != 0)
                     installFailure = e;
                 throw;
             }
 
+            // Published only now, with a checkpoint labelled with the descriptor's index on disk: the Raft log is cut
+            // up to what it sees, and a restart must find a checkpoint at least that far.
             publisher.OnInstalled(descriptor.Index, descriptor.Term);
             LogInstalled(descriptor.Index, reflected, state.Revision, state.LastInstallCheckpointTime.TotalMilliseconds,
                 state.LastCheckpointTimes.Faster.TotalMilliseconds, state.LastCheckpointTimes.Manifest.TotalMilliseconds);

@@ -121,7 +121,7 @@ public sealed class SnapshotStreamingTests : IDisposable
         using var source = NewSource("serve-source", entries: 6000);
         var id = SnapshotFile.NewId(Index, Term);
         var growing = new GrowingFile(Path.Combine(dir.Path, id + SnapshotFile.Extension));
-        var writer = Task.Run(() => SnapshotFile.Write(growing, id, source, Index, Term, CancellationToken.None));
+        var writer = Task.Run(() => SnapshotFile.Write(growing, id, source, Index, Term, TransferPacer.Unlimited, CancellationToken.None));
         while (!File.Exists(growing.Path))
             await Task.Delay(1);
 
@@ -213,7 +213,7 @@ public sealed class SnapshotStreamingTests : IDisposable
         var writer = Task.Run(async () =>
         {
             await server.FirstRequest.Task;
-            return SnapshotFile.Write(growing, id, source, Index, Term, CancellationToken.None);
+            return SnapshotFile.Write(growing, id, source, Index, Term, TransferPacer.Unlimited, CancellationToken.None);
         });
         var descriptor = new SnapshotDescriptor { Ready = false, SnapshotId = id, Index = Index, Term = Term, Url = "http://leader.test/internal/v1/snapshots/" + id, FileFormat = SnapshotFile.CurrentVersion };
         return (server, descriptor, writer);

@@ -68,6 +68,16 @@ public sealed record NodeOptions
     public int SnapshotTransferHoldSeconds { get; init; } = 900;
 
     /// <summary>
+    /// The rate in MiB/s at which the leader dumps a snapshot file, and at which it sends snapshot files to all fetching
+    /// members together (0: as fast as the machine goes). Bounds what bringing a member up to date costs the leader's
+    /// writes; a newcomer installs the file as it arrives, so it is paced too. See README "Snapshots of any size".
+    /// </summary>
+    public int SnapshotTransferMiBPerSecond { get; init; } = DefaultSnapshotTransferMiBPerSecond;
+
+    /// <summary>Default of <see cref="SnapshotTransferMiBPerSecond"/>.</summary>
+    public const int DefaultSnapshotTransferMiBPerSecond = 0;
+
+    /// <summary>
     /// A member being added is given up on when it has made no progress (applied index, snapshot bytes) for this long;
     /// there is no limit on the time a moving newcomer may take.
     /// </summary>
@@ -141,6 +151,8 @@ public sealed record NodeOptions
             throw new ArgumentException("CheckpointEveryMiB must be at least 1.");
         if (JoinStallSeconds < 1)
             throw new ArgumentException("JoinStallSeconds must be at least 1.");
+        if (SnapshotTransferMiBPerSecond < 0)
+            throw new ArgumentException("SnapshotTransferMiBPerSecond must be 0 (unlimited) or more.");
         if (SnapshotTransferHoldSeconds < 1)
             throw new ArgumentException("SnapshotTransferHoldSeconds must be at least 1.");
         if (ProgressProbeIntervalMs < 0)

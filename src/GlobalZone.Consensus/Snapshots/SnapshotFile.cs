@@ -42,14 +42,14 @@ public static partial class SnapshotFile
 
     /// <summary>Dumps <paramref name="state"/> into a new file at <paramref name="path"/>.</summary>
     public static SnapshotFileInfo Write(string path, string id, KeyValueStateMachine state, long index, long term, CancellationToken token)
-        => Write(new GrowingFile(path), id, state, index, term, token);
+        => Write(new GrowingFile(path), id, state, index, term, TransferPacer.Unlimited, token);
 
     /// <summary>
     /// Dumps <paramref name="state"/> (without holding applies off; see DumpState) into a new file at
     /// <paramref name="target"/>'s path, reporting each piece to its readers as it is written; completes it, or fails
-    /// it and rethrows.
+    /// it and rethrows. Each piece passes <paramref name="pacer"/> first, so the dump reads the state no faster than its rate.
     /// </summary>
-    public static SnapshotFileInfo Write(GrowingFile target, string id, KeyValueStateMachine state, long index, long term, CancellationToken token)
+    public static SnapshotFileInfo Write(GrowingFile target, string id, KeyValueStateMachine state, long index, long term, TransferPacer pacer, CancellationToken token)
     {
         try
         {
@@ -60,7 +60,7 @@ public static partial class SnapshotFile
                 Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read | FileShare.Delete, BufferSize = 0,
             });
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            using (var buffered = new BufferedStream(new HashingAppender(file, hash, target), WriteChunkBytes))
+            using (var buffered = new BufferedStream(new HashingAppender(file, hash, target, pacer, token), WriteChunkBytes))
             {
                 Span<byte> prefix = stackalloc byte[PrefixBytes];
                 Magic.CopyTo(prefix);
@@ -141,7 +141,7 @@ public sealed record SnapshotFileInfo(string Id, string Path, long Index, long T
 }
 
 /// <summary>Writes a snapshot file strictly in order: each write is hashed, written and reported to its readers.</summary>
-internal sealed class HashingAppender(FileStream file, IncrementalHash hash, GrowingFile growing) : Stream
+internal sealed class HashingAppender(FileStream file, IncrementalHash hash, GrowingFile growing, TransferPacer pacer, CancellationToken token) : Stream
 {
     public override bool CanRead => false;
 
@@ -161,6 +161,7 @@ internal sealed class HashingAppender(FileStream file, IncrementalHash hash, Gro
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        pacer.Pace(buffer.Length, token);
         hash.AppendData(buffer);
         file.Write(buffer);
         growing.Advance(file.Position);

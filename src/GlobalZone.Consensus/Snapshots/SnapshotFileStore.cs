@@ -22,8 +22,17 @@ public sealed partial class SnapshotFileStore
     private (long Index, long Term)? producing;
     private SnapshotFileInfo? producingFile;
 
-    public SnapshotFileStore(string directory, KeyValueStateMachine state, ILogger logger, TimeProvider time)
+    /// <param name="directory">Where the files live (emptied at start).</param>
+    /// <param name="state">The state the files are dumped from.</param>
+    /// <param name="logger">Where writes and failures are logged.</param>
+    /// <param name="time">The clock for the pacers and durations.</param>
+    /// <param name="transferBytesPerSecond">
+    /// The rate each dump is written at, and the rate all sends together go at (0: unlimited); see <see cref="TransferPacer"/>.
+    /// </param>
+    public SnapshotFileStore(string directory, KeyValueStateMachine state, ILogger logger, TimeProvider time, long transferBytesPerSecond = 0)
     {
+        DumpPacer = new TransferPacer(transferBytesPerSecond, time);
+        SendPacer = new TransferPacer(transferBytesPerSecond, time);
         this.directory = directory;
         this.state = state;
         this.logger = logger;
@@ -33,6 +42,15 @@ public sealed partial class SnapshotFileStore
         foreach (var leftover in Directory.EnumerateFiles(directory))
             File.Delete(leftover);
     }
+
+    /// <summary>Paces the dumps this store writes.</summary>
+    public TransferPacer DumpPacer { get; }
+
+    /// <summary>
+    /// Paces every send of these files together (one rate for all members fetching; a send that follows a file still
+    /// being written is paced by the dump as well).
+    /// </summary>
+    public TransferPacer SendPacer { get; }
 
     /// <summary>Transfers reading a file right now.</summary>
     public int ActiveReaders
@@ -99,7 +117,7 @@ public sealed partial class SnapshotFileStore
                 files[id] = producingFile;
             }
 
-            var info = SnapshotFile.Write(growing, id, state, index, term, CancellationToken.None) with { Growing = growing };
+            var info = SnapshotFile.Write(growing, id, state, index, term, DumpPacer, CancellationToken.None) with { Growing = growing };
             lock (sync)
             {
                 files[id] = info;

@@ -1,6 +1,7 @@
 using GlobalZone.Consensus;
 using GlobalZone.Consensus.Snapshots;
 using GlobalZone.Contracts;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace GlobalZone.Server.Api;
 
@@ -38,12 +39,17 @@ internal static partial class SnapshotEndpoints
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var from = context.Request.Headers.Range.ToString();
         long bytes;
+        var pacer = stateMachine.SnapshotFiles.SendPacer;
         if (lease.File.Growing is { IsComplete: false } growing)
         {
-            bytes = await ServeGrowingAsync(context, growing);
+            bytes = await ServeGrowingAsync(context, growing, pacer);
         }
         else
         {
+            // Range handling stays ASP.NET Core's; only the body goes through the pacer (its send-file path copies
+            // through the stream given here).
+            if (pacer.IsLimited && context.Features.Get<IHttpResponseBodyFeature>() is { } body)
+                context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(new PacedWriteStream(body.Stream, pacer), body));
             await Results.File(lease.File.Path, "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context);
             bytes = lease.File.Size;
         }
@@ -58,7 +64,7 @@ internal static partial class SnapshotEndpoints
     /// <c>Range: bytes=N-</c> request (206, no Content-Range: the end is not known yet). The receiver learns the end
     /// when the body ends, and the file's trailer vouches for every byte. If the writer fails, the response is cut.
     /// </summary>
-    private static async Task<long> ServeGrowingAsync(HttpContext context, GrowingFile growing)
+    private static async Task<long> ServeGrowingAsync(HttpContext context, GrowingFile growing, TransferPacer pacer)
     {
         var ranges = context.Request.GetTypedHeaders().Range;
         long offset = 0;
@@ -82,6 +88,7 @@ internal static partial class SnapshotEndpoints
         int read;
         while ((read = await reader.ReadAsync(buffer, context.RequestAborted)) > 0)
         {
+            await pacer.PaceAsync(read, context.RequestAborted);
             await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
             sent += read;
         }

@@ -11,6 +11,11 @@ if [ "$(id -u)" = 0 ] && ! command -v iptables >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables) >/dev/null 2>&1 \
     || echo "warning: could not install iptables; partition tests will fail" >&2
 fi
+if [ "$(id -u)" = 0 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
+  echo "Installing chromium and chromium-driver (the status page test runs in a real headless browser)..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
+    || echo "warning: could not install chromium; the status page test will fail" >&2
+fi
 
 configuration=${CONFIGURATION:-Release}
 if ! dotnet build GlobalZone.sln -c "$configuration" -nologo -clp:ErrorsOnly; then

@@ -33,4 +33,5 @@ namespace GlobalZone.Contracts;
 [JsonSerializable(typeof(Permission))]
 [JsonSerializable(typeof(RoleInfo))]
 [JsonSerializable(typeof(RoleList))]
+[JsonSerializable(typeof(StatusPageUpdate))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

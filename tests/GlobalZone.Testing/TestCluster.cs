@@ -138,6 +138,9 @@ public sealed class TestCluster : IAsyncDisposable
     public MemberProcess AnyFollowerOf(MemberProcess leader)
         => Members.First(m => m.Id != leader.Id && !m.Spec.IsWitness && m.IsRunning);
 
+    /// <summary>Where clusters keep their members' logs (tests/TestResults/clusters); other artefacts go beside it.</summary>
+    public static string ResultsFolder => ResultsRoot();
+
     private static string ResultsRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

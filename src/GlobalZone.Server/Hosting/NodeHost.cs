@@ -3,6 +3,7 @@ using GlobalZone.Consensus;
 using GlobalZone.Consensus.Log;
 using GlobalZone.Server.Api;
 using GlobalZone.Server.Auth;
+using GlobalZone.Server.StatusPage;
 using GlobalZone.Storage.Integrity;
 using Serilog;
 using Serilog.Extensions.Logging;
@@ -67,6 +68,7 @@ public static class NodeHost
         builder.Services.AddSingleton<MemberDrain>();
         builder.Services.AddSingleton<IHostLifetime, HandOffFirstLifetime>();
         builder.Services.AddClientApi();
+        builder.Services.AddStatusPage();
         builder.Services.AddMemberHealthChecks();
         builder.Services.AddGlobalZoneAuth(builder.Configuration);
         builder.AddGlobalZoneMetrics();
@@ -97,6 +99,7 @@ public static class NodeHost
         app.MapMembershipApi();
         app.MapAuthApi();
         app.MapGlobalZoneMetrics();
+        app.MapStatusPage();
         app.MapTestingApi();
         app.MapRouteTable();
         return app;

@@ -10,6 +10,7 @@ using GlobalZone.Storage.Integrity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace GlobalZone.Consensus;
@@ -55,6 +56,8 @@ public static class ConsensusRegistration
         bootstrapLoggers.CreateLogger(typeof(ConsensusRegistration).FullName!)
             .LogInformation("Data folder opened in {Seconds:F2} s: {Phases}", startup.Elapsed.TotalSeconds, startup.ToString());
 
+        // One clock for the member's deadlines (a test host may register a fake one first).
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services
             .AddSingleton(options)
             .AddSingleton(state)

@@ -36,7 +36,7 @@ internal static partial class BackupEndpoints
             return;
         }
 
-        var scratch = Path.Combine(options.DataDirectory, "backups-tmp");
+        var scratch = options.Layout.BackupScratch;
         Directory.CreateDirectory(scratch);
         var path = Path.Combine(scratch, $"backup-{Guid.NewGuid():N}.tmp");
         try

@@ -50,8 +50,8 @@ internal sealed class GlobalZoneGauges : IHostedService, IDisposable
     {
         this.cluster = cluster;
         this.lifetime = lifetime;
-        walDirectory = Path.Combine(options.DataDirectory, "raft");
-        stateDirectory = Path.Combine(options.DataDirectory, "state");
+        walDirectory = options.Layout.RaftLog;
+        stateDirectory = options.Layout.State;
         meter = meters.Create(Metrics.MeterName);
         KeyValuePair<string, object?>[] self = [new("member", options.Self.Id), new("site", options.Self.Site), new("role", options.Self.Role)];
 

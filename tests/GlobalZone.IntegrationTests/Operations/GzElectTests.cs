@@ -103,5 +103,5 @@ public sealed class GzElectTests(ITestOutputHelper output)
     }
 
     private static async Task<string> ReadLineAsync(Process process)
-        => await process.StandardOutput.ReadLineAsync().AsTask().WaitAsync(Timeout) ?? throw new InvalidOperationException("gz ended: exit " + process.ExitCode);
+        => await process.StandardOutput.ReadLineAsync().WaitAsync(Timeout) ?? throw new InvalidOperationException("gz ended: exit " + process.ExitCode);
 }

@@ -57,9 +57,9 @@ internal sealed class ElectionChecker : IHistoryValidator
             if (newest is { } n && act.Token < n.Token)
             {
                 overlaps++;
+                var stalled = act.Term.PausedMs > 0 ? $"; it had stalled {act.Term.PausedMs} ms" : "";
                 problems.AppendLine(CultureInfo.InvariantCulture,
-                    $"overlap: {act.Term.Candidate} (token {act.Token}) acted at revision {act.Revision}, after {n.Term.Candidate} (token {n.Token}) acted at revision {n.Revision}"
-                    + (act.Term.PausedMs > 0 ? $"; it had stalled {act.Term.PausedMs} ms" : ""));
+                    $"overlap: {act.Term.Candidate} (token {act.Token}) acted at revision {act.Revision}, after {n.Term.Candidate} (token {n.Token}) acted at revision {n.Revision}{stalled}");
                 if (!offending.Contains(act.Operation))
                     offending.Add(act.Operation);
                 context.Add(n.Operation);

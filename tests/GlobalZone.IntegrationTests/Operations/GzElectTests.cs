@@ -19,7 +19,7 @@ public sealed class GzElectTests(ITestOutputHelper output)
         const string script = "echo \"start $GZ_LOCK_TOKEN $GZ_LOCK_FENCE $GZ_ELECTION_NAME\" >> \"$0\"; sleep 1; echo \"end $GZ_LOCK_TOKEN\" >> \"$0\"";
 
         var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
-            GzTool.RunAsync(endpoints.Skip(i).Concat(endpoints.Take(i)), Timeout, "elect", "jobs/leader", "--ttl", "5", "--value", $"runner-{i}", "--", "sh", "-c", script, journal)));
+            GzTool.RunAsync(endpoints.Skip(i).Concat(endpoints.Take(i)), Timeout, "elect", "jobs/leader", "--ttl", "10", "--value", $"runner-{i}", "--", "sh", "-c", script, journal)));
         Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.ToString()));
 
         var lines = await File.ReadAllLinesAsync(journal);

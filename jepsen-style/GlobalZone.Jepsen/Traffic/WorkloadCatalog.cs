@@ -10,6 +10,7 @@ internal static class WorkloadCatalog
         ("register", "reads, writes and compare-and-sets of small integers over rotating keys; checked for linearizability"),
         ("set", "unique additions, then one final listing; checked for lost, unexpected and duplicated elements"),
         ("lock", "acquire a lock, increment a counter it protects, release; --lock-fencing on|off; --client-pause-every N stalls holders past their lease"),
+        ("election", "campaign (lock + fenced leader key), act three times as leader, resign; --lock-fencing on|off; --client-pause-every N stalls leaders past their lease"),
         ("watch", "puts under a prefix while watchers (SSE) follow it across faults; every watcher must see the same ordered events, without gaps"),
     ];
 
@@ -20,6 +21,7 @@ internal static class WorkloadCatalog
         "set" => new SetWorkload(),
         "lock" => new LockWorkload(settings),
         "watch" => new WatchWorkload(settings.Keys),
+        "election" => new ElectionWorkload(settings),
         _ => throw Unknown(name),
     };
 
@@ -30,6 +32,7 @@ internal static class WorkloadCatalog
         "set" => new SetChecker(),
         "lock" => new LockChecker(),
         "watch" => new WatchChecker(),
+        "election" => new ElectionChecker(),
         _ => throw Unknown(name),
     };
 

@@ -4,6 +4,7 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 using GlobalZone.Server.Watching;
 using GlobalZone.StateMachine;
@@ -26,7 +27,15 @@ internal static class WatchEndpoints
     {
         _ = app.ServiceProvider.GetRequiredService<RevisionFeed>();
         // Read on the whole watched key or prefix, so every change it can deliver is one the caller may read.
-        app.MapGet("/v1/watch", (HttpContext context) => WatchAsync(context)).RequireRead(WatchScope);
+        app.MapGet("/v1/watch", EndpointDocs.Handler(context => WatchAsync(context))).RequireRead(WatchScope)
+            .Doc("Watches", "Stream changes as Server-Sent Events: one 'revision' event per revision (id = revision), 'progress' events while idle. Any member.")
+            .Query("key", "Watch one key.")
+            .Query("prefix", "Watch every key under a prefix (empty: all keys).")
+            .Query("fromRevision", "Start at this revision (default: the next one). 410 if compacted.", "integer")
+            .Header("Last-Event-ID", "Resume after this revision (EventSource sends it on reconnect).")
+            .ClientErrors("This member serves GlobalZone:Limits:MaxWatchesPerMember watches (too-many-watches): watch through another member or retry after Retry-After.")
+            .Answers<SseItem<WatchRevision>>(200, "text/event-stream. event: revision, data: WatchRevision; event: progress, data: WatchProgress; event: error, data: Problem.", "text/event-stream")
+            .Fails(410, "fromRevision is compacted; oldestRevision says where history starts.");
     }
 
     private static readonly KeyScope WatchScope = new(context =>

@@ -31,7 +31,10 @@ internal static class Metrics
     }
 
     public static void MapGlobalZoneMetrics(this IEndpointRouteBuilder app)
-        => app.MapPrometheusScrapingEndpoint("/metrics");
+        => app.MapPrometheusScrapingEndpoint(ScrapePath);
+
+    /// <summary>The Prometheus scrape (not an endpoint the OpenAPI generator sees; OutsideRoutes documents it).</summary>
+    public const string ScrapePath = "/metrics";
 }
 
 /// <summary>GlobalZone's gauges, read from the member's state at scrape time, and the leader-change counter.</summary>

@@ -99,7 +99,7 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
     /// <summary>Cancelled when the client is disposed: stops keep-alives and watches.</summary>
     internal CancellationToken Disposing => disposing.Token;
 
-    internal System.Text.Json.JsonSerializerOptions ValueJson => Options.JsonSerializerOptions ?? System.Text.Json.JsonSerializerOptions.Web;
+    internal System.Text.Json.JsonSerializerOptions ValueJson => Options.JsonSerializerOptions ?? Internal.WebJson.Options;
 
     /// <summary>
     /// The primary handler a client uses: connection timeout from the options, no redirects, pooled connections renewed,

@@ -72,6 +72,7 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
             http = () => shared;
         }
 
+        Http = http;
         var topology = new ClusterTopology(options.Endpoints.Select(e => new Uri(e, UriKind.Absolute)), options.Site, time);
         Executor = new RequestExecutor(http, topology, options, Logger, time);
         Owner = options.Owner ?? $"{Environment.MachineName}/{Environment.ProcessId}";
@@ -91,6 +92,9 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
     public Uri? KnownLeader => Executor.Topology.Leader;
 
     internal RequestExecutor Executor { get; }
+
+    /// <summary>The HTTP client requests go through, for calls that must reach one given member (health probes).</summary>
+    internal Func<HttpClient> Http { get; }
 
     internal TimeProvider Time { get; }
 

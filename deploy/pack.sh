@@ -13,10 +13,10 @@ if [ "${1:-}" = "--incremental" ]; then ci=false; shift; fi
 out=${1:-artifacts/packages}
 mkdir -p "$out"
 
-args=(-c Release -nologo -v q -o "$out" "-p:ContinuousIntegrationBuild=$ci")
+out=$(cd "$out" && pwd)
+args=(-c Release -nologo -v q "-p:PackageOutputPath=$out" "-p:ContinuousIntegrationBuild=$ci")
 if [ -n "${VERSION:-}" ]; then args+=("-p:Version=$VERSION"); fi
 
-for project in GlobalZone.Contracts GlobalZone.Client GlobalZone.Cli; do
-    dotnet pack "src/$project/$project.csproj" "${args[@]}"
-done
+# One MSBuild run over the three (deploy/packages.slnf): the projects they share are evaluated and checked once.
+dotnet pack deploy/packages.slnf "${args[@]}"
 ls -1 "$out"

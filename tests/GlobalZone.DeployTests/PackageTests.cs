@@ -24,22 +24,9 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
     {
         var version = VersionPrefix();
         var packages = Path.Combine(root, "packages");
-        var starting = TestCluster.StartAsync("packages", "2+1+0", output);
-        try
-        {
-            // --incremental: this checkout's Release build (the tests' own) is reused instead of a from-scratch one.
-            await RunAsync(DeployFiles.RepositoryRoot, TimeSpan.FromMinutes(4), "bash", "deploy/pack.sh", "--incremental", packages);
-        }
-        catch
-        {
-            await (await starting).DisposeAsync();
-            throw;
-        }
-
-        await using var cluster = await starting;
+        // --incremental: this checkout's Release build (the tests' own) is reused instead of a from-scratch one.
+        await RunAsync(DeployFiles.RepositoryRoot, TimeSpan.FromMinutes(8), "bash", "deploy/pack.sh", "--incremental", packages);
         CheckPackages(packages, version);
-        var endpoints = string.Join(",", cluster.Members.Select(m => m.Url));
-        var leader = await cluster.WaitForLeaderAsync();
         WriteNuGetConfig(root, packages);
 
         // gz as a local tool.
@@ -48,9 +35,6 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
         await RunAsync(tool, TimeSpan.FromMinutes(2), "dotnet", "tool", "install", "--add-source", packages, "GlobalZone.Cli", "--version", version);
         var shown = await RunAsync(tool, TimeSpan.FromMinutes(1), "dotnet", "gz", "--version");
         Assert.StartsWith(version, shown.Trim(), StringComparison.Ordinal);
-        var gzEnvironment = new Dictionary<string, string>(SuiteSecurity.ToolEnvironment(cluster.Members[0].Url)) { ["GZ_ENDPOINTS"] = endpoints };
-        var status = await RunAsync(tool, TimeSpan.FromMinutes(1), gzEnvironment, "dotnet", "gz", "status");
-        Assert.Contains(leader.Id, status);
 
         // A console app that adds the client from the folder and takes a lock.
         var app = Path.Combine(root, "app");
@@ -63,6 +47,15 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
         await File.WriteAllTextAsync(project, csproj);
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), LockProgram);
         await RunAsync(app, TimeSpan.FromMinutes(3), "dotnet", "build", "-c", "Release");
+
+        // Both against a running cluster, started only now: the builds above would slow its start on a small machine.
+        await using var cluster = await TestCluster.StartAsync("packages", "2+1+0", output);
+        var leader = await cluster.WaitForLeaderAsync();
+        var endpoints = string.Join(",", cluster.Members.Select(m => m.Url));
+        var gzEnvironment = new Dictionary<string, string>(SuiteSecurity.ToolEnvironment(cluster.Members[0].Url)) { ["GZ_ENDPOINTS"] = endpoints };
+        var status = await RunAsync(tool, TimeSpan.FromMinutes(1), gzEnvironment, "dotnet", "gz", "status");
+        Assert.Contains(leader.Id, status);
+
         var credentials = SuiteSecurity.For(cluster.Members[0].Url);
         var appEnvironment = new Dictionary<string, string>
         {
@@ -125,6 +118,12 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
             {
                 Assert.Contains($"lib/net8.0/{id}.dll", entries);
                 Assert.Contains($"lib/net10.0/{id}.dll", entries);
+                // Source Link: the symbols' PDB maps its sources to the repository (raw file URLs at the built commit).
+                using var symbols = ZipFile.OpenRead(Path.Combine(folder, $"{id}.{version}.snupkg"));
+                using var pdb = new MemoryStream();
+                using (var entry = symbols.GetEntry($"lib/net10.0/{id}.pdb")!.Open())
+                    entry.CopyTo(pdb);
+                Assert.Contains("https://raw.githubusercontent.com/", System.Text.Encoding.UTF8.GetString(pdb.ToArray()));
             }
         }
     }

@@ -73,7 +73,7 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
     private const string LockProgram = """
         using GlobalZone.Client;
 
-        var env = Environment.GetEnvironmentVariable;
+        static string? env(string name) => Environment.GetEnvironmentVariable(name);
         await using var client = new GlobalZoneClient(new GlobalZoneClientOptions
         {
             Endpoints = env("GZ_ENDPOINTS")!.Split(','),

@@ -32,6 +32,7 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
         // gz as a local tool.
         var tool = Directory.CreateDirectory(Path.Combine(root, "tool")).FullName;
         await RunAsync(tool, TimeSpan.FromMinutes(1), "dotnet", "new", "tool-manifest");
+        ForgetEarlierToolRestores();
         await RunAsync(tool, TimeSpan.FromMinutes(2), "dotnet", "tool", "install", "--add-source", packages, "GlobalZone.Cli", "--version", version);
         var shown = await RunAsync(tool, TimeSpan.FromMinutes(1), "dotnet", "gz", "--version");
         Assert.StartsWith(version, shown.Trim(), StringComparison.Ordinal);
@@ -126,6 +127,20 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
                 Assert.Contains("https://raw.githubusercontent.com/", System.Text.Encoding.UTF8.GetString(pdb.ToArray()));
             }
         }
+    }
+
+    /// <summary>
+    /// dotnet remembers where it restored a local tool (~/.dotnet/toolResolverCache/1/globalzone.cli) and keeps the
+    /// first entry for an id and version: an earlier run's entry would point into that run's deleted package cache.
+    /// </summary>
+    private static void ForgetEarlierToolRestores()
+    {
+        var home = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var cache = Path.Combine(home, ".dotnet", "toolResolverCache");
+        if (!Directory.Exists(cache))
+            return;
+        foreach (var entry in Directory.GetFiles(cache, "globalzone.cli", SearchOption.AllDirectories))
+            File.Delete(entry);
     }
 
     private void WriteNuGetConfig(string directory, string packages)

@@ -77,7 +77,7 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
         static string? env(string name) => Environment.GetEnvironmentVariable(name);
         await using var client = new GlobalZoneClient(new GlobalZoneClientOptions
         {
-            Endpoints = env("GZ_ENDPOINTS")!.Split(','),
+            Endpoints = [.. env("GZ_ENDPOINTS")!.Split(',')],
             CaCertificateFile = string.IsNullOrEmpty(env("GZ_CACERT")) ? null : env("GZ_CACERT"),
             Token = string.IsNullOrEmpty(env("GZ_TOKEN")) ? null : env("GZ_TOKEN"),
         });

@@ -72,6 +72,7 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
             http = () => shared;
         }
 
+        Http = http;
         var topology = new ClusterTopology(options.Endpoints.Select(e => new Uri(e, UriKind.Absolute)), options.Site, time);
         Executor = new RequestExecutor(http, topology, options, Logger, time);
         Owner = options.Owner ?? $"{Environment.MachineName}/{Environment.ProcessId}";
@@ -92,6 +93,9 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
 
     internal RequestExecutor Executor { get; }
 
+    /// <summary>The HTTP client requests go through, for calls that must reach one given member (health probes).</summary>
+    internal Func<HttpClient> Http { get; }
+
     internal TimeProvider Time { get; }
 
     internal ILogger Logger { get; }
@@ -99,7 +103,7 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
     /// <summary>Cancelled when the client is disposed: stops keep-alives and watches.</summary>
     internal CancellationToken Disposing => disposing.Token;
 
-    internal System.Text.Json.JsonSerializerOptions ValueJson => Options.JsonSerializerOptions ?? System.Text.Json.JsonSerializerOptions.Web;
+    internal System.Text.Json.JsonSerializerOptions ValueJson => Options.JsonSerializerOptions ?? Internal.WebJson.Options;
 
     /// <summary>
     /// The primary handler a client uses: connection timeout from the options, no redirects, pooled connections renewed,

@@ -66,7 +66,7 @@ public sealed class GlobalZoneClientOptions
     /// <summary>A label for locks this client holds, shown when a lock is inspected. Default <c>{machine}/{process id}</c>.</summary>
     public string? Owner { get; set; }
 
-    /// <summary>How values are serialized and deserialized; null: <see cref="System.Text.Json.JsonSerializerOptions.Web"/>.</summary>
+    /// <summary>How values are serialized and deserialized; null: the web defaults (<see cref="System.Text.Json.JsonSerializerDefaults.Web"/>).</summary>
     public System.Text.Json.JsonSerializerOptions? JsonSerializerOptions { get; set; }
 
     /// <summary>

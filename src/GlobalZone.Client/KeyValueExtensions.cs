@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using GlobalZone.Client.Internal;
 using GlobalZone.Contracts;
 
 namespace GlobalZone.Client;
@@ -19,7 +20,7 @@ public static class KeyValueExtensions
             return default;
         if (kv.IsRaw())
             throw new InvalidOperationException($"Key '{kv.Key}' holds raw bytes; read them with GetBytes().");
-        return value.Deserialize<T>(options ?? JsonSerializerOptions.Web);
+        return value.Deserialize<T>(options ?? WebJson.Options);
     }
 
     /// <summary>The JSON value deserialized with source-generated metadata.</summary>

@@ -1,11 +1,12 @@
 using System.Text.Json;
+using GlobalZone.Client.Internal;
 using GlobalZone.Contracts;
 
 namespace GlobalZone.Client;
 
 /// <summary>
 /// Builds <see cref="TxnRequest"/>s: <c>Txn.If(Txn.ModRevisionIs("a", 5)).Then(Txn.Put("a", 1)).Else(Txn.Get("a"))</c>.
-/// Values are serialized with <see cref="JsonSerializerOptions.Web"/> unless options are given.
+/// Values are serialized with the web defaults (<see cref="JsonSerializerDefaults.Web"/>) unless options are given.
 /// </summary>
 public static class Txn
 {
@@ -20,7 +21,7 @@ public static class Txn
 
     /// <summary>Put a JSON value (optionally attached to a lease).</summary>
     public static TxnOp Put<T>(string key, T value, long? lease = null, JsonSerializerOptions? options = null)
-        => new() { Op = "put", Key = key, Value = JsonSerializer.SerializeToElement(value, options ?? JsonSerializerOptions.Web), Lease = lease };
+        => new() { Op = "put", Key = key, Value = JsonSerializer.SerializeToElement(value, options ?? WebJson.Options), Lease = lease };
 
     /// <summary>Put raw bytes.</summary>
     public static TxnOp PutBytes(string key, ReadOnlySpan<byte> value, long? lease = null)
@@ -49,12 +50,12 @@ public static class Txn
 
     /// <summary>The key's value equals this JSON value (compared as minified JSON text).</summary>
     public static TxnCompare ValueIs<T>(string key, T value, JsonSerializerOptions? options = null)
-        => new() { Key = key, Target = "value", Op = "==", Value = JsonSerializer.SerializeToElement(value, options ?? JsonSerializerOptions.Web) };
+        => new() { Key = key, Target = "value", Op = "==", Value = JsonSerializer.SerializeToElement(value, options ?? WebJson.Options) };
 
     /// <summary>
     /// Any numeric compare: <paramref name="target"/> is <c>version</c>, <c>createRevision</c>, <c>modRevision</c> or
     /// <c>lease</c>; <paramref name="op"/> is <c>==</c>, <c>!=</c>, <c>&lt;</c> or <c>&gt;</c>.
     /// </summary>
     public static TxnCompare Compare(string key, string target, string op, long operand)
-        => new() { Key = key, Target = target, Op = op, Value = JsonSerializer.SerializeToElement(operand, JsonSerializerOptions.Web) };
+        => new() { Key = key, Target = target, Op = op, Value = JsonSerializer.SerializeToElement(operand, WebJson.Options) };
 }

@@ -93,6 +93,22 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     {
         if (Directory.Self.IsWitness)
             throw new WitnessServesNoClientsException();
+        using var activity = ConsensusTracing.Source.StartActivity("globalzone.propose");
+        activity?.SetTag("globalzone.command", command.GetType().Name);
+        try
+        {
+            var result = await ProposeCoreAsync(command, localApply, activity, token).ConfigureAwait(false);
+            activity?.SetTag("globalzone.revision", result.Revision);
+            return result;
+        }
+        catch (Exception e) when (ConsensusTracing.Failed(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<CommandResult> ProposeCoreAsync(Command command, LocalApply localApply, System.Diagnostics.Activity? activity, CancellationToken token)
+    {
         var payload = CommandCodec.Encode(command);
         var started = time.GetTimestamp();
         while (true)
@@ -103,7 +119,11 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             {
                 var local = await TryReplicateAsLeaderAsync(payload, token).ConfigureAwait(false);
                 if (local.Reply == LeaderReply.Ok)
+                {
+                    activity?.SetTag("globalzone.propose.path", "leader");
+                    activity?.SetTag("globalzone.raft.index", local.Index);
                     return local.Result!;
+                }
                 if (local.Reply == LeaderReply.OutcomeUnknown)
                     throw new OutcomeUnknownException("Leadership was lost before the write was known to commit.");
             }
@@ -112,6 +132,8 @@ public sealed partial class GlobalZoneCluster : IInputChannel
                 var reply = await ForwardAsync(payload, token).ConfigureAwait(false);
                 if (reply.Reply == LeaderReply.Ok)
                 {
+                    activity?.SetTag("globalzone.propose.path", "forwarded");
+                    activity?.SetTag("globalzone.raft.index", reply.Index);
                     if (localApply == LocalApply.BeforeAnswer)
                         await Raft.AuditTrail.WaitForApplyAsync(reply.Index, token).ConfigureAwait(false);
                     else
@@ -137,6 +159,19 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     {
         if (Directory.Self.IsWitness)
             throw new WitnessServesNoClientsException();
+        using var activity = ConsensusTracing.Source.StartActivity("globalzone.read_index");
+        try
+        {
+            await EnsureLinearizableCoreAsync(activity, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ConsensusTracing.Failed(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task EnsureLinearizableCoreAsync(System.Diagnostics.Activity? activity, CancellationToken token)
+    {
         var started = time.GetTimestamp();
         while (true)
         {
@@ -147,9 +182,11 @@ public sealed partial class GlobalZoneCluster : IInputChannel
                 var leader = Raft.Leader;
                 if (leader is null)
                     throw new NoLeaderException("No leader is known.");
+                activity?.SetTag("globalzone.read_index.source", leader.IsRemote ? "leader" : "self");
                 index = leader.IsRemote
                     ? await remoteReadIndex.GetAsync().WaitAsync(token).ConfigureAwait(false)
                     : await localReadIndex.GetAsync().WaitAsync(token).ConfigureAwait(false);
+                activity?.SetTag("globalzone.raft.index", index);
             }
             catch (NoLeaderException) when (time.GetElapsedTime(started) < leaderWait)
             {
@@ -231,7 +268,19 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     {
         if (Bus.Leader is not { IsRemote: true } leaderPeer || Directory.Find(leaderPeer.EndPoint) is not { } leader)
             return (LeaderReply.NotLeader, 0, null);
-        var outcome = await forwarder.ForwardAsync(leader.Url.TrimEnd('/'), payload, token).ConfigureAwait(false);
+        using var activity = ConsensusTracing.Source.StartActivity("globalzone.forward", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("globalzone.leader", leader.Id);
+        ForwardOutcome outcome;
+        try
+        {
+            outcome = await forwarder.ForwardAsync(leader.Url.TrimEnd('/'), payload, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ConsensusTracing.Failed(activity, e))
+        {
+            throw;
+        }
+
+        activity?.SetTag("globalzone.forward.reply", outcome.Reply.ToString());
         var (reply, index, result) = LeaderReplyCodec.Decode(outcome.Body);
         return outcome.Reply == LeaderReply.Ok && reply == LeaderReply.Ok
             ? (LeaderReply.Ok, index, CommandResultCodec.Decode(result.Span))
@@ -247,6 +296,9 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     /// </summary>
     private async Task<IReadOnlyList<ForwardOutcome>> SendForwardedAsync(string leaderUrl, IReadOnlyList<ReadOnlyMemory<byte>> commands, CancellationToken token)
     {
+        // Its parent is the command that started the forwarder's current run; the others in the batch only wait for it.
+        using var activity = ConsensusTracing.Source.StartActivity("globalzone.forward.batch", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("globalzone.forward.commands", commands.Count);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(leaderWait);
         byte[] reply;
@@ -264,6 +316,10 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             }
 
             reply = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ConsensusTracing.Failed(activity, e))
+        {
+            throw;
         }
         catch (Exception e) when (NeverReachedLeader(e))
         {
@@ -298,6 +354,20 @@ public sealed partial class GlobalZoneCluster : IInputChannel
 
     private async Task<long> ConfirmLeadershipAsync()
     {
+        using var activity = ConsensusTracing.Source.StartActivity("globalzone.read_index.round");
+        activity?.SetTag("globalzone.read_index.source", "self");
+        try
+        {
+            return await ConfirmLeadershipCoreAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (ConsensusTracing.Failed(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<long> ConfirmLeadershipCoreAsync()
+    {
         var leadership = Raft.LeadershipToken;
         if (leadership.IsCancellationRequested)
         {
@@ -324,6 +394,20 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     }
 
     private async Task<long> AskLeaderForReadIndexAsync()
+    {
+        using var activity = ConsensusTracing.Source.StartActivity("globalzone.read_index.round", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("globalzone.read_index.source", "leader");
+        try
+        {
+            return await AskLeaderForReadIndexCoreAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (ConsensusTracing.Failed(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<long> AskLeaderForReadIndexCoreAsync()
     {
         // A leader that is stepping down (a transfer, a hand-off before shutdown) may never answer: stop waiting as
         // soon as this member sees the leadership change, instead of for the whole leader wait (3 s at the defaults,

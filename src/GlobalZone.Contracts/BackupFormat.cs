@@ -147,7 +147,8 @@ public static class BackupFormat
 
         if (total != header.BodyLength)
             throw new InvalidDataException($"The backup body is {total} bytes; its header says {header.BodyLength}.");
-        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        // ToHexStringLower is .NET 9+; this file also builds for net8 (the client package).
+        var actual = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
         if (!string.Equals(actual, header.BodySha256, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"The backup body's SHA-256 is {actual}; its header says {header.BodySha256}. The file is corrupted.");
         return header;

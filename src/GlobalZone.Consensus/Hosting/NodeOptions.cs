@@ -45,6 +45,9 @@ public sealed record NodeOptions
     /// <summary>How leadership moves back to <see cref="PreferredLeaderSite"/> after a failover.</summary>
     public LeaderPlacementOptions LeaderPlacement { get; init; } = new();
 
+    /// <summary>OpenTelemetry traces over OTLP (off unless an endpoint is configured).</summary>
+    public TracingOptions Tracing { get; init; } = new();
+
     /// <summary>
     /// Simulated WAN for one machine: round-trip milliseconds added to every member-to-member request between two
     /// sites, keyed <c>SITE-SITE</c> in either order (e.g. <c>GlobalZone:Wan:dc1-dc2=5</c>). Empty: no delay.
@@ -134,6 +137,7 @@ public sealed record NodeOptions
             throw new ArgumentException("GlobalZone:MemberId is required.");
         if (Members.Count == 0)
             throw new ArgumentException("GlobalZone:Members must list every member of the group.");
+        Tracing.Validate();
         foreach (var member in Members)
         {
             if (string.IsNullOrWhiteSpace(member.Id) || !Uri.TryCreate(member.Url, UriKind.Absolute, out _))

@@ -87,8 +87,12 @@ public sealed record PeerFailpoint
     JsonSerializerDefaults.Web,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    NumberHandling = JsonNumberHandling.Strict,
-    RespectNullableAnnotations = true)]
+    NumberHandling = JsonNumberHandling.Strict
+#if NET9_0_OR_GREATER
+    // Only the server (net10) reads these strictly; System.Text.Json 8 has no such option.
+    , RespectNullableAnnotations = true
+#endif
+    )]
 [JsonSerializable(typeof(PeerFailpointRequest))]
 [JsonSerializable(typeof(PeerFailpointState))]
 public sealed partial class PeerFailpointJsonContext : JsonSerializerContext;

@@ -72,6 +72,7 @@ public static class NodeHost
         builder.Services.AddMemberHealthChecks();
         builder.Services.AddGlobalZoneAuth(builder.Configuration);
         builder.AddGlobalZoneMetrics();
+        builder.AddGlobalZoneTracing(options.Tracing, self.Id);
 
         var app = builder.Build();
         app.UsePeerAuthentication();

@@ -23,25 +23,25 @@ public sealed class SharedLockFailoverTests(ITestOutputHelper output) : IAsyncLi
         var leader = await cluster!.WaitForLeaderAsync();
         var live = cluster.Members.Where(m => m.Id != leader.Id && !m.Spec.IsWitness).ToList();
         using var waiting = LongClient(live[0]);
-        var (r1, w, r2) = (await ApiHttp.GrantLeaseAsync(Client(leader), 60), await ApiHttp.GrantLeaseAsync(Client(leader), 60), await ApiHttp.GrantLeaseAsync(Client(leader), 60));
+        var (r1, w, r2) = (await GrantLeaseAsync(), await GrantLeaseAsync(), await GrantLeaseAsync());
 
         // Bad input and kind conflicts are problem+json before anything is queued.
-        var noMode = await ApiHttp.PostAsync(Client(leader), "/v1/rwlocks/rw/L", $"{{\"lease\":{r1}}}");
+        var noMode = await ApiHttp.PostAsync(Client(live[0]), "/v1/rwlocks/rw/L", $"{{\"lease\":{r1}}}");
         Assert.Equal(400, noMode.Code);
         Assert.Equal("application/problem+json", noMode.MediaType);
 
-        var read1 = await ApiHttp.PostAsync(Client(leader), "/v1/rwlocks/rw/L?mode=read", $"{{\"lease\":{r1}}}");
+        var read1 = await SendThroughFailoverAsync(cluster.Members, "POST", "/v1/rwlocks/rw/L?mode=read", $"{{\"lease\":{r1}}}");
         Assert.True(read1.Code == 200, read1.ToString());
         Assert.Equal("read", read1.Body.GetProperty("mode").GetString());
         var readToken = read1.Body.GetProperty("fencingToken").GetInt64();
-        var asLock = await ApiHttp.PostAsync(Client(leader), "/v1/locks/rw/L", $"{{\"lease\":{w}}}");
+        var asLock = await SendThroughFailoverAsync(cluster.Members, "POST", "/v1/locks/rw/L", $"{{\"lease\":{w}}}");
         Assert.Equal(409, asLock.Code);
         Assert.EndsWith("/lock-kind-conflict", asLock.Body.GetProperty("type").GetString());
 
         // The writer queues behind the reader, the second reader behind the writer (first in, first out).
-        var writer = ApiHttp.PostAsync(waiting, "/v1/rwlocks/rw/L?mode=write", $"{{\"lease\":{w},\"wait\":45}}");
+        var writer = WaitForGrantAsync(waiting, "/v1/rwlocks/rw/L?mode=write", w);
         await WaitForWaitersAsync(Client(live[1]), "rw/L", 1);
-        var reader2 = ApiHttp.PostAsync(waiting, "/v1/rwlocks/rw/L?mode=read", $"{{\"lease\":{r2},\"wait\":45}}");
+        var reader2 = WaitForGrantAsync(waiting, "/v1/rwlocks/rw/L?mode=read", r2);
         await WaitForWaitersAsync(Client(live[1]), "rw/L", 2);
 
         leader.Kill();
@@ -78,18 +78,18 @@ public sealed class SharedLockFailoverTests(ITestOutputHelper output) : IAsyncLi
         var leader = await cluster!.WaitForLeaderAsync();
         var live = cluster.Members.Where(m => m.Id != leader.Id && !m.Spec.IsWitness).ToList();
         using var waiting = LongClient(live[0]);
-        var (a, b, c) = (await ApiHttp.GrantLeaseAsync(Client(leader), 60), await ApiHttp.GrantLeaseAsync(Client(leader), 60), await ApiHttp.GrantLeaseAsync(Client(leader), 60));
-        Assert.Equal(400, (await ApiHttp.PostAsync(Client(leader), "/v1/semaphores/sem/S?limit=0", $"{{\"lease\":{a}}}")).Code);
+        var (a, b, c) = (await GrantLeaseAsync(), await GrantLeaseAsync(), await GrantLeaseAsync());
+        Assert.Equal(400, (await ApiHttp.PostAsync(Client(live[0]), "/v1/semaphores/sem/S?limit=0", $"{{\"lease\":{a}}}")).Code);
 
-        var grantA = await ApiHttp.PostAsync(Client(leader), "/v1/semaphores/sem/S?limit=2", $"{{\"lease\":{a}}}");
-        var grantB = await ApiHttp.PostAsync(Client(leader), "/v1/semaphores/sem/S?limit=2", $"{{\"lease\":{b}}}");
+        var grantA = await SendThroughFailoverAsync(cluster.Members, "POST", "/v1/semaphores/sem/S?limit=2", $"{{\"lease\":{a}}}");
+        var grantB = await SendThroughFailoverAsync(cluster.Members, "POST", "/v1/semaphores/sem/S?limit=2", $"{{\"lease\":{b}}}");
         Assert.True(grantA.Code == 200 && grantB.Code == 200, $"{grantA} {grantB}");
         var (tokenA, tokenB) = (grantA.Body.GetProperty("fencingToken").GetInt64(), grantB.Body.GetProperty("fencingToken").GetInt64());
         Assert.True(tokenB > tokenA);
-        var otherLimit = await ApiHttp.PostAsync(Client(leader), "/v1/semaphores/sem/S?limit=3", $"{{\"lease\":{c}}}");
+        var otherLimit = await SendThroughFailoverAsync(cluster.Members, "POST", "/v1/semaphores/sem/S?limit=3", $"{{\"lease\":{c}}}");
         Assert.Equal(409, otherLimit.Code);
         Assert.EndsWith("/lock-kind-conflict", otherLimit.Body.GetProperty("type").GetString());
-        var third = ApiHttp.PostAsync(waiting, "/v1/semaphores/sem/S?limit=2", $"{{\"lease\":{c},\"wait\":45}}");
+        var third = WaitForGrantAsync(waiting, "/v1/semaphores/sem/S?limit=2", c);
         await WaitForWaitersAsync(Client(live[1]), "sem/S", 1);
 
         leader.Kill();
@@ -113,6 +113,36 @@ public sealed class SharedLockFailoverTests(ITestOutputHelper output) : IAsyncLi
 
     private HttpClient Client(GlobalZone.ClusterRunner.MemberProcess member) => cluster!.Client(member);
 
+    private async Task<long> GrantLeaseAsync()
+    {
+        var answer = await SendThroughFailoverAsync(cluster!.Members, "POST", "/v1/leases", "{\"ttl\":60}");
+        Assert.True(answer.Code == 201, answer.ToString());
+        return answer.Body.GetProperty("id").GetInt64();
+    }
+
+    /// <summary>
+    /// A queued acquire as a client makes it: asked again for the same lease when the answer is lost (a 504 when the
+    /// leader dies between applying the request and answering it; asking again neither queues twice nor loses the place).
+    /// </summary>
+    private static async Task<ApiAnswer> WaitForGrantAsync(HttpClient client, string path, long lease)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                var answer = await ApiHttp.PostAsync(client, path, $"{{\"lease\":{lease},\"wait\":45}}");
+                if (answer.Code is not (503 or 504) || DateTime.UtcNow > deadline)
+                    return answer;
+            }
+            catch (Exception e) when ((e is HttpRequestException or TaskCanceledException) && DateTime.UtcNow < deadline)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>A client whose timeout outlasts a queued acquire's wait (the suite's clients give up after 15 s).</summary>
     private HttpClient LongClient(GlobalZone.ClusterRunner.MemberProcess member)
         => new(cluster!.CreateClientHandler()) { BaseAddress = new Uri(member.Url), Timeout = TimeSpan.FromSeconds(90) };
@@ -125,10 +155,11 @@ public sealed class SharedLockFailoverTests(ITestOutputHelper output) : IAsyncLi
         }, TimeSpan.FromSeconds(15), $"{count} waiters on {name}");
 
     /// <summary>A write retried on the live members through the election (503/504, dead connections), with one Idempotency-Key.</summary>
-    private async Task<ApiAnswer> SendThroughFailoverAsync(IReadOnlyList<GlobalZone.ClusterRunner.MemberProcess> live, string method, string path, string? body = null,
+    private async Task<ApiAnswer> SendThroughFailoverAsync(IReadOnlyList<GlobalZone.ClusterRunner.MemberProcess> members, string method, string path, string? body = null,
         params (string, string)[] headers)
     {
         var key = Guid.NewGuid().ToString("N");
+        var live = members.Where(m => m.IsRunning && !m.Spec.IsWitness).ToList();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         for (var i = 0; ; i++)
         {

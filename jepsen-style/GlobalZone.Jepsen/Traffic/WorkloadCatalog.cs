@@ -10,6 +10,8 @@ internal static class WorkloadCatalog
         ("register", "reads, writes and compare-and-sets of small integers over rotating keys; checked for linearizability"),
         ("set", "unique additions, then one final listing; checked for lost, unexpected and duplicated elements"),
         ("lock", "acquire a lock, increment a counter it protects, release; --lock-fencing on|off; --client-pause-every N stalls holders past their lease"),
+        ("rwlock", "take a reader-writer lock (a quarter as writers, who increment a fenced counter), look at its grants, release; checked for legal states and growing tokens"),
+        ("semaphore", "take one of a semaphore's 3 permits, look at its grants, release; checked for at most 3 holders and growing tokens"),
         ("watch", "puts under a prefix while watchers (SSE) follow it across faults; every watcher must see the same ordered events, without gaps"),
     ];
 
@@ -19,6 +21,8 @@ internal static class WorkloadCatalog
         "register" => new RegisterWorkload(new KeyRotation(RegisterWorkload.KeyPrefix, settings.Keys, settings.OperationsPerKey)),
         "set" => new SetWorkload(),
         "lock" => new LockWorkload(settings),
+        "rwlock" => new SharedLockWorkload(settings, semaphore: false),
+        "semaphore" => new SharedLockWorkload(settings, semaphore: true),
         "watch" => new WatchWorkload(settings.Keys),
         _ => throw Unknown(name),
     };
@@ -29,6 +33,8 @@ internal static class WorkloadCatalog
         "register" => new RegisterValidator(),
         "set" => new SetChecker(),
         "lock" => new LockChecker(),
+        "rwlock" => new SharedLockChecker(semaphore: false),
+        "semaphore" => new SharedLockChecker(semaphore: true),
         "watch" => new WatchChecker(),
         _ => throw Unknown(name),
     };

@@ -98,6 +98,11 @@ public sealed class SharedLockCheckerTests
         Assert.Equal(Validity.Invalid, result.Validity);
         Assert.Equal(1, result.Figures["token-order-violations"]);
 
+        // The same lease asking again while its grant lives on (its release was lost) gets the same grant: no violation.
+        history.Clear();
+        Assert.Equal(Validity.Valid, Section(true, 0, "permit", 7, 0, 10, [("permit", 7)]).Section(true, 1, "permit", 8, 5, 15, [("permit", 7), ("permit", 8)])
+            .Section(true, 0, "permit", 7, 20, 30, [("permit", 7)]).Check(true).Validity);
+
         // Overlapping sections may be granted in either order.
         history.Clear();
         Assert.Equal(Validity.Valid, Section(true, 0, "permit", 7, 0, 30, [("permit", 7)]).Section(true, 1, "permit", 5, 10, 20, [("permit", 5)]).Check(true).Validity);

@@ -86,7 +86,9 @@ internal sealed class SharedLockWorkload(WorkloadSettings settings, bool semapho
         if (mode == "write")
             (section, status, error) = await IncrementAsync(client, member, section, abort).ConfigureAwait(false);
 
-        await client.Http.DeleteAsync(member, $"/v1/locks/{LockName}?token={section.Token.ToString(CultureInfo.InvariantCulture)}", abort).ConfigureAwait(false);
+        var release = await client.Http.DeleteAsync(member, $"/v1/locks/{LockName}?token={section.Token.ToString(CultureInfo.InvariantCulture)}", abort).ConfigureAwait(false);
+        if (release.Outcome != CallOutcome.Ok)
+            keeper.Forget(lease); // the grant may live on with the lease: let both expire, and start afresh
         return Complete(client, pending, status, section, error);
     }
 

@@ -48,6 +48,9 @@ internal sealed class SharedLockChecker(bool semaphore) : IHistoryValidator
         }
 
         // Real-time token order: a section invoked after another completed was granted later, so its token is larger.
+        // Unless it is the same grant: a lease that still holds (its release was lost in a fault) and asks again is
+        // answered with its current grant, token and all.
+        var firstInvokeOfGrant = granted.GroupBy(s => (s.Section!.Lease, s.Section.Token)).ToDictionary(g => g.Key, g => g.Min(s => s.Operation.InvokeTime));
         var outOfOrder = 0;
         var byCompletion = granted.Where(s => s.Operation.CompleteTime is not null && s.Operation.Status != OperationStatus.Info).OrderBy(s => s.Operation.CompleteTime).ToList();
         var next = 0;
@@ -61,7 +64,8 @@ internal sealed class SharedLockChecker(bool semaphore) : IHistoryValidator
                 next++;
             }
 
-            if (highest is { } before && current.Section!.Token <= before.Token)
+            var continued = firstInvokeOfGrant[(current.Section!.Lease, current.Section.Token)] < current.Operation.InvokeTime;
+            if (highest is { } before && current.Section.Token <= before.Token && !continued)
             {
                 outOfOrder++;
                 offending.Add(current.Operation);

@@ -16,6 +16,7 @@ var root = new RootCommand("gz: run and operate GlobalZone clusters (members fro
     LeaseCommands.Create(),
     LockCommand.Create(),
     SemaphoreCommand.Create(),
+    ElectCommand.Create(),
     LeaderCommands.Create(),
     MemberCommands.Create(),
     BenchCommand.Create(),

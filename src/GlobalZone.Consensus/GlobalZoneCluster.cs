@@ -199,7 +199,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
     private async Task WaitForLeaderChangeAsync(CancellationToken token)
     {
         // A short pause while an election runs; the loop re-checks the leader after it.
-        await Task.Delay(TimeSpan.FromMilliseconds(25), token).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromMilliseconds(25), time, token).ConfigureAwait(false);
     }
 
     private async Task<(LeaderReply Reply, long Index, CommandResult? Result)> TryReplicateAsLeaderAsync(ReadOnlyMemory<byte> payload, CancellationToken token)
@@ -210,7 +210,7 @@ public sealed partial class GlobalZoneCluster : IInputChannel
             return (LeaderReply.NotLeader, 0, null);
         using var room = await budget.AcquireAsync(payload.Length, token).ConfigureAwait(false);
         var stamped = payload.ToArray();
-        CommandCodec.StampLeaderTime(stamped, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        CommandCodec.StampLeaderTime(stamped, time.GetUtcNow().ToUnixTimeMilliseconds());
         var context = new ProposalContext();
         try
         {

@@ -4,6 +4,7 @@ using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GlobalZone.Consensus.Log;
+using GlobalZone.Storage.DataFolder;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GlobalZone.UnitTests;
@@ -159,7 +160,7 @@ public sealed class FasterRaftLogTests : IDisposable
             await log.AppendAsync(Entry(1, $"e{i}"));
         await log.CommitAsync(3);
         await log.WaitForApplyAsync(3);
-        var stateFile = new NodeStateFile(Path.Combine(folder.Path, FasterRaftLog.FolderName));
+        var stateFile = new NodeStateFile(new DataDirectoryLayout(folder.Path).RaftLog);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (stateFile.Load().CommitHint < 3)
         {
@@ -196,7 +197,7 @@ public sealed class FasterRaftLogTests : IDisposable
             await log.AppendAsync(Entry(1, $"entry number {i} with some text to damage"));
         await ((FasterRaftLog)log).DisposeAsync();
 
-        var file = Directory.GetFiles(Path.Combine(folder.Path, FasterRaftLog.FolderName), "log*").Single();
+        var file = Directory.GetFiles(new DataDirectoryLayout(folder.Path).RaftLog, "log*").Single();
         var bytes = await File.ReadAllBytesAsync(file);
         var at = bytes.AsSpan().IndexOf("entry number 9 with"u8);
         Assert.True(at > 0, "the entry's bytes are in the file");
@@ -204,7 +205,7 @@ public sealed class FasterRaftLogTests : IDisposable
         await File.WriteAllBytesAsync(file, bytes);
 
         var error = Assert.Throws<GlobalZone.Storage.Integrity.StorageIntegrityException>(() => Open());
-        Assert.Contains(FasterRaftLog.FolderName, error.Message);
+        Assert.Contains(new DataDirectoryLayout(folder.Path).RaftLog, error.Message);
         Assert.Contains("gz member add", error.Message);
         Assert.Contains("Raft log is damaged", error.Message);
     }
@@ -236,7 +237,7 @@ public sealed class FasterRaftLogTests : IDisposable
         IPersistentState log = Open();
         await log.UpdateTermAsync(7, resetLastVote: true);
         await ((FasterRaftLog)log).DisposeAsync();
-        var file = Path.Combine(folder.Path, FasterRaftLog.FolderName, NodeStateFile.FileName);
+        var file = Path.Combine(new DataDirectoryLayout(folder.Path).RaftLog, NodeStateFile.FileName);
         var bytes = await File.ReadAllBytesAsync(file);
         bytes[6] ^= 0x01;
         await File.WriteAllBytesAsync(file, bytes);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Net.ServerSentEvents;
 using GlobalZone.ClusterRunner;
 
 namespace GlobalZone.Jepsen.Client;
@@ -24,32 +24,16 @@ internal static class SseWatch
             if (!response.IsSuccessStatusCode)
                 return $"HTTP {(int)response.StatusCode} from {member.Id}";
             await using var stream = await response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false);
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            string? name = null;
-            long? id = null;
-            var data = new StringBuilder();
+            // The idle clock restarts before each event is awaited: the parser reads with idle.Token throughout.
+            await using var events = SseParser.Create(stream).EnumerateAsync(idle.Token).GetAsyncEnumerator(idle.Token);
             while (true)
             {
                 idle.CancelAfter(idleTimeout);
-                var line = await reader.ReadLineAsync(idle.Token).ConfigureAwait(false);
-                if (line is null)
+                if (!await events.MoveNextAsync().ConfigureAwait(false))
                     return $"stream from {member.Id} ended";
-                if (line.Length == 0)
-                {
-                    if (name is not null)
-                        onEvent(new SseEvent(name, id, data.ToString()));
-                    name = null;
-                    id = null;
-                    data.Clear();
-                    continue;
-                }
-
-                if (line.StartsWith("event:", StringComparison.Ordinal))
-                    name = line[6..].Trim();
-                else if (line.StartsWith("id:", StringComparison.Ordinal) && long.TryParse(line[3..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-                    id = parsed;
-                else if (line.StartsWith("data:", StringComparison.Ordinal))
-                    data.Append(data.Length > 0 ? "\n" : "").Append(line[5..].TrimStart());
+                var item = events.Current;
+                long? id = long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+                onEvent(new SseEvent(item.EventType, id, item.Data));
             }
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)

@@ -76,6 +76,17 @@ internal static class ScenarioCatalog
             {
                 Workload = "semaphore", Nemesis = "partition-isolate-leader,kill-leader,partition-random-halves",
                 Time = TimeSpan.FromSeconds(60), Clients = 6, Rate = 30, Expected = Validity.Valid,
+        ("election-unfenced-pause", "PROOF: elected leaders stall past their lease and act without fencing; expects invalid (an election alone protects nothing)",
+            o => o with
+            {
+                Workload = "election", LockFencing = false, ClientPauseEvery = 4, Nemesis = "none", Time = TimeSpan.FromSeconds(20),
+                Clients = 4, Rate = 20, Expected = Validity.Invalid,
+            }),
+        ("election-fenced-faults", "fenced election under partitions and kill -9 of the leader, leaders stalling too",
+            o => o with
+            {
+                Workload = "election", LockFencing = true, ClientPauseEvery = 10, Nemesis = "partition-isolate-leader,kill-leader,partition-random-halves",
+                Time = TimeSpan.FromSeconds(60), Clients = 4, Rate = 20, Expected = Validity.Valid,
             }),
         ("watch-faults", "watchers follow a prefix across leader kills and partitions; every watcher must see the same events",
             o => o with

@@ -46,7 +46,7 @@ internal static class TestRun
         log.MirrorTo(Path.Combine(folder, ResultsFolder.HarnessLogFile));
         log.Info($"run {runId}: workload {options.Workload}, nemesis {options.Nemesis}, layout {options.Layout}, {options.Clients} clients at {options.Rate} ops/s, "
             + $"reads {(options.StaleReads ? "stale" : "linearizable")}, {options.Time.TotalSeconds:0} s, seed {options.Seed}"
-            + (options.Workload == "lock" ? $", fencing {(options.LockFencing ? "on" : "off")}, holders stall every {options.ClientPauseEvery} sections" : "")
+            + (options.Workload is "lock" or "election" ? $", fencing {(options.LockFencing ? "on" : "off")}, holders stall every {options.ClientPauseEvery} sections" : "")
             + (options.BigValues ? $", big values ({bigValueSettings.Writers} writers, {bigValueSettings.OperationTimeout.TotalSeconds:0} s timeout)" : "")
             + (options.PreloadMegabytes > 0 ? $", preload {options.PreloadMegabytes} MiB" : "")
             + (options.Secure ? ", secure (TLS + auth)" : ""));
@@ -164,8 +164,8 @@ internal static class TestRun
             Rate = options.Rate,
             ReadConsistency = options.StaleReads ? "stale" : "linearizable",
             ReadsFromIsolatedMember = options.ReadFromIsolatedMember,
-            LockFencing = options.Workload == "lock" ? options.LockFencing : null,
-            ClientPauseEvery = options.Workload == "lock" ? options.ClientPauseEvery : null,
+            LockFencing = options.Workload is "lock" or "election" ? options.LockFencing : null,
+            ClientPauseEvery = options.Workload is "lock" or "election" ? options.ClientPauseEvery : null,
             TimeSeconds = options.Time.TotalSeconds,
             IntervalSeconds = options.Interval.TotalSeconds,
             FaultDurationSeconds = options.FaultDuration.TotalSeconds,

@@ -12,6 +12,7 @@ internal static class WorkloadCatalog
         ("lock", "acquire a lock, increment a counter it protects, release; --lock-fencing on|off; --client-pause-every N stalls holders past their lease"),
         ("rwlock", "take a reader-writer lock (a quarter as writers, who increment a fenced counter), look at its grants, release; checked for legal states and growing tokens"),
         ("semaphore", "take one of a semaphore's 3 permits, look at its grants, release; checked for at most 3 holders and growing tokens"),
+        ("election", "campaign (lock + fenced leader key), act three times as leader, resign; --lock-fencing on|off; --client-pause-every N stalls leaders past their lease"),
         ("watch", "puts under a prefix while watchers (SSE) follow it across faults; every watcher must see the same ordered events, without gaps"),
     ];
 
@@ -24,6 +25,7 @@ internal static class WorkloadCatalog
         "rwlock" => new SharedLockWorkload(settings, semaphore: false),
         "semaphore" => new SharedLockWorkload(settings, semaphore: true),
         "watch" => new WatchWorkload(settings.Keys),
+        "election" => new ElectionWorkload(settings),
         _ => throw Unknown(name),
     };
 
@@ -36,6 +38,7 @@ internal static class WorkloadCatalog
         "rwlock" => new SharedLockChecker(semaphore: false),
         "semaphore" => new SharedLockChecker(semaphore: true),
         "watch" => new WatchChecker(),
+        "election" => new ElectionChecker(),
         _ => throw Unknown(name),
     };
 

@@ -43,7 +43,7 @@ internal static class BackupRestorer
             await BackupFormat.ReadHeaderAsync(source, token);
             // Same place and sizes as the server's state (ConsensusRegistration): <data>/state.
             using var state = new KeyValueStateMachine(
-                new StorageOptions { Directory = Path.Combine(root, "state"), KeyValueMemoryBytes = (long)defaults.StorageMemoryMiB << 20, MaxValueBytes = defaults.MaxValueBytes },
+                new StorageOptions { Directory = new DataDirectoryLayout(root).State, KeyValueMemoryBytes = (long)defaults.StorageMemoryMiB << 20, MaxValueBytes = defaults.MaxValueBytes },
                 defaults.HistoryRetention);
             await state.InstallSnapshotAsync(source, labelIndex: header.RaftIndex, labelTerm: 0, token);
             revision = state.Revision;
@@ -53,7 +53,7 @@ internal static class BackupRestorer
         if (revision != header.Revision)
             throw new GzException($"The restored state is at revision {revision}, but the backup says {header.Revision}.");
         // The folder now holds this release's format: the server checks it at start.
-        DataFolderFormat.Open(root, FasterKeyValueStore.CreationMarker(Path.Combine(root, "state"))).MarkInitialized();
+        DataFolderFormat.Open(root, FasterKeyValueStore.CreationMarker(new DataDirectoryLayout(root).State)).MarkInitialized();
         new ClusterIdentityFile
         {
             ClusterName = clusterName,

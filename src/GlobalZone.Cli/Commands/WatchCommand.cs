@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using GlobalZone.Cli.Http;
 
@@ -53,40 +54,24 @@ internal static class WatchCommand
                 if (response.StatusCode != HttpStatusCode.OK)
                     throw await GzHttp.ProblemAsync(response, token);
                 failures = 0;
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(token));
-                string? id = null, name = null, data = null;
-                while (await reader.ReadLineAsync(token) is { } line)
+                await using var body = await response.Content.ReadAsStreamAsync(token);
+                await foreach (var item in SseParser.Create(body).EnumerateAsync(token))
                 {
-                    if (line.Length > 0)
+                    if (item.EventType == "revision")
                     {
-                        var colon = line.IndexOf(':');
-                        var field = colon < 0 ? line : line[..colon];
-                        var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
-                        switch (field)
-                        {
-                            case "id": id = value; break;
-                            case "event": name = value; break;
-                            case "data": data = value; break;
-                        }
-
-                        continue;
-                    }
-
-                    // A blank line ends one event.
-                    if (name == "revision" && data is not null)
-                    {
-                        Print(data, json);
+                        Print(item.Data, json);
                         if (count is { } max && ++printed >= max)
                             return ExitCodes.Ok;
                     }
-                    else if (name == "error" && data is not null)
+                    else if (item.EventType == "error")
                     {
-                        throw new GzException("The watch ended: " + data);
+                        throw new GzException("The watch ended: " + item.Data);
                     }
 
-                    if (id is not null)
-                        lastEventId = id;
-                    id = name = data = null;
+                    // The id of an event that arrived whole (not the parser's LastEventId, which an id line of an
+                    // event cut off mid-way would already have moved past a revision not printed).
+                    if (item.EventId is not null)
+                        lastEventId = item.EventId;
                 }
             }
             catch (GzException e) when (e.Status is null or >= 500 && ++failures < 30 && !token.IsCancellationRequested)

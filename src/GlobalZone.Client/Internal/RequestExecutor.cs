@@ -5,6 +5,8 @@ using System.Text.Json;
 using GlobalZone.Client.Diagnostics;
 using GlobalZone.Contracts;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 
 namespace GlobalZone.Client.Internal;
 
@@ -24,6 +26,7 @@ internal sealed partial class RequestExecutor
     private readonly GlobalZoneClientOptions options;
     private readonly ILogger logger;
     private readonly TimeProvider time;
+    private readonly ResiliencePipeline<Attempt> failover;
     private readonly SemaphoreSlim discovery = new(1, 1);
     private readonly CancellationTokenSource stopping = new();
     private long lastRefreshTicks;
@@ -36,6 +39,7 @@ internal sealed partial class RequestExecutor
         this.options = options;
         this.logger = logger;
         this.time = time;
+        failover = BuildFailover(time);
         DefaultLimits = new RetryLimits(options.MaxAttempts, options.RetryBudget);
         Credentials = new BearerTokenSource(http, options, time);
     }
@@ -107,31 +111,65 @@ internal sealed partial class RequestExecutor
     private async Task<HttpResponseMessage> SendAsync(RequestKind kind, Func<Uri, HttpRequestMessage> build, CancellationToken token,
         TimeSpan? attemptTimeout, bool streaming, RetryLimits? limits, OperationProgress progress)
     {
-        limits ??= DefaultLimits;
         await EnsureDiscoveredAsync(token).ConfigureAwait(false);
-        var started = time.GetTimestamp();
-        var random = Random.Shared;
-        var tried = new HashSet<Uri>();
-        var attempts = 0;
-        var round = 0;
-        var outcomeUnknown = false;
-        Exception? lastError = null;
-        var lastStatus = HttpStatusCode.ServiceUnavailable;
-        ProblemDetailsBody? lastProblem = null;
-        TimeSpan? pause = null;
-        var signedInAgain = false;
-        string? sentToken = null;
-        while (true)
+        var operation = new Operation(this, kind, build, attemptTimeout, streaming, limits ?? DefaultLimits, progress);
+        // Polly runs the loop, the pauses (on this client's TimeProvider) and the cancellation; each attempt's member
+        // choice and its reading of the answer stay here (they decide the pause), as do the idempotency keys the
+        // callers put on writes.
+        var last = await failover.ExecuteAsync(static (operation, token) => operation.TryOnceAsync(token), operation, token).ConfigureAwait(false);
+        return last.Answer ?? throw operation.Exhausted();
+    }
+
+    /// <summary>
+    /// What one attempt left for the retry strategy: the answer to return, or the pause before the next attempt (zero:
+    /// the next member now). Not disposable on purpose: Polly disposes a result it retries, and a non-answer holds nothing.
+    /// </summary>
+    private readonly record struct Attempt(Operation Operation, HttpResponseMessage? Answer, TimeSpan Pause)
+    {
+        public static Attempt Again(Operation operation, TimeSpan? pause = null) => new(operation, null, pause ?? TimeSpan.Zero);
+    }
+
+    private static ResiliencePipeline<Attempt> BuildFailover(TimeProvider time) => new ResiliencePipelineBuilder<Attempt> { TimeProvider = time }
+        .AddRetry(new RetryStrategyOptions<Attempt>
+        {
+            Name = "gz-member-failover",
+            // Each operation's own RetryLimits bound it (keep-alives use shorter ones), checked per attempt.
+            MaxRetryAttempts = int.MaxValue,
+            // Retried: every attempt that did not end in an answer, while its pause fits in the operation's budget.
+            // An exception (cancellation, no member left, a cap that cannot be waited out) ends the operation.
+            ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is null
+                && args.Outcome.Result is { Answer: null } attempt && attempt.Operation.PauseFits(attempt.Pause)),
+            DelayGenerator = static args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Result.Pause),
+        })
+        .Build();
+
+    /// <summary>One logical request across its attempts: which members it tried, how many rounds, what went wrong last.</summary>
+    private sealed class Operation(RequestExecutor executor, RequestKind kind, Func<Uri, HttpRequestMessage> build, TimeSpan? attemptTimeout,
+        bool streaming, RetryLimits limits, OperationProgress progress)
+    {
+        private readonly long started = executor.time.GetTimestamp();
+        private readonly HashSet<Uri> tried = [];
+        private int attempts;
+        private int round;
+        private bool outcomeUnknown;
+        private Exception? lastError;
+        private HttpStatusCode lastStatus = HttpStatusCode.ServiceUnavailable;
+        private ProblemDetailsBody? lastProblem;
+        private bool signedInAgain;
+        private string? sentToken;
+
+        private TimeSpan Elapsed => executor.time.GetElapsedTime(started);
+
+        private ClusterTopology Topology => executor.Topology;
+
+        private TimeSpan RoundPause(int atLeast) => Backoff.Delay(Math.Max(atLeast, round), executor.options.InitialBackoff, executor.options.MaxBackoff, Random.Shared);
+
+        /// <summary>A pause is taken only when the operation would still be within its time budget after it.</summary>
+        public bool PauseFits(TimeSpan pause) => pause <= TimeSpan.Zero || Elapsed + pause <= limits.Budget;
+
+        public async ValueTask<Attempt> TryOnceAsync(CancellationToken token)
         {
             token.ThrowIfCancellationRequested();
-            if (pause is { } wait && wait > TimeSpan.Zero)
-            {
-                if (time.GetElapsedTime(started) + wait > limits.Budget)
-                    throw Exhausted();
-                await Task.Delay(wait, time, token).ConfigureAwait(false);
-            }
-
-            pause = null;
             var candidates = Topology.Candidates(kind);
             if (candidates.Count == 0)
                 throw new GlobalZoneUnavailableException("Every known member is the witness, which serves no clients; give the client a voter's URL.", attempts, false);
@@ -141,11 +179,10 @@ internal sealed partial class RequestExecutor
                 // Every candidate failed once in this round: pause (growing), then start a new round.
                 round++;
                 tried.Clear();
-                pause = Backoff.Delay(round, options.InitialBackoff, options.MaxBackoff, random);
-                continue;
+                return Attempt.Again(this, RoundPause(round));
             }
 
-            if (attempts >= limits.MaxAttempts || time.GetElapsedTime(started) >= limits.Budget)
+            if (attempts >= limits.MaxAttempts || Elapsed >= limits.Budget)
                 throw Exhausted();
             tried.Add(target);
             attempts++;
@@ -161,13 +198,13 @@ internal sealed partial class RequestExecutor
             HttpResponseMessage response;
             using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(token))
             {
-                attempt.CancelAfter(attemptTimeout ?? options.RequestTimeout);
+                attempt.CancelAfter(attemptTimeout ?? executor.options.RequestTimeout);
                 try
                 {
                     using var request = build(target);
-                    await Credentials.AuthorizeAsync(request, target, attempt.Token).ConfigureAwait(false);
+                    await executor.Credentials.AuthorizeAsync(request, target, attempt.Token).ConfigureAwait(false);
                     sentToken = request.Headers.Authorization?.Parameter;
-                    response = await http().SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, attempt.Token)
+                    response = await executor.http().SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, attempt.Token)
                         .ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -181,35 +218,35 @@ internal sealed partial class RequestExecutor
                     outcomeUnknown |= kind == RequestKind.Write && !notSent;
                     lastError = e;
                     Topology.MarkUnreachable(target);
-                    LogAttemptFailed(target, attempts, e is OperationCanceledException ? "timed out" : e.Message);
-                    RequestRefresh();
-                    continue;
+                    executor.LogAttemptFailed(target, attempts, e is OperationCanceledException ? "timed out" : e.Message);
+                    executor.RequestRefresh();
+                    return Attempt.Again(this);
                 }
             }
 
             Topology.MarkReachable(target);
-            if (response.StatusCode == HttpStatusCode.Unauthorized && Credentials.CanRenew && !signedInAgain)
+            if (response.StatusCode == HttpStatusCode.Unauthorized && executor.Credentials.CanRenew && !signedInAgain)
             {
                 // The token was refused (auth re-enabled with a new secret, clock skew at expiry): sign in once more.
                 signedInAgain = true;
-                Credentials.Invalidate(sentToken);
+                executor.Credentials.Invalidate(sentToken);
                 response.Dispose();
                 tried.Remove(target);
-                continue;
+                return Attempt.Again(this);
             }
 
             if (response.Headers.TryGetValues(HeaderNames.Leader, out var leaders) && Topology.ObserveLeader(leaders.FirstOrDefault()))
-                RequestRefresh();
+                executor.RequestRefresh();
             switch (response.StatusCode)
             {
                 case HttpStatusCode.ServiceUnavailable:
                 {
                     lastStatus = response.StatusCode;
                     lastProblem = await ProblemReader.ReadAsync(response, token).ConfigureAwait(false);
-                    var retryAfter = Backoff.RetryAfter(response.Headers.RetryAfter, time.GetUtcNow(), options.MaxRetryAfter);
+                    var retryAfter = Backoff.RetryAfter(response.Headers.RetryAfter, executor.time.GetUtcNow(), executor.options.MaxRetryAfter);
                     response.Dispose();
                     lastError = null;
-                    LogUnavailable(target, attempts, lastProblem?.Type ?? "", retryAfter?.TotalMilliseconds ?? 0);
+                    executor.LogUnavailable(target, attempts, lastProblem?.Type ?? "", retryAfter?.TotalMilliseconds ?? 0);
                     // Too stale or full (watches, blocking reads) is about that member: ask another now. So is a member
                     // that is stopping or stopped applying, and it is skipped for a while like an unreachable one (it is
                     // about to be, or should be treated as, gone). No leader is about the cluster: wait as told.
@@ -218,28 +255,27 @@ internal sealed partial class RequestExecutor
                         Topology.MarkUnreachable(target);
                     var memberSpecific = (memberGone || lastProblem?.Type is ProblemTypes.TooStale or ProblemTypes.TooManyWatches or ProblemTypes.TooManyBlockingReads)
                         && candidates.Any(c => !tried.Contains(c));
-                    pause = memberSpecific ? null : retryAfter ?? Backoff.Delay(Math.Max(1, round), options.InitialBackoff, options.MaxBackoff, random);
-                    if (!memberSpecific)
-                        tried.Clear();
-                    RequestRefresh();
-                    continue;
+                    executor.RequestRefresh();
+                    if (memberSpecific)
+                        return Attempt.Again(this);
+                    tried.Clear();
+                    return Attempt.Again(this, retryAfter ?? RoundPause(1));
                 }
 
                 case HttpStatusCode.TooManyRequests:
                 {
                     lastStatus = response.StatusCode;
                     lastProblem = await ProblemReader.ReadAsync(response, token).ConfigureAwait(false);
-                    var retryAfter = Backoff.RetryAfter(response.Headers.RetryAfter, time.GetUtcNow(), options.MaxRetryAfter);
+                    var retryAfter = Backoff.RetryAfter(response.Headers.RetryAfter, executor.time.GetUtcNow(), executor.options.MaxRetryAfter);
                     response.Dispose();
                     lastError = null;
-                    LogUnavailable(target, attempts, lastProblem?.Type ?? "", retryAfter?.TotalMilliseconds ?? 0);
+                    executor.LogUnavailable(target, attempts, lastProblem?.Type ?? "", retryAfter?.TotalMilliseconds ?? 0);
                     // The cap is the cluster's, not this member's: another member would say the same. Wait if it fits.
-                    var quotaWait = retryAfter ?? Backoff.Delay(Math.Max(1, round), options.InitialBackoff, options.MaxBackoff, random);
-                    if (attempts >= limits.MaxAttempts || time.GetElapsedTime(started) + quotaWait > limits.Budget)
+                    var quotaWait = retryAfter ?? RoundPause(1);
+                    if (attempts >= limits.MaxAttempts || !PauseFits(quotaWait))
                         throw new GlobalZoneLimitExceededException(lastStatus, lastProblem, retryAfter, attempts);
-                    pause = quotaWait;
                     tried.Clear();
-                    continue;
+                    return Attempt.Again(this, quotaWait);
                 }
 
                 case HttpStatusCode.GatewayTimeout:
@@ -248,24 +284,23 @@ internal sealed partial class RequestExecutor
                     response.Dispose();
                     lastError = null;
                     outcomeUnknown |= kind == RequestKind.Write;
-                    LogUnavailable(target, attempts, lastProblem?.Type ?? "", 0);
-                    pause = Backoff.Delay(Math.Max(1, round), options.InitialBackoff, options.MaxBackoff, random);
+                    executor.LogUnavailable(target, attempts, lastProblem?.Type ?? "", 0);
                     tried.Clear();
-                    RequestRefresh();
-                    continue;
+                    executor.RequestRefresh();
+                    return Attempt.Again(this, RoundPause(1));
                 case HttpStatusCode.MisdirectedRequest:
                     response.Dispose();
                     Topology.MarkWitness(target);
-                    continue;
+                    return Attempt.Again(this);
                 default:
-                    return response;
+                    return new Attempt(this, response, TimeSpan.Zero);
             }
         }
 
-        GlobalZoneException Exhausted()
+        public GlobalZoneException Exhausted()
         {
             var what = lastError is not null ? lastError.Message : lastProblem?.Detail ?? lastProblem?.Title ?? ((int)lastStatus).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var message = $"No GlobalZone member gave an answer after {attempts} attempt(s) in {time.GetElapsedTime(started).TotalSeconds:0.0} s; last: {what}"
+            var message = $"No GlobalZone member gave an answer after {attempts} attempt(s) in {Elapsed.TotalSeconds:0.0} s; last: {what}"
                 + (outcomeUnknown ? " The write may or may not have been applied; retrying it with the same Idempotency-Key is safe." : "");
             // Every member full (watches, blocking reads, idempotency records) is a limit, not an outage.
             if (!outcomeUnknown && lastError is null && lastProblem?.Type is ProblemTypes.TooManyWatches or ProblemTypes.TooManyBlockingReads or ProblemTypes.TooManyIdempotencyRecords)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using GlobalZone.Contracts;
 using Microsoft.Extensions.Logging;
@@ -19,8 +20,10 @@ internal sealed partial class WatchStream : IAsyncDisposable
     private readonly bool isPrefix;
     private readonly ILogger logger;
     private HttpResponseMessage? response;
-    private StreamReader? reader;
-    private SseParser parser = new();
+    // The open stream's events, read with streamCancel: cancelled by the idle timeout or the caller's token, either of
+    // which leaves the stream unusable (a cancelled read aborts the HTTP response).
+    private IAsyncEnumerator<SseItem<byte[]>>? events;
+    private CancellationTokenSource? streamCancel;
     private Uri? member;
 
     public WatchStream(GlobalZoneClient client, string filter, bool isPrefix, long? fromRevision, ILogger logger)
@@ -47,7 +50,7 @@ internal sealed partial class WatchStream : IAsyncDisposable
         while (true)
         {
             token.ThrowIfCancellationRequested();
-            if (reader is null)
+            if (events is null)
             {
                 try
                 {
@@ -65,13 +68,15 @@ internal sealed partial class WatchStream : IAsyncDisposable
                 }
             }
 
-            SseEvent? received;
+            SseItem<byte[]>? read;
             try
             {
-                received = await ReadEventAsync(token).ConfigureAwait(false);
+                read = await ReadEventAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
+                // The read was cancelled mid-stream: the next call reopens from NextRevision.
+                await DisconnectAsync().ConfigureAwait(false);
                 throw;
             }
             catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
@@ -79,18 +84,18 @@ internal sealed partial class WatchStream : IAsyncDisposable
                 LogStreamBroken(filter, member, NextRevision, e is OperationCanceledException ? "no data within the idle timeout" : e.Message);
                 if (member is not null)
                     client.Executor.Topology.MarkUnreachable(member);
-                Disconnect();
+                await DisconnectAsync().ConfigureAwait(false);
                 continue;
             }
 
-            if (received is null)
+            if (read is not { } received)
             {
                 LogStreamBroken(filter, member, NextRevision, "the member ended the stream");
-                Disconnect();
+                await DisconnectAsync().ConfigureAwait(false);
                 continue;
             }
 
-            switch (received.Name)
+            switch (received.EventType)
             {
                 case "progress":
                 {
@@ -116,7 +121,7 @@ internal sealed partial class WatchStream : IAsyncDisposable
                         throw new WatchCompactedException(problem, wanted, oldest);
                     // The member fell behind its own history (a snapshot install): another member, or later, can go on.
                     LogStreamBroken(filter, member, NextRevision, problem?.Detail ?? "error event");
-                    Disconnect();
+                    await DisconnectAsync().ConfigureAwait(false);
                     break;
                 }
             }
@@ -151,42 +156,61 @@ internal sealed partial class WatchStream : IAsyncDisposable
 
         response = answer;
         member = answer.RequestMessage?.RequestUri is { } uri ? ClusterTopology.Normalize(uri) : null;
-        reader = new StreamReader(await answer.Content.ReadAsStreamAsync(token).ConfigureAwait(false));
-        parser = new SseParser();
+        var body = await answer.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        streamCancel = new CancellationTokenSource();
+        events = CreateParser(body).EnumerateAsync(streamCancel.Token).GetAsyncEnumerator(streamCancel.Token);
         if (Reconnects++ > 0)
             Diagnostics.GlobalZoneClientTelemetry.WatchReconnects.Add(1);
         if (Reconnects > 1 || NextRevision is not null)
             LogConnected(filter, member, NextRevision);
     }
 
+    /// <summary>
+    /// Server-Sent Events as <see cref="System.Net.ServerSentEvents"/> parses them (comments skipped, data lines joined),
+    /// each event's data kept as its UTF-8 bytes for the JSON reader.
+    /// </summary>
+    internal static SseParser<byte[]> CreateParser(Stream body) => SseParser.Create(body, static (_, data) => data.ToArray());
+
     /// <summary>The next complete event; null at the end of the stream. A read that waits longer than the idle timeout is cancelled.</summary>
-    private async Task<SseEvent?> ReadEventAsync(CancellationToken token)
+    private async Task<SseItem<byte[]>?> ReadEventAsync(CancellationToken token)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
-        while (true)
+        var cancel = streamCancel!;
+        using var caller = token.Register(static state => ((CancellationTokenSource)state!).Cancel(), cancel);
+        cancel.CancelAfter(client.Options.WatchIdleTimeout);
+        try
         {
-            idle.CancelAfter(client.Options.WatchIdleTimeout);
-            var line = await reader!.ReadLineAsync(idle.Token).ConfigureAwait(false);
-            if (line is null)
-                return null;
-            if (parser.Feed(line) is { } complete)
-                return complete;
+            return await events!.MoveNextAsync().ConfigureAwait(false) ? events.Current : null;
+        }
+        finally
+        {
+            // Stops the idle clock between reads (a no-op once cancelled).
+            cancel.CancelAfter(Timeout.InfiniteTimeSpan);
         }
     }
 
-    private void Disconnect()
+    private async ValueTask DisconnectAsync()
     {
-        reader?.Dispose();
+        var open = events;
+        events = null;
+        if (open is not null)
+        {
+            try
+            {
+                await open.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The stream is broken already; disposing only returns the parser's buffers.
+            }
+        }
+
+        streamCancel?.Dispose();
+        streamCancel = null;
         response?.Dispose();
-        reader = null;
         response = null;
     }
 
-    public ValueTask DisposeAsync()
-    {
-        Disconnect();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => DisconnectAsync();
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Watch {Filter} broke on {Member} before revision {NextRevision}: {Reason}; resuming")]
     private partial void LogStreamBroken(string filter, Uri? member, long? nextRevision, string reason);

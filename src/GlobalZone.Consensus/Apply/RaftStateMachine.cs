@@ -64,7 +64,7 @@ public sealed partial class RaftStateMachine : IRaftLogApplier
         if (testingApplyDelayMs > 0)
             LogTestingApplyDelay(testingApplyDelayMs);
         checkpointEveryBytes = (long)options.CheckpointEveryMiB << 20;
-        var snapshots = Path.Combine(options.DataDirectory, "snapshots");
+        var snapshots = options.Layout.Snapshots;
         var files = new SnapshotFileStore(Path.Combine(snapshots, "outgoing"), state, logger, time, (long)options.SnapshotTransferMiBPerSecond << 20);
         publisher = new SnapshotPublisher(files, options.Self.Url, time, holdLimit: TimeSpan.FromSeconds(options.SnapshotTransferHoldSeconds));
         receiver = new SnapshotReceiver(Path.Combine(snapshots, "incoming"), logger, time)

@@ -24,6 +24,9 @@ namespace GlobalZone.Consensus;
 public sealed partial class DeadLeaderShortcut(IServiceProvider services, MemberDirectory directory, NodeOptions options, CampaignHold hold,
     ILogger<DeadLeaderShortcut> logger)
 {
+    // Deadlines and waits run on the injected clock (TimeProvider.System unless a test gives a fake one).
+    private readonly TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Margin past the leader-silence window, so that voters whose last heartbeat came a moment later also vote.</summary>
@@ -61,7 +64,7 @@ public sealed partial class DeadLeaderShortcut(IServiceProvider services, Member
 
     private async Task CheckAsync(string leaderId, TimeSpan silentFor)
     {
-        var started = Environment.TickCount64;
+        var started = time.NowMs();
         if (directory.FindById(leaderId) is not { } leader || await ProbeAsync(leader).ConfigureAwait(false) != Liveness.Refused)
             return;
 
@@ -78,7 +81,7 @@ public sealed partial class DeadLeaderShortcut(IServiceProvider services, Member
         if (first.MemberId != directory.Self.Id)
             return;
 
-        var probedMs = Environment.TickCount64 - started;
+        var probedMs = time.NowMs() - started;
         var raft = services.GetRequiredService<IRaftCluster>();
         var standby = services.GetRequiredService<IStandbyModeSupport>();
         if (raft.Leader is { IsRemote: false } || hold.IsHolding || standby.Standby || services.GetService<ApplyHealth>()?.IsFaulted == true)
@@ -87,30 +90,30 @@ public sealed partial class DeadLeaderShortcut(IServiceProvider services, Member
         // Standby now, while the window runs out: DotNext's state change costs tens of milliseconds on a busy machine
         // (up to 190 ms measured), and in standby this member still takes entries and answers votes as a follower
         // does. Only its own timer stops, and the campaign below (or the finally) restarts it.
-        var prepareStarted = Environment.TickCount64;
+        var prepareStarted = time.NowMs();
         if (!await ElectionShortcut.EnterStandbyAsync(raft, standby, CancellationToken.None).ConfigureAwait(false))
             return;
-        var prepareMs = Environment.TickCount64 - prepareStarted;
+        var prepareMs = time.NowMs() - prepareStarted;
         var campaigned = false;
         try
         {
-            var wait = TimeSpan.FromMilliseconds(options.Raft.LeaderSilenceWindowMs) + VoteMargin - silentFor - TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+            var wait = TimeSpan.FromMilliseconds(options.Raft.LeaderSilenceWindowMs) + VoteMargin - silentFor - TimeSpan.FromMilliseconds(time.NowMs() - started);
             if (wait > TimeSpan.Zero)
-                await Task.Delay(wait).ConfigureAwait(false);
+                await Task.Delay(wait, time).ConfigureAwait(false);
 
             // Still nobody leading, nothing heard since (a contact sets DotNext's clock again; StickinessWindow zeroes
             // it when the window ends), and free to campaign.
-            var silentNow = silentFor + TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+            var silentNow = silentFor + TimeSpan.FromMilliseconds(time.NowMs() - started);
             if (raft.Leader is { IsRemote: false } || directory.Find(raft.Leader?.EndPoint) is { } seen && seen.Id != leaderId
                 || ElectionShortcut.SinceLeaderContact(raft) is { } sinceContact && sinceContact < silentNow - ContactSlack || hold.IsHolding
                 || services.GetService<ApplyHealth>()?.IsFaulted == true)
                 return;
-            var campaignStarted = Environment.TickCount64;
+            var campaignStarted = time.NowMs();
             campaigned = await ElectionShortcut.CampaignNowAsync(raft, standby, fromStandby: true, CancellationToken.None).ConfigureAwait(false);
             if (campaigned)
             {
-                LogCampaigning(leaderId, (long)(silentFor.TotalMilliseconds + Environment.TickCount64 - started), (long)silentFor.TotalMilliseconds, probedMs,
-                    prepareMs, Environment.TickCount64 - campaignStarted);
+                LogCampaigning(leaderId, (long)(silentFor.TotalMilliseconds + time.NowMs() - started), (long)silentFor.TotalMilliseconds, probedMs,
+                    prepareMs, time.NowMs() - campaignStarted);
             }
         }
         finally

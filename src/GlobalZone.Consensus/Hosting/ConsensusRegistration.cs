@@ -10,6 +10,7 @@ using GlobalZone.Storage.Integrity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace GlobalZone.Consensus;
@@ -27,7 +28,7 @@ public static class ConsensusRegistration
         options.Validate();
         var self = options.Self;
         Directory.CreateDirectory(options.DataDirectory);
-        var stateDirectory = Path.Combine(options.DataDirectory, "state");
+        var stateDirectory = options.Layout.State;
         // Refuses a folder of another format, or damaged state, with StorageIntegrityException (see NodeHost).
         var format = DataFolderFormat.Open(options.DataDirectory, FasterKeyValueStore.CreationMarker(stateDirectory));
         var startup = new StartupPhases();
@@ -49,12 +50,14 @@ public static class ConsensusRegistration
         var applyHealth = new ApplyHealth(TimeProvider.System);
         var raftStateMachine = new RaftStateMachine(state, options, applyHealth, bootstrapLoggers.CreateLogger<RaftStateMachine>());
         startup.Measure("first checkpoint", () => raftStateMachine.WarmUpAsync(CancellationToken.None).GetAwaiter().GetResult(), taken => taken ? null : "skipped: opened one");
-        RefuseEarlierLog(options.DataDirectory);
+        RefuseEarlierLog(options.Layout);
         // The Raft log (FasterLog) recovers after the state: it continues from the state's checkpoint.
         var raftLog = startup.Measure("Raft log recovered", () => new FasterRaftLog(FasterRaftLogOptions.For(options), raftStateMachine, bootstrapLoggers.CreateLogger<FasterRaftLog>()));
         bootstrapLoggers.CreateLogger(typeof(ConsensusRegistration).FullName!)
             .LogInformation("Data folder opened in {Seconds:F2} s: {Phases}", startup.Elapsed.TotalSeconds, startup.ToString());
 
+        // One clock for the member's deadlines (a test host may register a fake one first).
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services
             .AddSingleton(options)
             .AddSingleton(state)
@@ -102,9 +105,9 @@ public static class ConsensusRegistration
     }
 
     /// <summary>A data folder written by a release whose Raft log was DotNext's WAL (folder <c>raft</c>) is not read.</summary>
-    private static void RefuseEarlierLog(string dataDirectory)
+    private static void RefuseEarlierLog(DataDirectoryLayout layout)
     {
-        var earlier = Path.Combine(dataDirectory, "raft");
+        var earlier = layout.EarlierRaftLog;
         if (Directory.Exists(earlier) && Directory.EnumerateFileSystemEntries(earlier).Any())
             throw new StorageIntegrityException(earlier, "A Raft log of an earlier GlobalZone release (DotNext's WAL), which this release does not read", OperatorRemedy.MoveThroughBackup);
     }

@@ -24,6 +24,9 @@ public sealed record NodeOptions
     /// <summary>Folder for the Raft log and the FASTER state; survives restarts.</summary>
     public string DataDirectory { get; init; } = "data";
 
+    /// <summary>Where each part of the member's state lives inside <see cref="DataDirectory"/>.</summary>
+    public GlobalZone.Storage.DataFolder.DataDirectoryLayout Layout => new(DataDirectory);
+
     /// <summary>
     /// The group's members when it first forms, identical on every founding member. After the first start the
     /// membership lives in the data folder and changes only through <c>gz member add|remove</c>; entries here then

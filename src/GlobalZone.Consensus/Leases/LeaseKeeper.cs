@@ -27,12 +27,14 @@ public sealed partial class LeaseKeeper : BackgroundService
     private readonly GlobalZoneCluster cluster;
     private readonly KeyValueStateMachine state;
     private readonly ILogger<LeaseKeeper> logger;
+    private readonly TimeProvider time;
     private readonly long idempotencyWindowMs;
     private readonly Lock gate = new();
     private readonly Dictionary<long, Countdown> countdowns = new();
 
-    public LeaseKeeper(GlobalZoneCluster cluster, KeyValueStateMachine state, NodeOptions options, ILogger<LeaseKeeper> logger)
+    public LeaseKeeper(GlobalZoneCluster cluster, KeyValueStateMachine state, NodeOptions options, TimeProvider time, ILogger<LeaseKeeper> logger)
     {
+        this.time = time;
         this.cluster = cluster;
         this.state = state;
         this.logger = logger;
@@ -54,7 +56,7 @@ public sealed partial class LeaseKeeper : BackgroundService
         lock (gate)
         {
             return countdowns.TryGetValue(id, out var countdown)
-                ? TimeSpan.FromMilliseconds(Math.Max(0, countdown.DeadlineMs - Environment.TickCount64))
+                ? TimeSpan.FromMilliseconds(Math.Max(0, countdown.DeadlineMs - time.NowMs()))
                 : null;
         }
     }
@@ -62,7 +64,7 @@ public sealed partial class LeaseKeeper : BackgroundService
     private void OnRenewed(LeaseRecord lease)
     {
         lock (gate)
-            countdowns[lease.Id] = new Countdown(lease.TtlMs, lease.RenewIndex, Environment.TickCount64);
+            countdowns[lease.Id] = new Countdown(lease.TtlMs, lease.RenewIndex, time.NowMs());
     }
 
     private void OnEnded(long id)
@@ -73,7 +75,7 @@ public sealed partial class LeaseKeeper : BackgroundService
 
     private void RestartAll()
     {
-        var now = Environment.TickCount64;
+        var now = time.NowMs();
         var leases = state.ListLeases();
         lock (gate)
         {
@@ -88,7 +90,7 @@ public sealed partial class LeaseKeeper : BackgroundService
         if (cluster.Directory.Self.IsWitness)
             return;
         using var timer = new PeriodicTimer(Tick);
-        var nextIdempotencyCheck = Environment.TickCount64;
+        var nextIdempotencyCheck = time.NowMs();
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             try
@@ -96,9 +98,9 @@ public sealed partial class LeaseKeeper : BackgroundService
                 if (!LeadsWithCommittedTerm())
                     continue;
                 await ExpireDueLeasesAsync(stoppingToken).ConfigureAwait(false);
-                if (Environment.TickCount64 >= nextIdempotencyCheck)
+                if (time.NowMs() >= nextIdempotencyCheck)
                 {
-                    nextIdempotencyCheck = Environment.TickCount64 + (long)IdempotencyCheckInterval.TotalMilliseconds;
+                    nextIdempotencyCheck = time.NowMs() + (long)IdempotencyCheckInterval.TotalMilliseconds;
                     await CompactIdempotencyAsync(stoppingToken).ConfigureAwait(false);
                 }
             }
@@ -127,7 +129,7 @@ public sealed partial class LeaseKeeper : BackgroundService
 
     private async Task ExpireDueLeasesAsync(CancellationToken token)
     {
-        var now = Environment.TickCount64;
+        var now = time.NowMs();
         List<LeaseExpiry>? due = null;
         lock (gate)
         {
@@ -153,7 +155,7 @@ public sealed partial class LeaseKeeper : BackgroundService
                 if (lease is null)
                     countdowns.Remove(d.Id);
                 else
-                    countdowns[d.Id] = new Countdown(lease.TtlMs, lease.RenewIndex, Environment.TickCount64);
+                    countdowns[d.Id] = new Countdown(lease.TtlMs, lease.RenewIndex, time.NowMs());
             }
 
             return true;
@@ -167,7 +169,7 @@ public sealed partial class LeaseKeeper : BackgroundService
 
     private async Task CompactIdempotencyAsync(CancellationToken token)
     {
-        var horizon = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - idempotencyWindowMs;
+        var horizon = time.GetUtcNow().ToUnixTimeMilliseconds() - idempotencyWindowMs;
         if (state.OldestIdempotencyRecordMs is { } oldest && oldest < horizon)
             await cluster.ProposeAsync(new IdempotencyCompactCommand(horizon), token).ConfigureAwait(false);
     }

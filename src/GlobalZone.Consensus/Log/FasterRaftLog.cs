@@ -7,6 +7,7 @@ using DotNext.Threading;
 using FASTER.core;
 using GlobalZone.Storage.Integrity;
 using Microsoft.Extensions.Logging;
+using GlobalZone.Storage.DataFolder;
 
 namespace GlobalZone.Consensus.Log;
 
@@ -48,9 +49,6 @@ namespace GlobalZone.Consensus.Log;
 /// </remarks>
 public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
 {
-    /// <summary>Folder of the log under the data folder.</summary>
-    public const string FolderName = "raft-log";
-
     private readonly string folder;
     private readonly IDevice device;
     private readonly FasterLogSettings settings;
@@ -102,7 +100,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     private int disposed;
 
     public FasterRaftLog(FasterRaftLogOptions options, IRaftLogApplier applier, ILogger<FasterRaftLog> logger, TimeProvider? time = null)
-        : base(new Options { Location = Path.Combine(options.DataDirectory, FolderName, "unused-dotnext-wal"), ChunkSize = 4096 }, new InertStateMachine())
+        : base(new Options { Location = Path.Combine(new DataDirectoryLayout(options.DataDirectory).RaftLog, "unused-dotnext-wal"), ChunkSize = 4096 }, new InertStateMachine())
     {
         VerifyInterfaceMap();
         this.time = time ?? TimeProvider.System;
@@ -111,7 +109,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
         acknowledgeBeforePersisting = options.AcknowledgeBeforePersisting;
         if (acknowledgeBeforePersisting)
             LogAcknowledgeBeforePersisting();
-        folder = Path.Combine(options.DataDirectory, FolderName);
+        folder = new DataDirectoryLayout(options.DataDirectory).RaftLog;
         Directory.CreateDirectory(folder);
         nodeState = new NodeStateFile(folder);
         (term, vote, persistedCommitHint) = nodeState.Load();

@@ -13,7 +13,6 @@ namespace GlobalZone.Consensus;
 /// </summary>
 internal static partial class MembershipStorage
 {
-    public const string FileName = "membership";
 
     /// <summary>
     /// Opens the storage and, on a member's first start in a new group, seeds it with the configured member list.
@@ -31,7 +30,7 @@ internal static partial class MembershipStorage
     {
         // DotNext's persistent storage type is internal; its registration is the public way to make one, and it
         // keeps DotNext's own file format.
-        var scratch = new ServiceCollection().UsePersistentConfigurationStorage(Path.Combine(options.DataDirectory, FileName)).BuildServiceProvider();
+        var scratch = new ServiceCollection().UsePersistentConfigurationStorage(options.Layout.Membership).BuildServiceProvider();
         var storage = scratch.GetRequiredService<IClusterConfigurationStorage<UriEndPoint>>();
         var configuration = storage.LoadConfigurationAsync().AsTask().GetAwaiter().GetResult();
         if (configuration.Members.Count > 0)

@@ -37,10 +37,10 @@ public sealed record MemberProgressReport
         => LastTerm > other.LastTerm || (LastTerm == other.LastTerm && LastIndex > other.LastIndex);
 }
 
-/// <summary>A report and when it arrived (monotonic milliseconds, <see cref="Environment.TickCount64"/>).</summary>
-public sealed record ObservedProgress(MemberProgressReport Report, long ReceivedAtMs)
+/// <summary>A report and when it arrived (<see cref="MonotonicTime.NowMs"/> on <paramref name="Clock"/>).</summary>
+public sealed record ObservedProgress(MemberProgressReport Report, long ReceivedAtMs, TimeProvider Clock)
 {
-    public long AgeMs => Environment.TickCount64 - ReceivedAtMs;
+    public long AgeMs => Clock.NowMs() - ReceivedAtMs;
 }
 
 /// <summary>Source-generated JSON for the progress probe's reply.</summary>

@@ -18,6 +18,7 @@ namespace GlobalZone.Consensus;
 public sealed partial class PeerProgressMonitor : BackgroundService, IInputChannel
 {
     private readonly IServiceProvider services;
+    private readonly TimeProvider time;
     private readonly MemberDirectory directory;
     private readonly LeadershipHandoffJournal journal;
     private readonly ILogger<PeerProgressMonitor> logger;
@@ -29,6 +30,7 @@ public sealed partial class PeerProgressMonitor : BackgroundService, IInputChann
     public PeerProgressMonitor(IServiceProvider services, MemberDirectory directory, LeadershipHandoffJournal journal, NodeOptions options, ILogger<PeerProgressMonitor> logger)
     {
         this.services = services;
+        time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         this.directory = directory;
         this.journal = journal;
         this.logger = logger;
@@ -90,11 +92,11 @@ public sealed partial class PeerProgressMonitor : BackgroundService, IInputChann
             Raft.LeaderChanged += OnLeaderChanged;
             for (var round = 0L; !stoppingToken.IsCancellationRequested; round++)
             {
-                var started = Environment.TickCount64;
+                var started = time.NowMs();
                 await ProbeRoundAsync(round, stoppingToken).ConfigureAwait(false);
-                var rest = Interval.TotalMilliseconds - (Environment.TickCount64 - started);
+                var rest = Interval.TotalMilliseconds - (time.NowMs() - started);
                 if (rest > 0)
-                    await Task.Delay(TimeSpan.FromMilliseconds(rest), stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(rest), time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -155,7 +157,7 @@ public sealed partial class PeerProgressMonitor : BackgroundService, IInputChann
             var report = JsonSerializer.Deserialize(body, ProgressJsonContext.Default.MemberProgressReport);
             if (report is null || report.MemberId != member.Id)
                 return null;
-            latest[member.Id] = new ObservedProgress(report, Environment.TickCount64);
+            latest[member.Id] = new ObservedProgress(report, time.NowMs(), time);
             return report;
         }
         catch (Exception e) when (!token.IsCancellationRequested)

@@ -18,6 +18,9 @@ namespace GlobalZone.Consensus;
 /// <remarks>Message body: hold length in milliseconds (8 bytes, little endian), then the former leader's id (UTF-8).</remarks>
 public sealed partial class CampaignHold(IServiceProvider services, MemberDirectory directory, ILogger<CampaignHold> logger) : IInputChannel
 {
+    // Deadlines and waits run on the injected clock (TimeProvider.System unless a test gives a fake one).
+    private readonly TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+
     private readonly Lock gate = new();
     private bool holding;
     private long holdUntilMs;
@@ -52,7 +55,7 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
         {
             holding = true;
             formerLeaderId = formerLeader;
-            holdUntilMs = Environment.TickCount64 + (long)duration.TotalMilliseconds;
+            holdUntilMs = time.NowMs() + (long)duration.TotalMilliseconds;
             standbyByHold = true;
         }
 
@@ -76,7 +79,7 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
             return false;
         lock (gate)
         {
-            operatorHoldUntilMs = Environment.TickCount64 + (long)duration.TotalMilliseconds;
+            operatorHoldUntilMs = time.NowMs() + (long)duration.TotalMilliseconds;
             standbyByHold = true;
         }
 
@@ -105,7 +108,7 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
     {
         try
         {
-            await Task.Delay(after + TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
+            await Task.Delay(after + TimeSpan.FromMilliseconds(1), time).ConfigureAwait(false);
             await ReleaseIfDueAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
@@ -127,7 +130,7 @@ public sealed partial class CampaignHold(IServiceProvider services, MemberDirect
         {
             if (!standbyByHold)
                 return;
-            var now = Environment.TickCount64;
+            var now = time.NowMs();
             var newLeader = leaderId is not null && leaderId != formerLeaderId;
             reason = newLeader ? $"new leader {leaderId}" : "hold ran out";
             if (holding && (newLeader || now >= holdUntilMs))

@@ -7,7 +7,8 @@ namespace GlobalZone.Consensus;
 /// preferred site), completed with who led next. Shown by <c>GET /v1/cluster</c>, on every member through the
 /// progress probes.
 /// </summary>
-public sealed class LeadershipHandoffJournal
+/// <param name="time">The clock the hand-off times are read from (wall-clock times, shown to operators).</param>
+public sealed class LeadershipHandoffJournal(TimeProvider time)
 {
     private readonly Lock gate = new();
     private LeadershipHandoff? last;
@@ -31,7 +32,7 @@ public sealed class LeadershipHandoffJournal
                 FromMemberId = fromMemberId,
                 TargetMemberId = targetMemberId,
                 Term = term,
-                StartedAt = DateTimeOffset.UtcNow,
+                StartedAt = time.GetUtcNow(),
                 Detail = detail,
             };
         }
@@ -48,8 +49,8 @@ public sealed class LeadershipHandoffJournal
             if (last is null)
                 return;
             last = abandoned
-                ? last with { Detail = detail ?? last.Detail, CompletedAt = DateTimeOffset.UtcNow }
-                : last with { ResignedAt = DateTimeOffset.UtcNow, Detail = detail ?? last.Detail, Term = ledTerm ?? last.Term };
+                ? last with { Detail = detail ?? last.Detail, CompletedAt = time.GetUtcNow() }
+                : last with { ResignedAt = time.GetUtcNow(), Detail = detail ?? last.Detail, Term = ledTerm ?? last.Term };
         }
     }
 
@@ -59,7 +60,7 @@ public sealed class LeadershipHandoffJournal
         lock (gate)
         {
             if (last is { ResignedAt: not null, CompletedAt: null } pending && leaderId is not null && leaderId != pending.FromMemberId)
-                last = pending with { ToMemberId = leaderId, CompletedAt = DateTimeOffset.UtcNow };
+                last = pending with { ToMemberId = leaderId, CompletedAt = time.GetUtcNow() };
         }
     }
 

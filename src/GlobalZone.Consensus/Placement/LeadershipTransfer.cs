@@ -47,6 +47,9 @@ public enum TransferOutcome
 public sealed partial class LeadershipTransfer(IServiceProvider services, MemberDirectory directory, NodeOptions options, PeerProgressMonitor progress,
     CampaignHold hold, LeadershipHandoffJournal journal, ILogger<LeadershipTransfer> logger) : IInputChannel
 {
+    // Deadlines and waits run on the injected clock (TimeProvider.System unless a test gives a fake one).
+    private readonly TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
 
     private IRaftCluster Raft => services.GetRequiredService<IRaftCluster>();
@@ -77,7 +80,7 @@ public sealed partial class LeadershipTransfer(IServiceProvider services, Member
             if (raft.Leader is not { IsRemote: false } || raft.LeadershipToken.IsCancellationRequested)
                 return TransferOutcome.NotLeader;
             var term = raft.AuditTrail.Term;
-            var started = Environment.TickCount64;
+            var started = time.NowMs();
             if (journalled)
                 journal.Begin(kind, directory.Self.Id, target.Id, term);
             LogStarting(target.Id, term, kind);
@@ -115,18 +118,18 @@ public sealed partial class LeadershipTransfer(IServiceProvider services, Member
             var accepted = await SendAsync(target, MessageNames.TimeoutNow, body, rpc, token).ConfigureAwait(false);
             if (!accepted)
                 LogTargetRefused(target.Id);
-            var deadline = Environment.TickCount64 + options.Raft.UpperElectionTimeoutMs * 2L;
-            while (Environment.TickCount64 < deadline)
+            var deadline = time.NowMs() + options.Raft.UpperElectionTimeoutMs * 2L;
+            while (time.NowMs() < deadline)
             {
                 if (directory.Find(raft.Leader?.EndPoint) is { } leader && raft.AuditTrail.Term > term)
                 {
                     if (journalled)
                         journal.ObserveLeader(leader.Id);
-                    LogDone(leader.Id, raft.AuditTrail.Term, Environment.TickCount64 - started);
+                    LogDone(leader.Id, raft.AuditTrail.Term, time.NowMs() - started);
                     return leader.Id == target.Id ? TransferOutcome.Done : TransferOutcome.NotConfirmed;
                 }
 
-                await Task.Delay(5, token).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(5), time, token).ConfigureAwait(false);
             }
 
             return TransferOutcome.NotConfirmed;
@@ -140,8 +143,8 @@ public sealed partial class LeadershipTransfer(IServiceProvider services, Member
 
     private async Task<bool> WaitForCatchUpAsync(IRaftCluster raft, string targetId, CancellationToken token)
     {
-        var deadline = Environment.TickCount64 + options.Raft.UpperElectionTimeoutMs;
-        while (Environment.TickCount64 < deadline && raft.Leader is { IsRemote: false })
+        var deadline = time.NowMs() + options.Raft.UpperElectionTimeoutMs;
+        while (time.NowMs() < deadline && raft.Leader is { IsRemote: false })
         {
             var report = await progress.ProbeAsync(targetId, token).ConfigureAwait(false);
             if (report is { Standby: false } && report.LastIndex >= raft.AuditTrail.LastEntryIndex)

@@ -27,6 +27,7 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
 
     private readonly IServiceProvider services;
+    private readonly TimeProvider time;
     private readonly NodeOptions options;
     private readonly MemberDirectory directory;
     private readonly PeerProgressMonitor progress;
@@ -47,6 +48,7 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
         LeadershipHandoffJournal journal, ILogger<PreferredLeaderPlacement> logger)
     {
         this.services = services;
+        time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         this.options = options;
         this.directory = directory;
         this.progress = progress;
@@ -84,13 +86,13 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 await hold.ReleaseIfDueAsync(stoppingToken).ConfigureAwait(false);
-                if (Environment.TickCount64 - lastEvaluation >= progress.Interval.TotalMilliseconds)
+                if (time.NowMs() - lastEvaluation >= progress.Interval.TotalMilliseconds)
                 {
-                    lastEvaluation = Environment.TickCount64;
+                    lastEvaluation = time.NowMs();
                     await EvaluateAsync(stoppingToken).ConfigureAwait(false);
                 }
 
-                await Task.Delay(Tick, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(Tick, time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -104,7 +106,7 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
         if (PreferredSite is not { } site)
             return;
         var raft = Raft;
-        var now = Environment.TickCount64;
+        var now = time.NowMs();
         var leader = directory.Find(raft.Leader?.EndPoint);
         TrackPreferredLeader(leader, site, now);
         var leading = leader?.Id == directory.Self.Id && !raft.LeadershipToken.IsCancellationRequested;
@@ -163,7 +165,7 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
         if (transfer.IsSupported)
         {
             // Raft's TimeoutNow: the target campaigns at once, so writes stall for a round trip or two, not an election.
-            notBeforeMs = Environment.TickCount64 + (long)backoff.TotalMilliseconds;
+            notBeforeMs = time.NowMs() + (long)backoff.TotalMilliseconds;
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));
             var outcome = await transfer.TransferAsync(target.Id, LeadershipHandoffKinds.PreferredSite, token).ConfigureAwait(false);
             if (outcome is not TransferOutcome.Done)
@@ -180,12 +182,12 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
         var raft = Raft;
         var cluster = services.GetRequiredService<GlobalZoneCluster>();
         var self = directory.Self;
-        notBeforeMs = Environment.TickCount64 + (long)backoff.TotalMilliseconds;
+        notBeforeMs = time.NowMs() + (long)backoff.TotalMilliseconds;
         backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));
         var term = raft.AuditTrail.Term;
         journal.Begin(LeadershipHandoffKinds.PreferredSite, self.Id, target.Id, term);
         LogTransferStarting(target.Id, target.Site, term);
-        var started = Environment.TickCount64;
+        var started = time.NowMs();
 
         // 1. The voters that should not win hold off campaigning (the witness never campaigns).
         var rivals = directory.Members.Where(m => !m.IsWitness && m.Id != self.Id && m.Id != target.Id
@@ -198,8 +200,8 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
         try
         {
             var caughtUp = false;
-            var deadline = Environment.TickCount64 + options.Raft.UpperElectionTimeoutMs;
-            while (Environment.TickCount64 < deadline && raft.Leader is { IsRemote: false })
+            var deadline = time.NowMs() + options.Raft.UpperElectionTimeoutMs;
+            while (time.NowMs() < deadline && raft.Leader is { IsRemote: false })
             {
                 try
                 {
@@ -231,7 +233,7 @@ public sealed partial class PreferredLeaderPlacement : BackgroundService
             await raft.ResignAsync(token).ConfigureAwait(false);
             await hold.HoldAsync(self.Id, holdFor, token).ConfigureAwait(false);
             journal.Resigned($"{target.Id} held the whole log (index {raft.AuditTrail.LastEntryIndex})");
-            LogTransferResigned(target.Id, Environment.TickCount64 - started);
+            LogTransferResigned(target.Id, time.NowMs() - started);
         }
         finally
         {

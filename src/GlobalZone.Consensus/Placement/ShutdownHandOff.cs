@@ -16,6 +16,9 @@ namespace GlobalZone.Consensus;
 public sealed partial class ShutdownHandOff(IServiceProvider services, MemberDirectory directory, NodeOptions options, PeerProgressMonitor progress,
     ILogger<ShutdownHandOff> logger)
 {
+    // Deadlines and waits run on the injected clock (TimeProvider.System unless a test gives a fake one).
+    private readonly TimeProvider time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+
     /// <summary>Hands leadership over if this member leads; returns at once otherwise. Never throws for a failed hand-off.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -25,7 +28,7 @@ public sealed partial class ShutdownHandOff(IServiceProvider services, MemberDir
             return;
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(TimeSpan.FromMilliseconds(2L * options.Raft.UpperElectionTimeoutMs));
-        var started = Environment.TickCount64;
+        var started = time.NowMs();
         try
         {
             // The voter that needs least to catch up, the preferred site's first among equals.
@@ -43,11 +46,11 @@ public sealed partial class ShutdownHandOff(IServiceProvider services, MemberDir
             }
 
             var outcome = await transfer.TransferAsync(target.MemberId, LeadershipHandoffKinds.Shutdown, bound.Token).ConfigureAwait(false);
-            LogHandedOff(target.MemberId, outcome, Environment.TickCount64 - started);
+            LogHandedOff(target.MemberId, outcome, time.NowMs() - started);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            LogTimedOut(Environment.TickCount64 - started);
+            LogTimedOut(time.NowMs() - started);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -33,6 +33,7 @@ public sealed partial class WitnessSupervisor : BackgroundService
     private const long RetryCampaignMs = 150;
 
     private readonly IServiceProvider services;
+    private readonly TimeProvider time;
     private readonly NodeOptions options;
     private readonly MemberDirectory directory;
     private readonly PeerProgressMonitor progress;
@@ -56,6 +57,7 @@ public sealed partial class WitnessSupervisor : BackgroundService
         LeadershipHandoffJournal journal, ILogger<WitnessSupervisor> logger)
     {
         this.services = services;
+        time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         this.options = options;
         this.directory = directory;
         this.progress = progress;
@@ -80,13 +82,13 @@ public sealed partial class WitnessSupervisor : BackgroundService
         try
         {
             await Raft.Readiness.WaitAsync(stoppingToken).ConfigureAwait(false);
-            lastLeaderSeenMs = Environment.TickCount64;
+            lastLeaderSeenMs = time.NowMs();
             while (!stoppingToken.IsCancellationRequested)
             {
                 ObserveLeader();
                 if (await HasReasonToLeadAsync(stoppingToken).ConfigureAwait(false))
                     await TakeOverAndHandOffAsync(stoppingToken).ConfigureAwait(false);
-                await Task.Delay(Tick, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(Tick, time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -97,7 +99,7 @@ public sealed partial class WitnessSupervisor : BackgroundService
 
     private void ObserveLeader()
     {
-        var now = Environment.TickCount64;
+        var now = time.NowMs();
         if (Raft.Leader is { IsRemote: true } leader)
         {
             lastLeaderSeenMs = now;
@@ -115,7 +117,7 @@ public sealed partial class WitnessSupervisor : BackgroundService
 
     private async Task<bool> HasReasonToLeadAsync(CancellationToken token)
     {
-        var now = Environment.TickCount64;
+        var now = time.NowMs();
         if (now < notBeforeMs || !Standby.Standby || now - lastLeaderSeenMs < 2 * Tick.TotalMilliseconds)
             return false;
         // Waiting out the lower election timeout gives the voters their chance to elect among themselves; when the lost
@@ -141,7 +143,7 @@ public sealed partial class WitnessSupervisor : BackgroundService
         if (voters.Count == 0 || voters.Any(v => !mine.HasNewerLogThan(v)))
             return false; // a voter we can reach is as up to date as we are: it can win with our vote, no hand-off needed
         var stale = voters.Select(v => v.MemberId).ToList();
-        LogTakingOver(Environment.TickCount64 - lastLeaderSeenMs, string.Join(",", stale), mine.LastIndex, mine.LastTerm);
+        LogTakingOver(time.NowMs() - lastLeaderSeenMs, string.Join(",", stale), mine.LastIndex, mine.LastTerm);
         return true;
     }
 
@@ -162,7 +164,7 @@ public sealed partial class WitnessSupervisor : BackgroundService
     private async Task TakeOverAndHandOffAsync(CancellationToken token)
     {
         var raft = Raft;
-        var started = Environment.TickCount64;
+        var started = time.NowMs();
         notBeforeMs = started + (long)backoff.TotalMilliseconds;
         backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));
         journal.Begin(LeadershipHandoffKinds.WitnessCatchUp, directory.Self.Id, targetMemberId: null, raft.AuditTrail.Term, "campaigning to bring voters up to date");
@@ -174,19 +176,19 @@ public sealed partial class WitnessSupervisor : BackgroundService
         try
         {
             var campaignDeadline = started + (long)campaignWindow.TotalMilliseconds;
-            var lastCampaignMs = Environment.TickCount64;
+            var lastCampaignMs = time.NowMs();
             while (raft.Leader is not { IsRemote: false })
             {
                 // A refused pre-vote (a voter just back from a stall may replay the lost leader's last heartbeat and
                 // defer to it for a while) would leave the next try to DotNext's full election timeout; try again soon.
-                if (raft.Leader is null && Environment.TickCount64 - lastCampaignMs >= RetryCampaignMs
+                if (raft.Leader is null && time.NowMs() - lastCampaignMs >= RetryCampaignMs
                     && !Standby.Standby)
                 {
-                    lastCampaignMs = Environment.TickCount64;
+                    lastCampaignMs = time.NowMs();
                     await ElectionShortcut.CampaignNowAsync(raft, Standby, fromStandby: false, token).ConfigureAwait(false);
                 }
 
-                if (raft.Leader is { IsRemote: true } || Environment.TickCount64 >= campaignDeadline)
+                if (raft.Leader is { IsRemote: true } || time.NowMs() >= campaignDeadline)
                 {
                     var other = directory.Find(raft.Leader?.EndPoint)?.Id;
                     journal.Resigned(other is null ? "abandoned: the witness did not win in time" : $"abandoned: {other} leads", abandoned: true);
@@ -194,11 +196,11 @@ public sealed partial class WitnessSupervisor : BackgroundService
                     return;
                 }
 
-                await Task.Delay(Tick, token).ConfigureAwait(false);
+                await Task.Delay(Tick, time, token).ConfigureAwait(false);
             }
 
             var term = raft.AuditTrail.Term;
-            LogLeading(term, Environment.TickCount64 - started);
+            LogLeading(term, time.NowMs() - started);
             var caughtUp = await BringVotersUpToDateAsync(raft, token).ConfigureAwait(false);
 
             // Hand over by TimeoutNow to a caught-up voter (the preferred site's first), so the next leader campaigns
@@ -218,7 +220,7 @@ public sealed partial class WitnessSupervisor : BackgroundService
                     // would make the next, unrelated stranding wait out a growing back-off (measured: 10 s, then more
                     // than 30 s, after site failures a quarter of a minute apart).
                     backoff = initialBackoff;
-                    notBeforeMs = Environment.TickCount64 + (long)initialBackoff.TotalMilliseconds;
+                    notBeforeMs = time.NowMs() + (long)initialBackoff.TotalMilliseconds;
                 }
             }
 
@@ -229,13 +231,13 @@ public sealed partial class WitnessSupervisor : BackgroundService
                 + (transferred ? $"; handed to {target} by TimeoutNow" : ""), ledTerm: term);
             // A transfer's new leader can be seen before the line above: complete the record with it now.
             journal.ObserveLeader(directory.Find(raft.Leader?.EndPoint)?.Id);
-            LogHandedOff(term, string.Join(",", caughtUp), Environment.TickCount64 - started);
+            LogHandedOff(term, string.Join(",", caughtUp), time.NowMs() - started);
         }
         finally
         {
             // Back to standby whatever happened; nothing here may leave the witness campaigning.
             await Standby.EnableStandbyModeAsync(CancellationToken.None).ConfigureAwait(false);
-            lastLeaderSeenMs = Environment.TickCount64;
+            lastLeaderSeenMs = time.NowMs();
         }
     }
 

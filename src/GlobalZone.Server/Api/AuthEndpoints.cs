@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Auth;
@@ -26,29 +27,104 @@ internal static class AuthEndpoints
     public static void MapAuthApi(this IEndpointRouteBuilder app)
     {
         // Public by design: the token exchange is how a caller authenticates, and status only says whether to.
-        app.MapPost("/v1/auth/token", (HttpContext context) => TokenAsync(context)).AllowAnonymous();
-        app.MapGet("/v1/auth/status", (HttpContext context) => StatusAsync(context)).AllowAnonymous();
+        app.MapPost("/v1/auth/token", EndpointDocs.Handler(context => TokenAsync(context))).AllowAnonymous()
+            .Doc("Auth", "Exchange a user's name and password for a bearer token (valid GlobalZone:Auth:TokenTtlSeconds, default 300 s). Public.")
+            .Body<AuthTokenRequest>()
+            .Answers<AuthToken>(200, "token")
+            .Fails(400, "invalid request")
+            .Fails(401, "invalid-credentials")
+            .Fails(409, "auth-not-enabled: no token is needed");
+        app.MapGet("/v1/auth/status", EndpointDocs.Handler(context => StatusAsync(context))).AllowAnonymous()
+            .Doc("Auth", "Whether auth is enabled, and the user of the request's token if any. Public.")
+            .Answers<AuthStatus>(200, "status");
 
         var admin = app.MapGroup("/v1/auth").RequireAdmin();
         // A fresh secret per enable: tokens from before a disable do not come back to life.
-        admin.MapPost("/enable", (HttpContext context)
-            => ProposeAsync(context, new AuthCommand(AuthOperation.Enable, "auth", Data: RandomNumberGenerator.GetBytes(32)), StatusCodes.Status200OK));
-        admin.MapPost("/disable", (HttpContext context) => ProposeAsync(context, new AuthCommand(AuthOperation.Disable, "auth"), StatusCodes.Status200OK));
-        admin.MapGet("/users", (HttpContext context) => ListUsersAsync(context));
-        admin.MapPost("/users", (HttpContext context) => AddUserAsync(context));
-        admin.MapGet("/users/{name}", (HttpContext context, string name) => GetUserAsync(context, name));
-        admin.MapDelete("/users/{name}", (HttpContext context, string name) => ProposeAsync(context, new AuthCommand(AuthOperation.UserDelete, name), StatusCodes.Status200OK));
-        admin.MapPut("/users/{name}/password", (HttpContext context, string name) => ChangePasswordAsync(context, name));
+        admin.MapPost("/enable", EndpointDocs.Handler(context
+            => ProposeAsync(context, new AuthCommand(AuthOperation.Enable, "auth", Data: RandomNumberGenerator.GetBytes(32)), StatusCodes.Status200OK)))
+            .Doc("Auth", "Turn auth on (root role). Refused until user root exists with role root.")
+            .Answers<AuthStatus>(200, "enabled")
+            .Fails(409, "auth-conflict: no root user with the root role")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapPost("/disable", EndpointDocs.Handler(context => ProposeAsync(context, new AuthCommand(AuthOperation.Disable, "auth"), StatusCodes.Status200OK)))
+            .Doc("Auth", "Turn auth off (root role); users and roles are kept.")
+            .Answers<AuthStatus>(200, "disabled")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapGet("/users", EndpointDocs.Handler(context => ListUsersAsync(context)))
+            .Doc("Auth", "List users and their roles (root role).")
+            .Answers<UserList>(200, "users")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapPost("/users", EndpointDocs.Handler(context => AddUserAsync(context)))
+            .Doc("Auth", "Add a user (root role); the password is hashed (PBKDF2-SHA256) before it is replicated.")
+            .Body<UserAddRequest>()
+            .Answers<UserInfo>(201, "added")
+            .Fails(400, "invalid request")
+            .Fails(409, "auth-conflict: exists")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapGet("/users/{name}", (HttpContext context, string name) => GetUserAsync(context, name))
+            .Doc("Auth", "A user and its roles (root role).")
+            .Answers<UserInfo>(200, "user")
+            .Fails(404, "user-not-found")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapDelete("/users/{name}", (HttpContext context, string name) => ProposeAsync(context, new AuthCommand(AuthOperation.UserDelete, name), StatusCodes.Status200OK))
+            .Doc("Auth", "Delete a user (root role); its tokens stop working.")
+            .Answers(204, "deleted")
+            .Fails(404, "user-not-found")
+            .Fails(409, "auth-conflict: root while auth is on")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapPut("/users/{name}/password", (HttpContext context, string name) => ChangePasswordAsync(context, name))
+            .Doc("Auth", "Change a user's password (root role).")
+            .Body<PasswordChangeRequest>()
+            .Answers<UserInfo>(200, "changed")
+            .Fails(404, "user-not-found")
+            .Fails(403, ApiText.NeedsRoot);
         admin.MapPut("/users/{name}/roles/{role}", (HttpContext context, string name, string role)
-            => ProposeAsync(context, new AuthCommand(AuthOperation.UserGrantRole, name, role), StatusCodes.Status200OK));
+            => ProposeAsync(context, new AuthCommand(AuthOperation.UserGrantRole, name, role), StatusCodes.Status200OK))
+            .Doc("Auth", "Grant a role to a user (root role).")
+            .Answers<UserInfo>(200, "granted")
+            .Fails(404, "user-not-found or role-not-found")
+            .Fails(403, ApiText.NeedsRoot);
         admin.MapDelete("/users/{name}/roles/{role}", (HttpContext context, string name, string role)
-            => ProposeAsync(context, new AuthCommand(AuthOperation.UserRevokeRole, name, role), StatusCodes.Status200OK));
-        admin.MapGet("/roles", (HttpContext context) => ListRolesAsync(context));
-        admin.MapPost("/roles", (HttpContext context) => AddRoleAsync(context));
-        admin.MapGet("/roles/{name}", (HttpContext context, string name) => GetRoleAsync(context, name));
-        admin.MapDelete("/roles/{name}", (HttpContext context, string name) => ProposeAsync(context, new AuthCommand(AuthOperation.RoleDelete, name), StatusCodes.Status200OK));
-        admin.MapPost("/roles/{name}/permissions", (HttpContext context, string name) => GrantPermissionAsync(context, name));
-        admin.MapDelete("/roles/{name}/permissions", (HttpContext context, string name) => RevokePermissionAsync(context, name));
+            => ProposeAsync(context, new AuthCommand(AuthOperation.UserRevokeRole, name, role), StatusCodes.Status200OK))
+            .Doc("Auth", "Revoke a role from a user (root role).")
+            .Answers<UserInfo>(200, "revoked")
+            .Fails(404, "user-not-found or role-not-found")
+            .Fails(409, "auth-conflict: root's root role while auth is on")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapGet("/roles", EndpointDocs.Handler(context => ListRolesAsync(context)))
+            .Doc("Auth", "List roles and their permissions (root role); root is built in.")
+            .Answers<RoleList>(200, "roles")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapPost("/roles", EndpointDocs.Handler(context => AddRoleAsync(context)))
+            .Doc("Auth", "Add a role with no permissions (root role).")
+            .Body<RoleAddRequest>()
+            .Answers<RoleInfo>(201, "added")
+            .Fails(409, "auth-conflict: exists")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapGet("/roles/{name}", (HttpContext context, string name) => GetRoleAsync(context, name))
+            .Doc("Auth", "A role and its permissions (root role).")
+            .Answers<RoleInfo>(200, "role")
+            .Fails(404, "role-not-found")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapDelete("/roles/{name}", (HttpContext context, string name) => ProposeAsync(context, new AuthCommand(AuthOperation.RoleDelete, name), StatusCodes.Status200OK))
+            .Doc("Auth", "Delete a role and take it from every user (root role).")
+            .Answers(204, "deleted")
+            .Fails(404, "role-not-found")
+            .Fails(409, "auth-conflict: root")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapPost("/roles/{name}/permissions", (HttpContext context, string name) => GrantPermissionAsync(context, name))
+            .Doc("Auth", "Grant read, write or readwrite on every key under a prefix (root role); replaces a grant on the same prefix.")
+            .Body<Permission>()
+            .Answers<RoleInfo>(200, "granted")
+            .Fails(400, "invalid request")
+            .Fails(404, "role-not-found")
+            .Fails(403, ApiText.NeedsRoot);
+        admin.MapDelete("/roles/{name}/permissions", (HttpContext context, string name) => RevokePermissionAsync(context, name))
+            .Doc("Auth", "Remove the grant on ?prefix= (root role).")
+            .Query("prefix", null, "string", required: true)
+            .Answers<RoleInfo>(200, "revoked")
+            .Fails(404, "role-not-found or no such grant")
+            .Fails(403, ApiText.NeedsRoot);
     }
 
     private static async Task TokenAsync(HttpContext context)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
@@ -19,7 +20,11 @@ internal static partial class BackupEndpoints
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
     public static void MapBackupApi(this IEndpointRouteBuilder app)
-        => app.MapGet("/v1/backup", (HttpContext context) => BackupAsync(context)).RequireAdmin();
+        => app.MapGet("/v1/backup", EndpointDocs.Handler(context => BackupAsync(context))).RequireAdmin()
+            .Doc("Cluster", "The whole state at one revision (admin): the member makes its state linearizably fresh, dumps it without holding applies off, hashes it, and streams header + body (gz backup save / verify / restore read it). One dump at a time per member.")
+            .Answers(200, "a GlobalZone backup stream (format version and SHA-256 in its header)", "application/octet-stream")
+            .Fails(503, "unavailable: no leader to confirm the read index, or another dump is running")
+            .Fails(403, "permission-denied: the token's user lacks the root role");
 
     private static async Task BackupAsync(HttpContext context)
     {
@@ -36,7 +41,7 @@ internal static partial class BackupEndpoints
             return;
         }
 
-        var scratch = Path.Combine(options.DataDirectory, "backups-tmp");
+        var scratch = options.Layout.BackupScratch;
         Directory.CreateDirectory(scratch);
         var path = Path.Combine(scratch, $"backup-{Guid.NewGuid():N}.tmp");
         try

@@ -1,3 +1,4 @@
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Watching;
 
 namespace GlobalZone.Server.Api;
@@ -8,7 +9,8 @@ internal static class ClientApi
     public static IServiceCollection AddClientApi(this IServiceCollection services)
         => services.AddSingleton<RevisionFeed>()
             .AddSingleton<Capacity.MemberCapacity>()
-            .AddSingleton<Capacity.ProposalQuotas>();
+            .AddSingleton<Capacity.ProposalQuotas>()
+            .AddApiDocument();
 
     public static void MapClientApi(this IEndpointRouteBuilder app)
     {
@@ -16,6 +18,6 @@ internal static class ClientApi
         app.MapWatchApi();
         app.MapLeaseApi();
         app.MapLockApi();
-        app.MapOpenApiDocument();
+        app.MapApiDocument();
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using DotNext.Net.Cluster;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Hosting;
 
 namespace GlobalZone.Server.Api;
@@ -16,7 +17,9 @@ internal static class ClusterEndpoints
     {
         // Public: clients discover members and the leader here before they can authenticate (redirects name the
         // leader anyway); it holds no keys. Health probes are public as everywhere.
-        app.MapGet("/v1/cluster", (HttpContext context) => StatusAsync(context)).AllowAnonymous();
+        app.MapGet("/v1/cluster", EndpointDocs.Handler(context => StatusAsync(context))).AllowAnonymous()
+            .Doc("Cluster", "The group as this member sees it.")
+            .Answers<ClusterStatus>(200, "ClusterStatus");
         app.MapMemberHealth();
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 using GlobalZone.Server.Watching;
 using GlobalZone.StateMachine;
@@ -23,9 +24,46 @@ internal static class KeyValueEndpoints
     {
         var group = app.MapGroup("/v1/kv");
         // The key, or with ?prefix the prefix, is the route's key: one grant must cover it.
-        group.MapGet("/{**key}", (HttpContext context) => GetAsync(context)).RequireRead(KeyScope.RouteKey);
-        group.MapPut("/{**key}", (HttpContext context) => PutAsync(context)).RequireWrite(KeyScope.RouteKey);
-        group.MapDelete("/{**key}", (HttpContext context) => DeleteAsync(context)).RequireWrite(KeyScope.RouteKey);
+        group.MapGet("/{**key}", EndpointDocs.Handler(context => GetAsync(context))).RequireRead(KeyScope.RouteKey)
+            .Doc("Keys", "Read a key, or list keys under a prefix (?prefix), optionally blocking until a change (?waitRevision&wait).")
+            .Path("key", "The key: UTF-8, up to 1 KiB, '/'-separated by convention.")
+            .Query("prefix", "List every key starting with {key} (may be empty) instead of reading one key.", "boolean")
+            .Query("limit", "Listing page size, 1-10000 (default 1000).", "integer")
+            .Query("after", "Listing cursor: the 'next' of the previous page (exclusive).")
+            .Query("keysOnly", "Listing without values.", "boolean")
+            .Query("raw", "Answer the stored bytes themselves (application/octet-stream for raw values).", "boolean")
+            .Query("waitRevision", "Block until the key (or prefix) changes at this revision or later: pass the X-GZ-Revision of your last answer + 1.", "integer")
+            .Query("wait", "Longest block with waitRevision (default 1m, at most 10m): 30s, 2m.")
+            .Query("consistency", "linearizable (default; any member, via a leader-confirmed read index) or stale (local state, never waits).")
+            .Query("maxStaleness", "With consistency=stale: refuse (503 too-stale) if this member's data may be older than this (500ms, 5s, 1m): the time since the latest leader contact whose commit index it has applied, so a member whose apply lags refuses too (X-GZ-Data-Age-Ms says the age).")
+            .ClientErrors("No leader (retry after Retry-After), or a stale read beyond maxStaleness, or too-many-blocking-reads (?waitRevision= beyond GlobalZone:Limits:MaxBlockingReadsPerMember).")
+            .Answers<KeyValue>(200, "The key (ETag = its modRevision), or a page of keys.")
+            .Fails(404, "No such key.")
+            .Fails(410, "waitRevision is older than the history (see oldestRevision).");
+        group.MapPut("/{**key}", EndpointDocs.Handler(context => PutAsync(context))).RequireWrite(KeyScope.RouteKey)
+            .Doc("Keys", "Write a key: any JSON value, or raw bytes with ?raw or Content-Type application/octet-stream.")
+            .Path("key", "The key: UTF-8, up to 1 KiB, '/'-separated by convention.")
+            .Query("raw", "Store the body as opaque bytes.", "boolean")
+            .Query("lease", "Attach the key to a lease: deleted when it ends.", "integer")
+            .Header("If-Match", "Compare-and-set: an ETag (modRevision) this API returned, or * (exists).")
+            .Header("If-None-Match", "* : create only if absent.")
+            .Body<JsonElement>()
+            .ClientErrors("No leader (retry after Retry-After), or a stale read beyond maxStaleness, or too-many-idempotency-records (GlobalZone:Limits:MaxIdempotencyRecords).")
+            .WriteErrors()
+            .Fenced()
+            .Answers<WriteResult>(200, "Written; ETag is the new modRevision.")
+            .Fails(404, "The lease does not exist.")
+            .Fails(412, "If-Match / If-None-Match did not hold; ETag is the current modRevision.");
+        group.MapDelete("/{**key}", EndpointDocs.Handler(context => DeleteAsync(context))).RequireWrite(KeyScope.RouteKey)
+            .Doc("Keys", "Delete a key, or every key under a prefix (?prefix).")
+            .Path("key", "The key: UTF-8, up to 1 KiB, '/'-separated by convention.")
+            .Query("prefix", "Delete every key starting with {key}.", "boolean")
+            .Header("If-Match", "Delete only at this modRevision, or * (exists).")
+            .ClientErrors("No leader (retry after Retry-After), or a stale read beyond maxStaleness, or too-many-idempotency-records (GlobalZone:Limits:MaxIdempotencyRecords).")
+            .WriteErrors()
+            .Fenced()
+            .Answers<WriteResult>(200, "Deleted (deleted = count).")
+            .Fails(412, "The condition did not hold.");
     }
 
     private static async Task GetAsync(HttpContext context)

@@ -1,5 +1,6 @@
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
@@ -14,7 +15,16 @@ namespace GlobalZone.Server.Api;
 internal static class LeaderTransferEndpoints
 {
     public static void MapLeaderTransferApi(this IEndpointRouteBuilder app)
-        => app.MapPost("/v1/cluster/leader/transfer", (HttpContext context) => TransferAsync(context)).RequireAdmin();
+        => app.MapPost("/v1/cluster/leader/transfer", EndpointDocs.Handler(context => TransferAsync(context))).RequireAdmin()
+            .Doc("Cluster", "On the leader (admin): move leadership to member `to` by Raft's TimeoutNow: the target catches up, the leader steps down, the target campaigns at once (writes stall for a round trip or two, not an election).")
+            .Query("to", "the target member's id (a voter)", "string", required: true)
+            .Answers(200, "leadership moved (or was already there): {leader, term, moved}")
+            .Fails(400, "bad-request: no target, or not a voter")
+            .Fails(404, "member-not-found")
+            .Fails(421, "not-leader: ask the leader (X-GZ-Leader names it)")
+            .Fails(501, "unavailable: leadership transfer is not available in this build")
+            .Fails(503, "unavailable: the target did not catch up or was not seen leading in time")
+            .Fails(403, "permission-denied: the token's user lacks the root role");
 
     private static async Task TransferAsync(HttpContext context)
     {

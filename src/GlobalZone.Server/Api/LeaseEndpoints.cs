@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Auth;
@@ -24,11 +25,44 @@ internal static class LeaseEndpoints
     {
         // A lease has no key of its own; it is for writing keys, so write access somewhere is what it takes.
         var group = app.MapGroup("/v1/leases").RequireWrite();
-        group.MapPost("", (HttpContext context) => GrantAsync(context));
-        group.MapGet("", (HttpContext context) => ListAsync(context));
-        group.MapGet("/{id}", (HttpContext context) => GetAsync(context));
-        group.MapPost("/{id}/keepalive", (HttpContext context) => KeepAliveAsync(context));
-        group.MapDelete("/{id}", (HttpContext context) => RevokeAsync(context));
+        group.MapPost("", EndpointDocs.Handler(context => GrantAsync(context)))
+            .Doc("Leases", "Grant a lease.")
+            .Body<LeaseGrantRequest>()
+            .ClientErrors()
+            .WriteErrors()
+            .Answers<LeaseInfo>(201, "Granted; Location is the lease.")
+            .Fails(409, "The requested id exists.")
+            .Fails(429, "The cluster holds GlobalZone:Limits:MaxLeases leases (too-many-leases); nothing was applied, retry after Retry-After.");
+        group.MapGet("", EndpointDocs.Handler(context => ListAsync(context)))
+            .Doc("Leases", "List leases.")
+            .Query("consistency", "linearizable (default; any member, via a leader-confirmed read index) or stale (local state, never waits).")
+            .Query("maxStaleness", "With consistency=stale: refuse (503 too-stale) if this member's data may be older than this (500ms, 5s, 1m): the time since the latest leader contact whose commit index it has applied, so a member whose apply lags refuses too (X-GZ-Data-Age-Ms says the age).")
+            .ClientErrors()
+            .Answers<LeaseList>(200, "OK");
+        group.MapGet("/{id}", EndpointDocs.Handler(context => GetAsync(context)))
+            .Doc("Leases", "Inspect a lease: TTL, time left on the answering member's countdown, keys (?keys).")
+            .Path("id", "Lease id.", "integer")
+            .Query("keys", "Include attached keys.", "boolean")
+            .Query("consistency", "linearizable (default; any member, via a leader-confirmed read index) or stale (local state, never waits).")
+            .Query("maxStaleness", "With consistency=stale: refuse (503 too-stale) if this member's data may be older than this (500ms, 5s, 1m): the time since the latest leader contact whose commit index it has applied, so a member whose apply lags refuses too (X-GZ-Data-Age-Ms says the age).")
+            .ClientErrors()
+            .Answers<LeaseInfo>(200, "OK")
+            .Fails(404, "No such lease.");
+        group.MapPost("/{id}/keepalive", EndpointDocs.Handler(context => KeepAliveAsync(context)))
+            .Doc("Leases", "Renew a lease: a full TTL from now.")
+            .Path("id", "Lease id.", "integer")
+            .ClientErrors()
+            .WriteErrors()
+            .Answers<LeaseInfo>(200, "OK")
+            .Fails(404, "No such lease (expired or revoked).")
+            .Fails(409, "replay-superseded: an Idempotency-Key replay of a keep-alive whose lease has since ended.");
+        group.MapDelete("/{id}", EndpointDocs.Handler(context => RevokeAsync(context)))
+            .Doc("Leases", "Revoke a lease: its keys are deleted (one revision), its locks released.")
+            .Path("id", "Lease id.", "integer")
+            .ClientErrors()
+            .WriteErrors()
+            .Answers<LeaseInfo>(200, "Revoked (revision, deleted).")
+            .Fails(404, "No such lease.");
     }
 
     private static async Task GrantAsync(HttpContext context)

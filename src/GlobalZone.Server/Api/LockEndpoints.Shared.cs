@@ -1,5 +1,6 @@
 using System.Globalization;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 using GlobalZone.StateMachine;
 
@@ -18,9 +19,38 @@ internal static partial class LockEndpoints
         foreach (var (prefix, kind) in new[] { ("/v1/rwlocks", LockKind.ReaderWriter), ("/v1/semaphores", LockKind.Semaphore) })
         {
             var group = app.MapGroup(prefix);
-            group.MapPost("/{**name}", (HttpContext context) => AcquireAsync(context, kind)).RequireWrite(KeyScope.LockName);
-            group.MapDelete("/{**name}", (HttpContext context) => ReleaseAsync(context)).RequireWrite(KeyScope.LockName);
-            group.MapGet("/{**name}", (HttpContext context) => GetAsync(context)).RequireRead(KeyScope.LockName);
+            var what = kind == LockKind.Semaphore ? "semaphore" : "reader-writer lock";
+            var post = group.MapPost("/{**name}", EndpointDocs.Handler(context => AcquireAsync(context, kind))).RequireWrite(KeyScope.LockName)
+                .Doc("Locks", kind == LockKind.Semaphore
+                    ? "Acquire one of a semaphore's permits for a lease: up to limit holders at once, granted first-in first-out. Every grant has its own fencing token. One namespace with locks; release and inspect as /v1/locks."
+                    : "Acquire a reader-writer lock for a lease: any number of readers, or one writer, first-in first-out (a waiting writer holds back later readers). Every grant has its own fencing token. One namespace with locks; release and inspect as /v1/locks.")
+                .Path("name", $"The {what}'s name (same rules as keys).");
+            post = kind == LockKind.Semaphore
+                ? post.Query("limit", $"How many leases may hold it at once, 1 to {MaxSemaphoreLimit}; every holder names the same limit.", "integer", required: true)
+                : post.Query("mode", "read or write.", required: true);
+            post.Body<LockAcquireRequest>()
+                .ClientErrors()
+                .WriteErrors()
+                .Answers<LockGrant>(200, "Granted (or already held by this lease in this mode).")
+                .Fails(404, "The lease does not exist.")
+                .Fails(409, "Not granted (lock-held, after waiting if asked); the name is another kind of lock or a semaphore of another limit, or the lease holds it in another mode (lock-kind-conflict); or replay-superseded.")
+                .Fails(429, "Waiting would exceed the lock waiter caps (too-many-lock-waiters); retry after Retry-After.");
+            group.MapDelete("/{**name}", EndpointDocs.Handler(context => ReleaseAsync(context))).RequireWrite(KeyScope.LockName)
+                .Doc("Locks", $"Release a {what} grant (or leave its queue), as DELETE /v1/locks/{{name}}.")
+                .Path("name", $"The {what}'s name.")
+                .Query("lease", "The holding (or waiting) lease.", "integer")
+                .Query("token", "The fencing token of the grant.", "integer")
+                .ClientErrors()
+                .WriteErrors()
+                .Answers<LockInfo>(200, "The lock after the release.")
+                .Fails(404, "Neither held nor awaited.")
+                .Fails(409, "Held by another lease or grant.");
+            group.MapGet("/{**name}", EndpointDocs.Handler(context => GetAsync(context))).RequireRead(KeyScope.LockName)
+                .Doc("Locks", $"Inspect a {what}: kind, limit, holders and waiters in order.")
+                .Path("name", $"The {what}'s name.")
+                .Query("consistency", "linearizable (default) or stale.")
+                .ClientErrors()
+                .Answers<LockInfo>(200, "OK");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Commands;
@@ -22,11 +23,41 @@ internal static partial class LockEndpoints
     public static void MapLockApi(this IEndpointRouteBuilder app)
     {
         // A lock is checked as the key of its name: write to acquire or release, read to look.
-        app.MapGet("/v1/locks", (HttpContext context) => ListAsync(context)).RequireRead();
+        app.MapGet("/v1/locks", EndpointDocs.Handler(context => ListAsync(context))).RequireRead()
+            .Doc("Locks", "List held or awaited locks.")
+            .Query("prefix", "Only locks whose name starts with this.")
+            .Query("consistency", "linearizable (default; any member, via a leader-confirmed read index) or stale (local state, never waits).")
+            .Query("maxStaleness", "With consistency=stale: refuse (503 too-stale) if this member's data may be older than this (500ms, 5s, 1m): the time since the latest leader contact whose commit index it has applied, so a member whose apply lags refuses too (X-GZ-Data-Age-Ms says the age).")
+            .ClientErrors()
+            .Answers<LockList>(200, "OK");
         var group = app.MapGroup("/v1/locks");
-        group.MapPost("/{**name}", (HttpContext context) => AcquireAsync(context)).RequireWrite(KeyScope.LockName);
-        group.MapDelete("/{**name}", (HttpContext context) => ReleaseAsync(context)).RequireWrite(KeyScope.LockName);
-        group.MapGet("/{**name}", (HttpContext context) => GetAsync(context)).RequireRead(KeyScope.LockName);
+        group.MapPost("/{**name}", EndpointDocs.Handler(context => AcquireAsync(context))).RequireWrite(KeyScope.LockName)
+            .Doc("Locks", "Acquire a lock for a lease; with wait, queue first-in first-out up to that many seconds. Returns a fencing token.")
+            .Path("name", "Lock name (same rules as keys).")
+            .Body<LockAcquireRequest>()
+            .ClientErrors()
+            .WriteErrors()
+            .Answers<LockGrant>(200, "Granted (or already held by this lease).")
+            .Fails(404, "The lease does not exist.")
+            .Fails(409, "Held by another lease (after waiting, if asked); or replay-superseded: an Idempotency-Key replay of a grant that is no longer current (the problem's lock names the holder).")
+            .Fails(429, "Waiting would exceed GlobalZone:Limits:MaxLockWaitersPerLock or MaxLockWaiters (too-many-lock-waiters); nothing was applied, retry after Retry-After.");
+        group.MapDelete("/{**name}", EndpointDocs.Handler(context => ReleaseAsync(context))).RequireWrite(KeyScope.LockName)
+            .Doc("Locks", "Release a lock (or leave its queue).")
+            .Path("name", "Lock name.")
+            .Query("lease", "The holding (or waiting) lease.", "integer")
+            .Query("token", "The fencing token of the grant.", "integer")
+            .ClientErrors()
+            .WriteErrors()
+            .Answers<LockInfo>(200, "The lock after the release.")
+            .Fails(404, "Neither held nor awaited.")
+            .Fails(409, "Held by another lease or grant.");
+        group.MapGet("/{**name}", EndpointDocs.Handler(context => GetAsync(context))).RequireRead(KeyScope.LockName)
+            .Doc("Locks", "Inspect a lock: holder and waiters in order.")
+            .Path("name", "Lock name.")
+            .Query("consistency", "linearizable (default; any member, via a leader-confirmed read index) or stale (local state, never waits).")
+            .Query("maxStaleness", "With consistency=stale: refuse (503 too-stale) if this member's data may be older than this (500ms, 5s, 1m): the time since the latest leader contact whose commit index it has applied, so a member whose apply lags refuses too (X-GZ-Data-Age-Ms says the age).")
+            .ClientErrors()
+            .Answers<LockInfo>(200, "OK");
         MapSharedLockApi(app);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
@@ -14,9 +15,23 @@ internal static class MembershipEndpoints
 {
     public static void MapMembershipApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/members", (HttpContext context) => ListAsync(context)).RequireAdmin();
-        app.MapPost("/v1/members", (HttpContext context) => AddAsync(context)).RequireAdmin();
-        app.MapDelete("/v1/members/{id}", (HttpContext context, string id) => RemoveAsync(context, id)).RequireAdmin();
+        app.MapGet("/v1/members", EndpointDocs.Handler(context => ListAsync(context))).RequireAdmin()
+            .Doc("Membership", "The members of the current Raft configuration, as this member sees them.")
+            .Answers<IReadOnlyList<MemberStatus>>(200, "members");
+        app.MapPost("/v1/members", EndpointDocs.Handler(context => AddAsync(context))).RequireAdmin()
+            .Doc("Membership", "Add a member (on the leader, one change at a time). Start it first with GlobalZone:Join=true; id, site and role, when given, must match what it reports. The leader catches it up (snapshot and log), then commits the new membership.")
+            .Body<MemberAddRequest>()
+            .Answers<MembershipChange>(200, "added")
+            .Fails(400, "invalid request")
+            .Fails(409, "membership-conflict: already a member, identity mismatch, another change running")
+            .Fails(421, "not-leader: send it to the leader (problem.leader)")
+            .Fails(503, "member-unavailable: unreachable or did not catch up");
+        app.MapDelete("/v1/members/{id}", (HttpContext context, string id) => RemoveAsync(context, id)).RequireAdmin()
+            .Doc("Membership", "Remove a member (on the leader; it may be down). The leader itself cannot be removed: move leadership first.")
+            .Answers<MembershipChange>(200, "removed")
+            .Fails(404, "member-not-found")
+            .Fails(409, "membership-conflict: the leader, the last voter, another change running")
+            .Fails(421, "not-leader");
     }
 
     private static Task ListAsync(HttpContext context)

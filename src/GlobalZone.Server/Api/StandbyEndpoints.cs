@@ -2,6 +2,7 @@ using System.Globalization;
 using DotNext.Net.Cluster.Consensus.Raft.Extensions;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.Api;
@@ -21,8 +22,18 @@ internal static class StandbyEndpoints
 
     public static void MapStandbyApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/cluster/standby", (HttpContext context) => EnterAsync(context)).RequireAdmin();
-        app.MapDelete("/v1/cluster/standby", (HttpContext context) => LeaveAsync(context)).RequireAdmin();
+        app.MapPost("/v1/cluster/standby", EndpointDocs.Handler(context => EnterAsync(context))).RequireAdmin()
+            .Doc("Cluster", "Keep this voter from campaigning (a leader steps down) for up to holdMs ms (admin). It still votes and replicates; the hold always ends by itself. Refused on the witness (409).")
+            .Query("holdMs", null, "integer")
+            .Answers(200, "this member's standby state: {standby, wasLeader, holdMs}")
+            .Fails(400, "bad-request: holdMs is not a positive number")
+            .Fails(409, "bad-request: the witness manages its own standby")
+            .Fails(403, "permission-denied: the token's user lacks the root role");
+        app.MapDelete("/v1/cluster/standby", EndpointDocs.Handler(context => LeaveAsync(context))).RequireAdmin()
+            .Doc("Cluster", "End this voter's standby hold early (admin).")
+            .Answers(200, "this member's standby state: {standby, reverted}")
+            .Fails(409, "bad-request: the witness manages its own standby")
+            .Fails(403, "permission-denied: the token's user lacks the root role");
     }
 
     private static async Task EnterAsync(HttpContext context)

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 using GlobalZone.StateMachine;
 using GlobalZone.StateMachine.Auth;
@@ -17,7 +18,14 @@ namespace GlobalZone.Server.Api;
 internal static class TxnEndpoints
 {
     public static void MapTxnApi(this IEndpointRouteBuilder app)
-        => app.MapPost("/v1/txn", (HttpContext context) => TxnAsync(context)).RequireAnyGrant();
+        => app.MapPost("/v1/txn", EndpointDocs.Handler(context => TxnAsync(context))).RequireAnyGrant()
+            .Doc("Keys", "Atomic transaction: compares guarding success and failure lists of put/delete/get, committed at one revision.")
+            .Body<TxnRequest>()
+            .ClientErrors()
+            .WriteErrors()
+            .Fenced()
+            .Answers<TxnResponse>(200, "Applied; 'succeeded' says which branch ran.")
+            .Fails(404, "A put names a lease that does not exist.");
 
     private static async Task TxnAsync(HttpContext context)
     {

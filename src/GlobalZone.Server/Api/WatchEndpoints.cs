@@ -1,7 +1,10 @@
+using System.Buffers;
 using System.Globalization;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 using GlobalZone.Server.Watching;
 using GlobalZone.StateMachine;
@@ -24,7 +27,15 @@ internal static class WatchEndpoints
     {
         _ = app.ServiceProvider.GetRequiredService<RevisionFeed>();
         // Read on the whole watched key or prefix, so every change it can deliver is one the caller may read.
-        app.MapGet("/v1/watch", (HttpContext context) => WatchAsync(context)).RequireRead(WatchScope);
+        app.MapGet("/v1/watch", EndpointDocs.Handler(context => WatchAsync(context))).RequireRead(WatchScope)
+            .Doc("Watches", "Stream changes as Server-Sent Events: one 'revision' event per revision (id = revision), 'progress' events while idle. Any member.")
+            .Query("key", "Watch one key.")
+            .Query("prefix", "Watch every key under a prefix (empty: all keys).")
+            .Query("fromRevision", "Start at this revision (default: the next one). 410 if compacted.", "integer")
+            .Header("Last-Event-ID", "Resume after this revision (EventSource sends it on reconnect).")
+            .ClientErrors("This member serves GlobalZone:Limits:MaxWatchesPerMember watches (too-many-watches): watch through another member or retry after Retry-After.")
+            .Answers<SseItem<WatchRevision>>(200, "text/event-stream. event: revision, data: WatchRevision; event: progress, data: WatchProgress; event: error, data: Problem.", "text/event-stream")
+            .Fails(410, "fromRevision is compacted; oldestRevision says where history starts.");
     }
 
     private static readonly KeyScope WatchScope = new(context =>
@@ -96,7 +107,27 @@ internal static class WatchEndpoints
         response.Headers["X-Accel-Buffering"] = "no";
         ReadConsistency.StampHeaders(context, cluster);
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        try
+        {
+            // SseFormatter writes each event as event/data/id lines and flushes after each one, so a progress event or
+            // a revision reaches the client at once. It writes with RequestAborted; the events end on their own (token
+            // expiry, compaction) with a last error event.
+            await SseFormatter.WriteAsync(EventsAsync(context, feed, filter, from), response.Body,
+                static (item, writer) => writer.Write(item.Data), context.RequestAborted);
+        }
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The client went away (mid-write that can surface as an I/O error rather than a cancellation).
+        }
+    }
 
+    /// <summary>
+    /// The stream's events: a <c>progress</c> first, then <c>revision</c>s as they commit, a <c>progress</c> after each
+    /// idle interval, and an <c>error</c> last when the token that opened the watch expires or this member's history
+    /// drops the next revision. Ends (without an event) when the client goes away.
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<byte[]>> EventsAsync(HttpContext context, RevisionFeed feed, KeyFilter filter, long from)
+    {
         // A stream lives no longer than the token that opened it: at its expiry the stream ends with an error event,
         // and a client resumes from its last revision with a new token (a revoked or expired credential must not keep
         // receiving changes). Per-change permission checks below cover role changes meanwhile.
@@ -108,11 +139,17 @@ internal static class WatchEndpoints
             : null;
         var token = lifetime.Token;
         var next = from;
-        await WriteProgressAsync(response, next - 1, token);
-        try
+        yield return Progress(next - 1);
+        var pending = new List<SseItem<byte[]>>();
+        while (true)
         {
-            while (!token.IsCancellationRequested)
+            // C# allows no yield inside a try with a catch: each round collects its events, then yields them.
+            pending.Clear();
+            var last = false;
+            try
             {
+                // Expiry between two rounds still ends with the error event; the client's leaving ends the stream here.
+                token.ThrowIfCancellationRequested();
                 var batch = await feed.ReadAsync(next, BatchRevisions, token);
                 foreach (var (revision, events) in batch)
                 {
@@ -120,45 +157,43 @@ internal static class WatchEndpoints
                     // permission revoked (or a user deleted) mid-stream stops deliveries at once.
                     var matching = events.Where(e => filter.Matches(e.Record.Key) && KeyPermissions.Allows(context, e.Record.Key, StateMachine.Auth.KeyAccess.Read)).ToList();
                     if (matching.Count > 0)
-                        await WriteRevisionAsync(response, revision, matching, token);
+                        pending.Add(Revision(revision, matching));
                     next = revision + 1;
                 }
 
-                if (batch.Count > 0)
+                if (batch.Count == 0)
                 {
-                    await response.Body.FlushAsync(token);
-                    continue;
+                    // Wakes only for a revision this watch matches (or to send progress): idle watches cost no work per write.
+                    var (matched, readFrom) = await feed.WaitForMatchAsync(filter, next - 1, ProgressInterval, token);
+                    next = Math.Max(next, readFrom);
+                    if (!matched)
+                        pending.Add(Progress(next - 1));
                 }
-
-                // Wakes only for a revision this watch matches (or to send progress): idle watches cost no work per write.
-                var (matched, readFrom) = await feed.WaitForMatchAsync(filter, next - 1, ProgressInterval, token);
-                next = Math.Max(next, readFrom);
-                if (!matched)
-                    await WriteProgressAsync(response, next - 1, token);
             }
-        }
-        catch (RevisionCompactedException e)
-        {
-            // Only a snapshot install on this member can do this mid-stream; the client resumes elsewhere or later.
-            await WriteEventAsync(response, "error", null, JsonSerializer.SerializeToUtf8Bytes(
-                new ProblemDetailsBody
+            catch (RevisionCompactedException e)
+            {
+                // Only a snapshot install on this member can do this mid-stream; the client resumes elsewhere or later.
+                pending.Add(Error(new ProblemDetailsBody
                 {
                     Type = ProblemTypes.RevisionCompacted, Title = "The watch fell behind the history.", Status = StatusCodes.Status410Gone,
                     Detail = e.Message, OldestRevision = e.OldestRevision,
-                }, ContractsJsonContext.Default.ProblemDetailsBody), token);
-        }
-        catch (OperationCanceledException) when (tokenExpiry is not null && !context.RequestAborted.IsCancellationRequested)
-        {
-            await WriteEventAsync(response, "error", null, JsonSerializer.SerializeToUtf8Bytes(
-                new ProblemDetailsBody
+                }));
+                last = true;
+            }
+            catch (OperationCanceledException) when (tokenExpiry is not null && !context.RequestAborted.IsCancellationRequested)
+            {
+                pending.Add(Error(new ProblemDetailsBody
                 {
                     Type = ProblemTypes.Unauthenticated, Title = "The bearer token expired.", Status = StatusCodes.Status401Unauthorized,
                     Detail = $"The token that opened this watch expired; resume from revision {next} with a new token (Last-Event-ID or ?fromRevision={next}).",
-                }, ContractsJsonContext.Default.ProblemDetailsBody), context.RequestAborted);
-        }
-        catch (Exception e) when (token.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            // The client went away (mid-write that can surface as an I/O error rather than a cancellation).
+                }));
+                last = true;
+            }
+
+            foreach (var item in pending)
+                yield return item;
+            if (last)
+                yield break;
         }
     }
 
@@ -173,9 +208,9 @@ internal static class WatchEndpoints
             currentRevision: cluster.State.Revision, oldestRevision: oldest);
     }
 
-    private static Task WriteRevisionAsync(HttpResponse response, long revision, List<HistoryEvent> events, CancellationToken token)
+    private static SseItem<byte[]> Revision(long revision, List<HistoryEvent> events)
     {
-        using var buffer = new MemoryStream();
+        var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -194,22 +229,19 @@ internal static class WatchEndpoints
             writer.WriteEndObject();
         }
 
-        return WriteEventAsync(response, "revision", revision, buffer.ToArray(), token);
+        // JSON from Utf8JsonWriter has no raw newlines, so the formatter writes it as one data line.
+        return new SseItem<byte[]>(buffer.WrittenSpan.ToArray(), "revision") { EventId = Id(revision) };
     }
 
-    private static async Task WriteProgressAsync(HttpResponse response, long revision, CancellationToken token)
-    {
-        await WriteEventAsync(response, "progress", revision,
-            JsonSerializer.SerializeToUtf8Bytes(new WatchProgress { Revision = revision }, ContractsJsonContext.Default.WatchProgress), token);
-        await response.Body.FlushAsync(token);
-    }
+    private static SseItem<byte[]> Progress(long revision)
+        => new(JsonSerializer.SerializeToUtf8Bytes(new WatchProgress { Revision = revision }, ContractsJsonContext.Default.WatchProgress), "progress")
+        {
+            EventId = Id(revision),
+        };
 
-    private static async Task WriteEventAsync(HttpResponse response, string name, long? id, byte[] data, CancellationToken token)
-    {
-        var header = (id is { } revision ? $"id: {revision.ToString(CultureInfo.InvariantCulture)}\n" : "") + $"event: {name}\ndata: ";
-        await response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(header), token);
-        // JSON from Utf8JsonWriter has no raw newlines, so one data line carries it.
-        await response.Body.WriteAsync(data, token);
-        await response.Body.WriteAsync("\n\n"u8.ToArray(), token);
-    }
+    /// <summary>An error event has no id: the client's resume point stays at the last revision it received.</summary>
+    private static SseItem<byte[]> Error(ProblemDetailsBody problem)
+        => new(JsonSerializer.SerializeToUtf8Bytes(problem, ContractsJsonContext.Default.ProblemDetailsBody), "error");
+
+    private static string Id(long revision) => revision.ToString(CultureInfo.InvariantCulture);
 }

@@ -14,6 +14,7 @@ internal static partial class ClusterNameCheck
     {
         var clusterName = app.ApplicationServices.GetRequiredService<NodeOptions>().ClusterName;
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClusterNameCheck).FullName!);
+        var time = app.ApplicationServices.GetService<TimeProvider>() ?? TimeProvider.System;
         var lastWarning = 0L;
         return app.Use(async (context, next) =>
         {
@@ -26,7 +27,7 @@ internal static partial class ClusterNameCheck
             }
 
             // One warning a minute at most: a foreign member retries many times a second.
-            var now = Environment.TickCount64;
+            var now = time.NowMs();
             var last = Interlocked.Read(ref lastWarning);
             if (now - last > 60_000 && Interlocked.CompareExchange(ref lastWarning, now, last) == last)
                 LogRefused(logger, sent.Length == 0 ? "(none)" : sent, clusterName, context.Connection.RemoteIpAddress?.ToString() ?? "?", context.Request.Path);

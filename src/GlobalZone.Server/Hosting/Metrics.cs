@@ -31,7 +31,10 @@ internal static class Metrics
     }
 
     public static void MapGlobalZoneMetrics(this IEndpointRouteBuilder app)
-        => app.MapPrometheusScrapingEndpoint("/metrics");
+        => app.MapPrometheusScrapingEndpoint(ScrapePath);
+
+    /// <summary>The Prometheus scrape (not an endpoint the OpenAPI generator sees; OutsideRoutes documents it).</summary>
+    public const string ScrapePath = "/metrics";
 }
 
 /// <summary>GlobalZone's gauges, read from the member's state at scrape time, and the leader-change counter.</summary>
@@ -50,8 +53,8 @@ internal sealed class GlobalZoneGauges : IHostedService, IDisposable
     {
         this.cluster = cluster;
         this.lifetime = lifetime;
-        walDirectory = Path.Combine(options.DataDirectory, "raft");
-        stateDirectory = Path.Combine(options.DataDirectory, "state");
+        walDirectory = options.Layout.RaftLog;
+        stateDirectory = options.Layout.State;
         meter = meters.Create(Metrics.MeterName);
         KeyValuePair<string, object?>[] self = [new("member", options.Self.Id), new("site", options.Self.Site), new("role", options.Self.Role)];
 

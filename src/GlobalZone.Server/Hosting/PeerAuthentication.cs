@@ -23,6 +23,7 @@ internal static partial class PeerAuthentication
         var directory = app.ApplicationServices.GetRequiredService<MemberDirectory>();
         var changes = app.ApplicationServices.GetRequiredService<MembershipChanges>();
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PeerAuthentication).FullName!);
+        var time = app.ApplicationServices.GetService<TimeProvider>() ?? TimeProvider.System;
         var lastWarning = 0L;
         return app.Use(async (context, next) =>
         {
@@ -40,7 +41,7 @@ internal static partial class PeerAuthentication
             }
 
             // A refused peer retries many times a second: one warning every ten seconds at most.
-            var now = Environment.TickCount64;
+            var now = time.NowMs();
             var last = Interlocked.Read(ref lastWarning);
             if (now - last > 10_000 && Interlocked.CompareExchange(ref lastWarning, now, last) == last)
                 LogRefused(logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", context.Request.Path, refusal);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using GlobalZone.Consensus;
 using GlobalZone.Contracts;
 using GlobalZone.Server.Api;
+using GlobalZone.Server.Api.OpenApi;
 using GlobalZone.Server.Auth;
 
 namespace GlobalZone.Server.StatusPage;
@@ -40,7 +41,9 @@ internal static class StatusPageEndpoints
     public static void MapStatusPage(this IEndpointRouteBuilder app)
     {
         var page = LoadPage();
-        app.MapGet(PageRoute, () => Results.Bytes(page, "text/html; charset=utf-8")).AllowAnonymous();
+        app.MapGet(PageRoute, () => Results.Bytes(page, "text/html; charset=utf-8")).AllowAnonymous()
+            .Doc("Status page", "The status page: one self-contained HTML page showing the sites, members, roles, the leader, terms, indexes and lag, leadership hand-offs, locks, leases and rates, updated live from /v1/status/feed. Public (the page holds no data; it asks for a sign-in when the feed needs a token).")
+            .Answers(200, "The page", "text/html");
         app.MapGet(FeedRoute, (HttpContext context) =>
         {
             // Ends with the request or when the member stops (an open stream would otherwise hold the shutdown up).
@@ -48,7 +51,11 @@ internal static class StatusPageEndpoints
             var ends = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
             context.Response.RegisterForDispose(ends);
             return TypedResults.ServerSentEvents(UpdatesAsync(context, ends.Token));
-        }).RequireRead();
+        }).RequireRead()
+            .Doc("Status page", "The status page's feed: server-sent events of type 'status', one every 500 ms, each a JSON StatusPageUpdate (the cluster as GET /v1/cluster answers on this member, which members it can reach, the first 50 locks the caller may read and the first 50 leases with their counts, and rates: group writes/s, applied entries/s, reads/s and writes/s on this member). This member's view, not a linearizable read. Needs read access once auth is on.")
+            .Answers(200, "An endless event stream; it ends when the member stops", "text/event-stream")
+            .Fails(401, "No or a bad token (auth on)")
+            .Fails(403, "The token's roles grant no read access");
     }
 
     private static async IAsyncEnumerable<SseItem<string>> UpdatesAsync(HttpContext context, [EnumeratorCancellation] CancellationToken token)

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 
 namespace GlobalZone.IntegrationTests.Api;
@@ -6,16 +6,19 @@ namespace GlobalZone.IntegrationTests.Api;
 /// <summary>One Server-Sent Event.</summary>
 internal sealed record SseEvent(string? Id, string Name, JsonElement Data);
 
-/// <summary>Reads a <c>/v1/watch</c> stream event by event, as an EventSource would.</summary>
+/// <summary>Reads a <c>/v1/watch</c> stream event by event, as an EventSource would (System.Net.ServerSentEvents parses it).</summary>
 internal sealed class SseReader : IAsyncDisposable
 {
     private readonly HttpResponseMessage response;
-    private readonly StreamReader reader;
+    // Each NextAsync takes its own token; the parser's enumeration has one, so a call's token cancels this one.
+    private readonly CancellationTokenSource cancel = new();
+    private readonly IAsyncEnumerator<SseItem<JsonElement>> events;
 
     private SseReader(HttpResponseMessage response, Stream stream)
     {
         this.response = response;
-        reader = new StreamReader(stream, Encoding.UTF8);
+        events = SseParser.Create(stream, static (_, data) => JsonElement.Parse(data))
+            .EnumerateAsync(cancel.Token).GetAsyncEnumerator(cancel.Token);
     }
 
     /// <summary>Opens a watch; returns the reader, or the error answer's status and text when it is not a stream.</summary>
@@ -39,37 +42,33 @@ internal sealed class SseReader : IAsyncDisposable
     /// <summary>The next event, or null at the end of the stream.</summary>
     public async Task<SseEvent?> NextAsync(CancellationToken token)
     {
-        string? id = null, name = null;
-        var data = new StringBuilder();
-        while (await reader.ReadLineAsync(token) is { } line)
+        using var caller = token.Register(static state => ((CancellationTokenSource)state!).Cancel(), cancel);
+        try
         {
-            if (line.Length == 0)
-            {
-                if (name is null && data.Length == 0)
-                    continue;
-                return new SseEvent(id, name ?? "message", JsonDocument.Parse(data.ToString()).RootElement.Clone());
-            }
-
-            if (line.StartsWith(':'))
-                continue;
-            var colon = line.IndexOf(':');
-            var field = colon < 0 ? line : line[..colon];
-            var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
-            switch (field)
-            {
-                case "id": id = value; break;
-                case "event": name = value; break;
-                case "data": data.Append(value); break;
-            }
+            if (!await events.MoveNextAsync())
+                return null;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(token);
         }
 
-        return null;
+        var item = events.Current;
+        return new SseEvent(item.EventId, item.EventType, item.Data);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        reader.Dispose();
+        try
+        {
+            await events.DisposeAsync();
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
+        {
+            // A broken or cancelled stream: nothing left to release but the response.
+        }
+
+        cancel.Dispose();
         response.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

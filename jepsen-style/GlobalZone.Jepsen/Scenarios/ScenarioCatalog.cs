@@ -76,6 +76,7 @@ internal static class ScenarioCatalog
             {
                 Workload = "semaphore", Nemesis = "partition-isolate-leader,kill-leader,partition-random-halves",
                 Time = TimeSpan.FromSeconds(60), Clients = 6, Rate = 30, Expected = Validity.Valid,
+            }),
         ("election-unfenced-pause", "PROOF: elected leaders stall past their lease and act without fencing; expects invalid (an election alone protects nothing)",
             o => o with
             {

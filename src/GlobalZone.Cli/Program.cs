@@ -15,6 +15,7 @@ var root = new RootCommand("gz: run and operate GlobalZone clusters (members fro
     KeyValueCommands.Create(),
     LeaseCommands.Create(),
     LockCommand.Create(),
+    SemaphoreCommand.Create(),
     ElectCommand.Create(),
     LeaderCommands.Create(),
     MemberCommands.Create(),

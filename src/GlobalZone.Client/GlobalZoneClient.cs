@@ -77,6 +77,8 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
         Executor = new RequestExecutor(http, topology, options, Logger, time);
         Owner = options.Owner ?? $"{Environment.MachineName}/{Environment.ProcessId}";
         Locks = new GlobalZoneLockProvider(this);
+        ReaderWriterLocks = new GlobalZoneReaderWriterLockProvider(Locks);
+        Semaphores = new GlobalZoneSemaphoreProvider(Locks);
     }
 
     /// <summary>The settings the client runs with.</summary>
@@ -84,6 +86,12 @@ public sealed partial class GlobalZoneClient : IAsyncDisposable, IDisposable
 
     /// <summary>Distributed locks on this cluster; also an <see cref="Medallion.Threading.IDistributedLockProvider"/>.</summary>
     public GlobalZoneLockProvider Locks { get; }
+
+    /// <summary>Reader-writer locks on this cluster; also an <see cref="Medallion.Threading.IDistributedReaderWriterLockProvider"/>.</summary>
+    public GlobalZoneReaderWriterLockProvider ReaderWriterLocks { get; }
+
+    /// <summary>Semaphores on this cluster; also an <see cref="Medallion.Threading.IDistributedSemaphoreProvider"/>.</summary>
+    public GlobalZoneSemaphoreProvider Semaphores { get; }
 
     /// <summary>The label this client's locks carry (<see cref="GlobalZoneClientOptions.Owner"/>).</summary>
     public string Owner { get; }

@@ -24,6 +24,9 @@ public static class ProblemTypes
     public const string LockNotFound = Prefix + "lock-not-found";
     public const string LockHeld = Prefix + "lock-held";
     public const string LockNotHeld = Prefix + "lock-not-held";
+
+    /// <summary>The name is held or awaited as another kind of lock (or a semaphore of another limit), or the lease holds it in another mode.</summary>
+    public const string LockKindConflict = Prefix + "lock-kind-conflict";
     public const string FencingTokenRejected = Prefix + "fencing-token-rejected";
     public const string RevisionCompacted = Prefix + "revision-compacted";
     public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";

@@ -99,9 +99,9 @@ public sealed partial class KeyValueStateMachine
             {
                 var current = locks.GetValueOrDefault(acquire.Name);
                 var now = current ?? new LockRecord(acquire.Name, null, []);
-                if (first.Lock?.Holder is { } granted && granted.Lease == acquire.Lease)
+                if (first.Lock?.HolderOf(acquire.Lease) is { } granted)
                 {
-                    if (current?.Holder is { } holder && holder.Lease == granted.Lease && holder.FencingToken == granted.FencingToken)
+                    if (current?.HolderOf(granted.Lease) is { } holder && holder.FencingToken == granted.FencingToken)
                         return first;
                     return CommandResult.Failed(CommandStatus.Superseded, revision,
                         $"This Idempotency-Key first granted lock '{acquire.Name}' to lease {granted.Lease} with fencing token {granted.FencingToken}, "
@@ -111,7 +111,7 @@ public sealed partial class KeyValueStateMachine
 
                 // First outcome: queued or refused. If the lease holds the lock now, that is the truth to tell;
                 // if its lease is gone, the queued place is gone too.
-                if (current?.Holder is { } nowHolder && nowHolder.Lease == acquire.Lease)
+                if (current?.HolderOf(acquire.Lease) is not null)
                     return first with { Revision = revision, Succeeded = true, Lock = current };
                 if (!leases.ContainsKey(acquire.Lease))
                 {
@@ -135,9 +135,7 @@ public sealed partial class KeyValueStateMachine
     private string DescribeLockNow(LockRecord now, long lease)
     {
         var leaseState = leases.ContainsKey(lease) ? "" : $"lease {lease} no longer exists, and ";
-        return leaseState + (now.Holder is { } holder
-            ? $"the lock is now held by lease {holder.Lease}{(holder.Owner.Length > 0 ? $" ({holder.Owner})" : "")} with fencing token {holder.FencingToken}"
-            : "the lock is now free");
+        return leaseState + (now.AllHolders.Count > 0 ? $"the lock is now held by {now.DescribeHolders()}" : "the lock is now free");
     }
 
     private CommandResult ApplyIdempotencyCompact(IdempotencyCompactCommand compact)

@@ -48,6 +48,8 @@ public sealed partial class KeyValueStateMachine
         if (!leases.ContainsKey(acquire.Lease))
             return CommandResult.Failed(CommandStatus.NotFound, revision, $"Lease {acquire.Lease} does not exist (expired or revoked?).");
         var current = locks.GetValueOrDefault(acquire.Name);
+        if (acquire.Mode != LockMode.Exclusive || current is { Kind: not LockKind.Exclusive })
+            return ApplySharedLockAcquire(index, acquire, current);
         if (current?.Holder is null)
         {
             var granted = Grant(new LockRecord(acquire.Name, null, current?.Waiters ?? []), acquire.Lease, acquire.Owner, index);
@@ -58,6 +60,12 @@ public sealed partial class KeyValueStateMachine
             return new CommandResult(CommandStatus.Applied, revision, true, [], Lock: current);
         if (current.Waiters.Any(w => w.Lease == acquire.Lease) || !acquire.Wait)
             return new CommandResult(CommandStatus.Applied, revision, false, [], Lock: current);
+        return Enqueue(index, acquire, current);
+    }
+
+    /// <summary>Queues a lease behind the others, unless a waiter cap (carried in the entry) is reached.</summary>
+    private CommandResult Enqueue(long index, LockAcquireCommand acquire, LockRecord current)
+    {
         // Caps from the entry: every member refuses the same waiter, and a queue cannot grow without bound.
         if (acquire.MaxWaitersPerLock > 0 && current.Waiters.Count >= acquire.MaxWaitersPerLock)
         {
@@ -73,7 +81,7 @@ public sealed partial class KeyValueStateMachine
                 lockRecord: current);
         }
 
-        var queued = current with { Waiters = [.. current.Waiters, new LockWaiter(acquire.Lease, acquire.Owner, index)] };
+        var queued = current with { Waiters = [.. current.Waiters, new LockWaiter(acquire.Lease, acquire.Owner, index) { Mode = acquire.Mode }] };
         StoreLock(queued);
         return new CommandResult(CommandStatus.Applied, revision, false, [], Lock: queued);
     }
@@ -84,15 +92,17 @@ public sealed partial class KeyValueStateMachine
             return CommandResult.Failed(CommandStatus.NotFound, revision, $"Lock '{release.Name}' is neither held nor awaited.");
         if (release.Lease == 0 && release.FencingToken == 0)
             return CommandResult.Rejected(revision, "A release names the holding lease, the fencing token, or both.");
-        if (release.OnlyIfWaiting && current.Holder?.Lease == release.Lease)
+        if (release.OnlyIfWaiting && current.HolderOf(release.Lease) is not null)
             return new CommandResult(CommandStatus.Applied, revision, false, [], Lock: current);
 
-        if (current.Holder is { } holder
-            && (release.Lease == 0 || holder.Lease == release.Lease)
-            && (release.FencingToken == 0 || holder.FencingToken == release.FencingToken))
+        if (current.AllHolders.FirstOrDefault(h => (release.Lease == 0 || h.Lease == release.Lease)
+                && (release.FencingToken == 0 || h.FencingToken == release.FencingToken)) is { } holder)
         {
             RemoveLockOfLease(holder.Lease, release.Name);
-            var after = ReconcileLock(current with { Holder = null }, index);
+            var freed = current.Kind == LockKind.Exclusive
+                ? current with { Holder = null }
+                : current with { Holders = current.Holders.Where(h => h.Lease != holder.Lease).ToArray() };
+            var after = ReconcileLock(freed, index);
             return new CommandResult(CommandStatus.Applied, revision, true, [], Lock: after);
         }
 
@@ -104,8 +114,8 @@ public sealed partial class KeyValueStateMachine
         }
 
         return CommandResult.Failed(CommandStatus.Conflict, revision,
-            current.Holder is { } h
-                ? $"Lock '{release.Name}' is held by lease {h.Lease} with fencing token {h.FencingToken}, not by the lease or token given."
+            current.AllHolders.Count > 0
+                ? $"Lock '{release.Name}' is held by {current.DescribeHolders()}, not by the lease or token given."
                 : $"Lock '{release.Name}' is not held.",
             lockRecord: current);
     }
@@ -116,6 +126,8 @@ public sealed partial class KeyValueStateMachine
     /// </summary>
     private LockRecord? ReconcileLock(LockRecord record, long index)
     {
+        if (record.Kind != LockKind.Exclusive)
+            return ReconcileSharedLock(record, index);
         var waiters = record.Waiters.Where(w => leases.ContainsKey(w.Lease)).ToList();
         var holder = record.Holder is { } h && leases.ContainsKey(h.Lease) ? h : null;
         if (holder is null && waiters.Count > 0)
@@ -152,7 +164,7 @@ public sealed partial class KeyValueStateMachine
         if (locksWithInlineWaiters.Remove(name))
             previousWaiters = [];
         StoreWaiterChanges(name, previousWaiters, record.Waiters);
-        if (record.Holder is null && record.Waiters.Count == 0)
+        if (record.IsFree)
         {
             if (locks.Remove(name, out var removed))
             {
@@ -167,7 +179,7 @@ public sealed partial class KeyValueStateMachine
         lockWaiterCount += record.Waiters.Count - (previous?.Waiters.Count ?? 0);
         locks[name] = record;
         writes.Upsert(StorageKeys.ForLock(name), record.EncodeHeader());
-        if (record.Holder is { } holder)
+        foreach (var holder in record.AllHolders)
             AddLockOfLease(holder.Lease, name);
         Notify(() => LockChanged?.Invoke(name, record));
     }
@@ -214,7 +226,7 @@ public sealed partial class KeyValueStateMachine
             locksWithInlineWaiters.Add(record.Name);
         lockWaiterCount += record.Waiters.Count - (locks.GetValueOrDefault(record.Name)?.Waiters.Count ?? 0);
         locks[record.Name] = record;
-        if (record.Holder is { } holder)
+        foreach (var holder in record.AllHolders)
             AddLockOfLease(holder.Lease, record.Name);
         foreach (var waiter in record.Waiters)
             AddLockOfLease(waiter.Lease, record.Name);
@@ -260,7 +272,8 @@ public sealed partial class KeyValueStateMachine
 
     private bool FenceHolds(Fence fence, out LockRecord? current)
     {
+        // Any current grant fences: a reader's or a semaphore permit's token proves its grant as a writer's does.
         current = locks.GetValueOrDefault(fence.Lock);
-        return current?.Holder is { } holder && holder.FencingToken == fence.FencingToken && leases.ContainsKey(holder.Lease);
+        return current?.HolderWithToken(fence.FencingToken) is { } holder && leases.ContainsKey(holder.Lease);
     }
 }

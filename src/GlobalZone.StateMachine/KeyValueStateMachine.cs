@@ -326,8 +326,8 @@ public sealed partial class KeyValueStateMachine : IDisposable
         if (txn.Fence is { } fence && !FenceHolds(fence, out var fencedLock))
         {
             return CommandResult.Failed(CommandStatus.Fenced, revision,
-                fencedLock?.Holder is { } holder
-                    ? $"Fencing token {fence.FencingToken} of lock '{fence.Lock}' is stale; the current grant is {holder.FencingToken}."
+                fencedLock?.AllHolders is { Count: > 0 } holders
+                    ? $"Fencing token {fence.FencingToken} of lock '{fence.Lock}' is stale; the current {(holders.Count == 1 ? "grant is" : "grants are")} {string.Join(", ", holders.Take(5).Select(h => h.FencingToken))}."
                     : $"Lock '{fence.Lock}' is not held, so fencing token {fence.FencingToken} is not a current grant.",
                 lockRecord: fencedLock);
         }

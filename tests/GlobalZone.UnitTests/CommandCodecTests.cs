@@ -32,6 +32,8 @@ public sealed class CommandCodecTests
         new LeaseRevokeCommand(7),
         new LeaseExpireCommand([new LeaseExpiry(7, 100), new LeaseExpiry(9, 120)]),
         new LockAcquireCommand("locks/ä", 7, "worker-1", Wait: true),
+        new LockAcquireCommand("rw", 7, "reader", Wait: true) { Mode = LockMode.Read, MaxWaitersPerLock = 3 },
+        new LockAcquireCommand("sem", 7, "", Wait: false) { Mode = LockMode.Permit, Limit = 3 },
         new LockReleaseCommand("locks/ä", 7, 42, OnlyIfWaiting: true),
         new IdempotencyCompactCommand(1_700_000_000_000),
         new MemberDescribeCommand(new MemberDescription("dc1-z", "http://10.0.0.9:7101", "dc1", "voter")),

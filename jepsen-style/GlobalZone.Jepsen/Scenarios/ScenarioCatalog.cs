@@ -65,6 +65,18 @@ internal static class ScenarioCatalog
                 Workload = "lock", LockFencing = true, ClientPauseEvery = 10, Nemesis = "partition-isolate-leader,kill-leader,partition-random-halves",
                 Time = TimeSpan.FromSeconds(60), Clients = 4, Rate = 20, Expected = Validity.Valid,
             }),
+        ("rwlock-faults", "reader-writer lock under partitions and kill -9 of the leader: every grant list legal, tokens growing, writers' fenced increments never interleaved",
+            o => o with
+            {
+                Workload = "rwlock", Nemesis = "partition-isolate-leader,kill-leader,partition-random-halves",
+                Time = TimeSpan.FromSeconds(60), Clients = 6, Rate = 30, Expected = Validity.Valid,
+            }),
+        ("semaphore-faults", "a semaphore of 3 under partitions and kill -9 of the leader: never more than 3 holders, tokens growing",
+            o => o with
+            {
+                Workload = "semaphore", Nemesis = "partition-isolate-leader,kill-leader,partition-random-halves",
+                Time = TimeSpan.FromSeconds(60), Clients = 6, Rate = 30, Expected = Validity.Valid,
+            }),
         ("election-unfenced-pause", "PROOF: elected leaders stall past their lease and act without fencing; expects invalid (an election alone protects nothing)",
             o => o with
             {

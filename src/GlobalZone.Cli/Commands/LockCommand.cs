@@ -14,7 +14,8 @@ namespace GlobalZone.Cli.Commands;
 /// code passed through). COMMAND gets the grant in <c>GZ_LOCK_NAME</c>, <c>GZ_LOCK_TOKEN</c>, <c>GZ_LOCK_FENCE</c>
 /// (send it as <c>If-Fencing-Token</c> on writes it protects) and <c>GZ_LEASE_ID</c>. If the lease is lost (the
 /// cluster could not be reached for a whole TTL), COMMAND is killed and gz exits 6: someone else may hold the lock.
-/// Without COMMAND, prints the grant and holds the lock until Ctrl-C.
+/// Without COMMAND, prints the grant and holds the lock until Ctrl-C. With <c>--read</c> or <c>--write</c> the name
+/// is a reader-writer lock (many readers or one writer); <c>gz semaphore</c> runs the same way with a permit.
 /// </summary>
 internal static class LockCommand
 {
@@ -27,17 +28,24 @@ internal static class LockCommand
         var ttl = new Option<double>("--ttl") { Description = "Lease TTL in seconds: how long the lock survives gz dying", DefaultValueFactory = _ => 10 };
         var wait = new Option<double>("--wait") { Description = "Seconds to wait in the queue", DefaultValueFactory = _ => 300 };
         var owner = new Option<string?>("--owner") { Description = "Label shown to others inspecting the lock (default: host and pid)" };
-        var command = new Command("lock", "Hold a lock while a command runs (etcdctl lock)") { name, run, ttl, wait, owner };
+        var read = new Option<bool>("--read") { Description = "Take NAME as a reader-writer lock, for reading (shared with other readers)" };
+        var write = new Option<bool>("--write") { Description = "Take NAME as a reader-writer lock, for writing (alone)" };
+        var command = new Command("lock", "Hold a lock while a command runs (etcdctl lock)") { name, run, ttl, wait, owner, read, write };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
+            var (reads, writes) = (result.GetValue(read), result.GetValue(write));
+            if (reads && writes)
+                throw new GzException("--read and --write exclude each other: a reader-writer lock is taken in one mode.");
+            var route = reads ? "/v1/rwlocks/{0}?mode=read" : writes ? "/v1/rwlocks/{0}?mode=write" : "/v1/locks/{0}";
             using var http = CliOptions.CreateHttp(result, TimeSpan.FromSeconds(result.GetValue(wait) + 30));
-            return await RunAsync(http, result.GetValue(name)!, result.GetValue(run) ?? [], result.GetValue(ttl), result.GetValue(wait),
+            return await RunAsync(http, route, result.GetValue(name)!, result.GetValue(run) ?? [], result.GetValue(ttl), result.GetValue(wait),
                 result.GetValue(owner) ?? $"{Environment.MachineName}/{Environment.ProcessId}", token);
         }));
         return command;
     }
 
-    private static async Task<int> RunAsync(GzHttp http, string name, string[] run, double ttl, double wait, string owner, CancellationToken token)
+    /// <param name="route">The acquire path with <c>{0}</c> for the escaped name (and the mode or limit in its query).</param>
+    internal static async Task<int> RunAsync(GzHttp http, string route, string name, string[] run, double ttl, double wait, string owner, CancellationToken token)
     {
         var grantedAt = Stopwatch.GetTimestamp();
         var lease = await LeaseCommands.GrantAsync(http, ttl, null, token);
@@ -48,7 +56,7 @@ internal static class LockCommand
         {
             // Renew while waiting too: the wait may be longer than the TTL.
             keeper = KeepAliveAsync(http, lease, grantedAt, lost, done.Token);
-            var grant = await AcquireAsync(http, name, lease.Id, wait, owner, token);
+            var grant = await AcquireAsync(http, route, name, lease.Id, wait, owner, token);
             var env = new Dictionary<string, string>
             {
                 ["GZ_LOCK_NAME"] = grant.Name,
@@ -56,9 +64,11 @@ internal static class LockCommand
                 ["GZ_LOCK_FENCE"] = grant.Fence,
                 ["GZ_LEASE_ID"] = lease.Id.ToString(CultureInfo.InvariantCulture),
             };
+            if (grant.Mode is { } mode)
+                env["GZ_LOCK_MODE"] = mode;
             if (run.Length == 0)
             {
-                Console.WriteLine($"{grant.Name} held: token {grant.FencingToken}, fence {grant.Fence}, lease {lease.Id}. Ctrl-C releases it.");
+                Console.WriteLine($"{grant.Name} held{(grant.Mode is { } m ? $" ({m})" : "")}: token {grant.FencingToken}, fence {grant.Fence}, lease {lease.Id}. Ctrl-C releases it.");
                 try
                 {
                     await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(token, lost.Token).Token);
@@ -107,12 +117,12 @@ internal static class LockCommand
         return LockLost;
     }
 
-    private static async Task<LockGrant> AcquireAsync(GzHttp http, string name, long lease, double wait, string owner, CancellationToken token)
+    private static async Task<LockGrant> AcquireAsync(GzHttp http, string route, string name, long lease, double wait, string owner, CancellationToken token)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new LockAcquireRequest { Lease = lease, Wait = wait, Owner = owner }, ContractsJsonContext.Default.LockAcquireRequest);
         using var response = await http.SendAsync(e =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, new Uri(e, "/v1/locks/" + string.Join('/', name.Split('/').Select(Uri.EscapeDataString))))
+            var request = new HttpRequestMessage(HttpMethod.Post, new Uri(e, string.Format(CultureInfo.InvariantCulture, route, string.Join('/', name.Split('/').Select(Uri.EscapeDataString)))))
             {
                 Content = new ByteArrayContent(body),
             };

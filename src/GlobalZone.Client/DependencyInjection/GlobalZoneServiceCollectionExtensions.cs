@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers a <see cref="GlobalZoneClient"/> (singleton), its <see cref="GlobalZoneLockProvider"/> and <see cref="IDistributedLockProvider"/>.</summary>
+/// <summary>Registers a <see cref="GlobalZoneClient"/> (singleton), its <see cref="GlobalZoneLockProvider"/> and <see cref="IDistributedLockProvider"/>, and likewise its reader-writer lock and semaphore providers.</summary>
 public static class GlobalZoneServiceCollectionExtensions
 {
     /// <summary>
@@ -45,6 +45,10 @@ public static class GlobalZoneServiceCollectionExtensions
             provider.GetService<ILoggerFactory>()));
         services.TryAddSingleton(provider => provider.GetRequiredService<GlobalZoneClient>().Locks);
         services.TryAddSingleton<IDistributedLockProvider>(provider => provider.GetRequiredService<GlobalZoneLockProvider>());
+        services.TryAddSingleton(provider => provider.GetRequiredService<GlobalZoneClient>().ReaderWriterLocks);
+        services.TryAddSingleton<IDistributedReaderWriterLockProvider>(provider => provider.GetRequiredService<GlobalZoneReaderWriterLockProvider>());
+        services.TryAddSingleton(provider => provider.GetRequiredService<GlobalZoneClient>().Semaphores);
+        services.TryAddSingleton<IDistributedSemaphoreProvider>(provider => provider.GetRequiredService<GlobalZoneSemaphoreProvider>());
         return services;
     }
 

@@ -26,6 +26,7 @@ public sealed partial class GlobalZoneLockHandle : IDistributedSynchronizationHa
         FencingToken = grant.FencingToken;
         Fence = grant.Fence;
         Owner = grant.Owner;
+        Mode = grant.Mode;
         this.lease = lease;
         lost = CancellationTokenSource.CreateLinkedTokenSource(lease.LostToken);
         monitor = Task.Run(() => MonitorAsync(logger));
@@ -39,6 +40,9 @@ public sealed partial class GlobalZoneLockHandle : IDistributedSynchronizationHa
 
     /// <summary>The <c>If-Fencing-Token</c> value of this grant: <c>{name}:{token}</c>.</summary>
     public string Fence { get; }
+
+    /// <summary>How the grant holds: <c>read</c> or <c>write</c> (reader-writer lock), <c>permit</c> (semaphore); null for an exclusive lock.</summary>
+    public string? Mode { get; }
 
     /// <summary>The label the lock was taken with (<see cref="GlobalZoneClientOptions.Owner"/>).</summary>
     public string? Owner { get; }
@@ -110,9 +114,11 @@ public sealed partial class GlobalZoneLockHandle : IDistributedSynchronizationHa
                     continue;
                 }
 
-                if (info.Holder?.FencingToken != FencingToken && !stop.IsCancellationRequested)
+                // A reader-writer lock or a semaphore lists several grants: this one must be among them.
+                var current = info.Holder is { } holder ? [holder] : info.Holders ?? [];
+                if (!current.Any(g => g.FencingToken == FencingToken) && !stop.IsCancellationRequested)
                 {
-                    LogGrantEnded(logger, Name, FencingToken, info.Holder?.FencingToken);
+                    LogGrantEnded(logger, Name, FencingToken, current.Count > 0 ? current[^1].FencingToken : null);
                     await lost.CancelAsync().ConfigureAwait(false);
                     return;
                 }
@@ -127,6 +133,6 @@ public sealed partial class GlobalZoneLockHandle : IDistributedSynchronizationHa
         }
     }
 
-    [LoggerMessage(EventId = 6401, Level = LogLevel.Warning, Message = "Lock {Lock}: grant {FencingToken} is no longer current (holder's token now {CurrentToken}); the handle is lost")]
+    [LoggerMessage(EventId = 6401, Level = LogLevel.Warning, Message = "Lock {Lock}: grant {FencingToken} is no longer current (latest holder's token now {CurrentToken}); the handle is lost")]
     private static partial void LogGrantEnded(ILogger logger, string @lock, long fencingToken, long? currentToken);
 }

@@ -65,8 +65,9 @@ public sealed class GlobalZoneLockProvider : IDistributedLockProvider
         return await GlobalZoneClient.ReadJsonAsync(response, ContractsJsonContext.Default.LockInfo, cancellationToken).ConfigureAwait(false);
     }
 
-    internal async ValueTask<GlobalZoneLockHandle?> TryAcquireCoreAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken)
+    internal async ValueTask<GlobalZoneLockHandle?> TryAcquireCoreAsync(string name, TimeSpan? timeout, CancellationToken cancellationToken, LockRoute? route = null)
     {
+        route ??= LockRoute.Exclusive;
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (timeout == Timeout.InfiniteTimeSpan)
             timeout = null;
@@ -87,7 +88,7 @@ public sealed class GlobalZoneLockProvider : IDistributedLockProvider
                 LockGrant? grant;
                 try
                 {
-                    grant = await RequestGrantAsync(name, lease.Id, wait, waiting.Token).ConfigureAwait(false);
+                    grant = await RequestGrantAsync(route, name, lease.Id, wait, waiting.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (lease.IsLost && !cancellationToken.IsCancellationRequested)
                 {
@@ -95,7 +96,7 @@ public sealed class GlobalZoneLockProvider : IDistributedLockProvider
                 }
 
                 if (lease.IsLost)
-                    throw new GlobalZoneException(HttpStatusCode.NotFound, null, $"The lease waiting for lock '{name}' was lost ({lease.LostReason}).");
+                    throw new GlobalZoneException(HttpStatusCode.NotFound, null, $"The lease waiting for {route.Noun} '{name}' was lost ({lease.LostReason}).");
                 if (grant is not null)
                 {
                     acquired = true;
@@ -120,11 +121,11 @@ public sealed class GlobalZoneLockProvider : IDistributedLockProvider
     }
 
     /// <summary>One acquire request: the grant, or null when the lock stayed held for the whole wait.</summary>
-    private async Task<LockGrant?> RequestGrantAsync(string name, long lease, TimeSpan wait, CancellationToken token)
+    private async Task<LockGrant?> RequestGrantAsync(LockRoute route, string name, long lease, TimeSpan wait, CancellationToken token)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new LockAcquireRequest { Lease = lease, Wait = wait > TimeSpan.Zero ? Math.Round(wait.TotalSeconds, 3) : null, Owner = client.Owner },
             ContractsJsonContext.Default.LockAcquireRequest);
-        var path = "v1/locks/" + KeyPath.Encode(name);
+        var path = route.Prefix + KeyPath.Encode(name) + route.Query;
         // A fresh Idempotency-Key per attempt: acquiring is idempotent per lease in the state machine (a holder stays
         // holder, a waiter is not queued twice), while a replayed first outcome could hide that the queue changed since.
         using var response = await client.Executor.SendAsync(RequestKind.Write, member =>

@@ -12,9 +12,11 @@ internal static class CommandOutcome
 {
     /// <summary>
     /// Stamps the common headers; writes the problem and returns true when the command was not applied.
-    /// <paramref name="notFoundType"/> names what a not-found outcome is about (a lease or a lock).
+    /// <paramref name="notFoundType"/> names what a not-found outcome is about (a lease or a lock), and
+    /// <paramref name="conflictType"/> what a conflict is, when the caller knows better than the default.
     /// </summary>
-    public static async Task<bool> TryWriteRefusalAsync(HttpContext context, GlobalZoneCluster cluster, CommandResult result, string notFoundType = ProblemTypes.LeaseNotFound)
+    public static async Task<bool> TryWriteRefusalAsync(HttpContext context, GlobalZoneCluster cluster, CommandResult result, string notFoundType = ProblemTypes.LeaseNotFound,
+        string? conflictType = null)
     {
         ReadConsistency.StampHeaders(context, cluster);
         if (result.Replayed)
@@ -34,7 +36,7 @@ internal static class CommandOutcome
                 return true;
             case CommandStatus.Conflict:
                 await Problems.WriteAsync(context, StatusCodes.Status409Conflict,
-                    result.Lock is not null ? ProblemTypes.LockNotHeld : ProblemTypes.LeaseExists, "The request conflicts with the current state.", detail,
+                    conflictType ?? (result.Lock is not null ? ProblemTypes.LockNotHeld : ProblemTypes.LeaseExists), "The request conflicts with the current state.", detail,
                     currentRevision: result.Revision, lockInfo: LockJson.Info(result.Lock));
                 return true;
             case CommandStatus.LimitReached:

@@ -58,12 +58,13 @@ internal static partial class LockEndpoints
             .Query("maxStaleness", "With consistency=stale: refuse (503 too-stale) if this member's data may be older than this (500ms, 5s, 1m): the time since the latest leader contact whose commit index it has applied, so a member whose apply lags refuses too (X-GZ-Data-Age-Ms says the age).")
             .ClientErrors()
             .Answers<LockInfo>(200, "OK");
+        MapSharedLockApi(app);
     }
 
-    private static async Task AcquireAsync(HttpContext context)
+    private static async Task AcquireAsync(HttpContext context, LockKind kind = LockKind.Exclusive)
     {
         var cluster = context.RequestServices.GetRequiredService<GlobalZoneCluster>();
-        if (await ReadNameAsync(context) is not { } name)
+        if (await ReadNameAsync(context) is not { } name || await ReadShapeAsync(context, kind) is not { } shape)
             return;
         if (!IdempotencyHeader.TryRead(context, out var idempotencyKey, out var problem))
         {
@@ -98,7 +99,7 @@ internal static partial class LockEndpoints
         var granted = new TaskCompletionSource<LockRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnLockChanged(string changed, LockRecord? record)
         {
-            if (changed == name && record?.Holder?.Lease == request.Lease)
+            if (changed == name && record?.HolderOf(request.Lease) is not null)
                 granted.TrySetResult(record);
         }
 
@@ -106,19 +107,19 @@ internal static partial class LockEndpoints
         try
         {
             var command = context.RequestServices.GetRequiredService<Capacity.ProposalQuotas>()
-                .Admit(new LockAcquireCommand(name, request.Lease, request.Owner ?? "", waits) { IdempotencyKey = idempotencyKey });
+                .Admit(new LockAcquireCommand(name, request.Lease, request.Owner ?? "", waits) { IdempotencyKey = idempotencyKey, Mode = shape.Mode, Limit = shape.Limit });
             var result = await cluster.ProposeAsync(command, context.RequestAborted);
-            if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result))
+            if (await CommandOutcome.TryWriteRefusalAsync(context, cluster, result, conflictType: ProblemTypes.LockKindConflict))
                 return;
-            if (result.Succeeded || result.Lock?.Holder?.Lease == request.Lease)
+            if (result.Lock?.HolderOf(request.Lease) is not null)
             {
-                await WriteGrantAsync(context, result.Lock!);
+                await WriteGrantAsync(context, result.Lock, request.Lease);
                 return;
             }
 
-            if (waits && cluster.State.GetLock(name) is { } now && now.Holder?.Lease == request.Lease)
+            if (waits && cluster.State.GetLock(name) is { } now && now.HolderOf(request.Lease) is not null)
             {
-                await WriteGrantAsync(context, now);
+                await WriteGrantAsync(context, now, request.Lease);
                 return;
             }
 
@@ -127,16 +128,16 @@ internal static partial class LockEndpoints
                 try
                 {
                     var record = await granted.Task.WaitAsync(wait, context.RequestAborted);
-                    await WriteGrantAsync(context, record);
+                    await WriteGrantAsync(context, record, request.Lease);
                     return;
                 }
                 catch (TimeoutException)
                 {
                     // Give up the place in the queue, unless the lock arrived meanwhile: then it is ours.
                     var cancel = await cluster.ProposeAsync(new LockReleaseCommand(name, request.Lease, 0, OnlyIfWaiting: true), context.RequestAborted);
-                    if (cancel.Lock?.Holder?.Lease == request.Lease)
+                    if (cancel.Lock?.HolderOf(request.Lease) is not null)
                     {
-                        await WriteGrantAsync(context, cancel.Lock);
+                        await WriteGrantAsync(context, cancel.Lock, request.Lease);
                         return;
                     }
 
@@ -153,8 +154,8 @@ internal static partial class LockEndpoints
 
             var current = cluster.State.GetLock(name) ?? result.Lock;
             await Problems.WriteAsync(context, StatusCodes.Status409Conflict, ProblemTypes.LockHeld, "The lock is held.",
-                current?.Holder is { } holder
-                    ? $"Lock '{name}' is held by lease {holder.Lease}{(holder.Owner.Length > 0 ? $" ({holder.Owner})" : "")}" + (waits ? $"; still held after waiting {Durations.Describe(wait)}." : ".")
+                current?.AllHolders.Count > 0
+                    ? $"Lock '{name}' is held by {current.DescribeHolders()}" + (current.WaiterCount > 0 ? $", {current.WaiterCount} waiting" : "") + (waits ? $"; still held after waiting {Durations.Describe(wait)}." : ".")
                     : $"Lock '{name}' was not granted" + (waits ? $" within {Durations.Describe(wait)}." : "."),
                 currentRevision: cluster.State.Revision, lockInfo: LockJson.Info(current));
         }
@@ -239,9 +240,9 @@ internal static partial class LockEndpoints
             writer => JsonSerializer.Serialize(writer, new LockList { Locks = locks }, ContractsJsonContext.Default.LockList));
     }
 
-    private static Task WriteGrantAsync(HttpContext context, LockRecord record)
+    private static Task WriteGrantAsync(HttpContext context, LockRecord record, long lease)
     {
-        var grant = LockJson.Grant(record.Name, record.Holder!);
+        var grant = LockJson.Grant(record.Name, record.HolderOf(lease)!);
         context.Response.Headers.ETag = "\"" + grant.FencingToken.ToString(CultureInfo.InvariantCulture) + "\"";
         return KeyValueEndpoints.WriteJsonAsync(context, StatusCodes.Status200OK,
             writer => JsonSerializer.Serialize(writer, grant, ContractsJsonContext.Default.LockGrant));

@@ -31,7 +31,8 @@ internal sealed class ProposalQuotas(NodeOptions options, GlobalZoneCluster clus
     /// <exception cref="CapacityExceededException">The request would queue one waiter too many.</exception>
     public LockAcquireCommand Admit(LockAcquireCommand acquire)
     {
-        if (acquire.Wait && cluster.State.GetLock(acquire.Name) is { Holder: { } holder } current && holder.Lease != acquire.Lease
+        // Any kind: a reader-writer lock or a semaphore lists its grants in Holders rather than Holder.
+        if (acquire.Wait && cluster.State.GetLock(acquire.Name) is { AllHolders.Count: > 0 } current && current.HolderOf(acquire.Lease) is null
             && current.Waiters.All(w => w.Lease != acquire.Lease))
         {
             if (limits.MaxLockWaitersPerLock > 0 && current.Waiters.Count >= limits.MaxLockWaitersPerLock)

@@ -54,6 +54,9 @@ public static class CommandCodec
                 WriteByte(writer, acquire.Wait ? (byte)1 : (byte)0);
                 WriteInt32(writer, acquire.MaxWaitersPerLock);
                 WriteInt64(writer, acquire.MaxWaitersTotal);
+                // Mode and limit trail the caps: an entry without them is an exclusive lock's.
+                WriteByte(writer, (byte)acquire.Mode);
+                WriteInt32(writer, acquire.Limit);
                 break;
             case LockReleaseCommand release:
                 WriteString(writer, release.Name);
@@ -161,8 +164,12 @@ public static class CommandCodec
         var acquire = new LockAcquireCommand(
             ReadString(ref reader) ?? throw new FormatException("lock without name"), ReadInt64(ref reader), ReadString(ref reader) ?? "", ReadByte(ref reader) != 0);
         // Entries written before caps existed end here.
-        return reader.Remaining >= 12
-            ? acquire with { MaxWaitersPerLock = ReadInt32(ref reader), MaxWaitersTotal = ReadInt64(ref reader) }
+        if (reader.Remaining < 12)
+            return acquire;
+        acquire = acquire with { MaxWaitersPerLock = ReadInt32(ref reader), MaxWaitersTotal = ReadInt64(ref reader) };
+        // Entries written before reader-writer locks and semaphores end here.
+        return reader.Remaining >= 5
+            ? acquire with { Mode = (LockMode)ReadByte(ref reader), Limit = ReadInt32(ref reader) }
             : acquire;
     }
 

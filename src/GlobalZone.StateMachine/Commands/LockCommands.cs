@@ -15,6 +15,15 @@ public sealed record LockAcquireCommand(string Name, long Lease, string Owner, b
     /// <summary>Most waiters all locks together may queue (0 = no cap); from the proposer's configuration.</summary>
     public long MaxWaitersTotal { get; init; }
 
+    /// <summary>
+    /// How the lease asks: <see cref="LockMode.Exclusive"/> for a lock, read or write for a reader-writer lock, a
+    /// permit of a semaphore of <see cref="Limit"/>. A name already held or awaited as another kind is refused.
+    /// </summary>
+    public LockMode Mode { get; init; }
+
+    /// <summary>For a semaphore: how many leases may hold it at once (1 or more); 0 otherwise.</summary>
+    public int Limit { get; init; }
+
     public override Command WithoutCaps() => this with { MaxWaitersPerLock = 0, MaxWaitersTotal = 0 };
 }
 

@@ -44,9 +44,9 @@ public sealed class FasterRaftLogTests : IDisposable
     }
 
     [Fact]
-    public async Task A_leaders_appended_entries_are_on_disk_when_append_returns_even_if_never_committed()
+    public async Task Without_the_overlap_a_leaders_appended_entries_are_on_disk_when_append_returns_even_if_never_committed()
     {
-        IPersistentState log = Open();
+        IPersistentState log = Open(options: new FasterRaftLogOptions { DataDirectory = folder.Path, LeaderFlushOverlapsReplication = false });
         await log.UpdateTermAsync(3, resetLastVote: true);
         for (var i = 1; i <= 3; i++)
             Assert.Equal(i, await log.AppendAsync(Entry(3, $"e{i}")));
@@ -56,6 +56,34 @@ public sealed class FasterRaftLogTests : IDisposable
         Assert.Equal(3, reopened.LastEntryIndex);
         Assert.Equal([(3L, "e1"), (3L, "e2"), (3L, "e3")], await ReadAllAsync(reopened));
         Assert.Equal(3, reopened.Term);
+    }
+
+    [Fact]
+    public async Task A_leaders_entry_is_sent_before_its_flush_but_commits_only_once_durable()
+    {
+        var log = (FasterRaftLog)Open();
+        IPersistentState state = log;
+        await state.UpdateTermAsync(3, resetLastVote: true);
+        log.FlushHoldForTests = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var i = 1; i <= 3; i++)
+            Assert.Equal(i, await state.AppendAsync(Entry(3, $"e{i}")));
+
+        // Published to DotNext (so replicated) while the flush is held...
+        Assert.Equal(3, state.LastEntryIndex);
+        Assert.Equal([(3L, "e1"), (3L, "e2"), (3L, "e3")], await ReadAllAsync(state));
+
+        // ...but a quorum's commit index does not commit what is not on this member's disk yet.
+        await state.CommitAsync(3);
+        Assert.Equal(0, state.LastCommittedEntryIndex);
+
+        // The flush completes: the commit DotNext asked for follows by itself (no further CommitAsync), then applies.
+        log.FlushHoldForTests.SetResult();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await state.WaitForApplyAsync(3, timeout.Token);
+        Assert.Equal(3, state.LastCommittedEntryIndex);
+
+        IPersistentState reopened = CrashAndReopen(log);
+        Assert.Equal([(3L, "e1"), (3L, "e2"), (3L, "e3")], await ReadAllAsync(reopened));
     }
 
     [Fact]
@@ -143,6 +171,8 @@ public sealed class FasterRaftLogTests : IDisposable
         for (var i = 12; i <= 20; i++)
             Assert.Equal(i, await log.AppendAsync(Entry(1, $"e{i}"), timeout.Token));
         Assert.Equal(20, log.LastEntryIndex);
+        await log.CommitAsync(20);
+        await log.WaitForApplyAsync(20, timeout.Token);
         // Below the snapshot, the log answers with the snapshot.
         Assert.Equal(1, await log.ReadAsync(new Count(), 3, 12));
 

@@ -114,6 +114,12 @@ public sealed record NodeOptions
     public int ReplicationBudgetKiB { get; init; } = 4 * 1024;
 
     /// <summary>
+    /// The leader flushes its new entries while they travel to the followers (default), its commit index held behind
+    /// its own flush; false: it flushes first and sends after. A setting only to compare the two (see README, Benchmarks).
+    /// </summary>
+    public bool LeaderFlushOverlapsReplication { get; init; } = true;
+
+    /// <summary>
     /// In-memory part of the key/value log in MiB: this many MiB of recent records stay in memory, the rest of the
     /// state is read from the log file on disk (rounded down to a power of two by FASTER).
     /// </summary>

@@ -1,5 +1,6 @@
 using GlobalZone.Cli.Http;
 using GlobalZone.Contracts;
+using GlobalZone.DataTools;
 
 namespace GlobalZone.Cli.Backup;
 
@@ -33,14 +34,13 @@ internal static class BackupClient
 
     public static async Task<BackupHeader> VerifyFileAsync(string path, CancellationToken token)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         try
         {
-            return await BackupFormat.VerifyAsync(file, token);
+            return await BackupRestore.VerifyFileAsync(path, token);
         }
-        catch (InvalidDataException e)
+        catch (DataToolException e)
         {
-            throw new GzException($"{path}: {e.Message}");
+            throw new GzException(e.Message);
         }
     }
 }

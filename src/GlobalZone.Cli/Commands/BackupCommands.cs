@@ -2,6 +2,7 @@ using System.CommandLine;
 using GlobalZone.Cli.Backup;
 using GlobalZone.Cli.Http;
 using GlobalZone.Contracts;
+using GlobalZone.DataTools;
 
 namespace GlobalZone.Cli.Commands;
 
@@ -60,7 +61,16 @@ internal static class BackupCommands
         var command = new Command("restore", "Seed a member data folder of a NEW cluster from a backup (every key at its revision)") { file, dataDir, clusterName };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            var outcome = await BackupRestorer.RestoreAsync(result.GetValue(file)!, result.GetValue(dataDir)!, result.GetValue(clusterName)!, token);
+            BackupRestore.Outcome outcome;
+            try
+            {
+                outcome = await BackupRestore.RestoreAsync(result.GetValue(file)!, result.GetValue(dataDir)!, result.GetValue(clusterName)!, token);
+            }
+            catch (DataToolException e)
+            {
+                throw new GzException(e.Message);
+            }
+
             Console.WriteLine($"Restored revision {outcome.Revision} ({outcome.Keys} keys) of cluster {outcome.Header.ClusterName} into {outcome.DataDirectory} as cluster {outcome.ClusterName}.");
             Console.WriteLine($"Start the member with GlobalZone:DataDirectory={outcome.DataDirectory} and GlobalZone:ClusterName={outcome.ClusterName}.");
             Console.WriteLine("Restore the same file into EVERY member's folder of the new cluster before starting any (empty members could elect a leader among themselves).");

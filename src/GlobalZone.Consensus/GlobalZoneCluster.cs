@@ -233,10 +233,13 @@ public sealed partial class GlobalZoneCluster : IInputChannel
         }
     }
 
+    /// <summary>How often a proposal that found no usable leader looks again (elections take 150 ms or more).</summary>
+    private static readonly TimeSpan LeaderChangePoll = TimeSpan.FromMilliseconds(25);
+
     private async Task WaitForLeaderChangeAsync(CancellationToken token)
     {
         // A short pause while an election runs; the loop re-checks the leader after it.
-        await Task.Delay(TimeSpan.FromMilliseconds(25), time, token).ConfigureAwait(false);
+        await Task.Delay(LeaderChangePoll, time, token).ConfigureAwait(false);
     }
 
     private async Task<(LeaderReply Reply, long Index, CommandResult? Result)> TryReplicateAsLeaderAsync(ReadOnlyMemory<byte> payload, CancellationToken token)

@@ -101,6 +101,9 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
     private long commitWanted;
     private long truncateWanted;
     private static readonly TimeSpan CommitPatience = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a clean stop waits for the last entries' flush before it closes the files anyway.</summary>
+    private static readonly TimeSpan ShutdownFlushPatience = TimeSpan.FromSeconds(5);
     private readonly AsyncAutoResetEvent applyRequested = new(false);
     private TaskCompletionSource appliedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task committer;
@@ -1098,7 +1101,7 @@ public sealed partial class FasterRaftLog : WriteAheadLog, IPersistentState
                 // A clean stop leaves every written entry on disk (a leader's last entries may still be in flight).
                 if (failure is null && log.TailAddress > log.CommittedUntilAddress)
                 {
-                    using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    using var patience = new CancellationTokenSource(ShutdownFlushPatience);
                     log.Commit(spinWait: false);
                     await log.WaitForCommitAsync(log.TailAddress, 0, patience.Token).ConfigureAwait(false);
                 }

@@ -133,13 +133,13 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
                 throw new MembershipChangeException(MembershipRefusal.Unavailable,
                     $"{id} made no progress catching up for {progress.StallLimit.TotalSeconds:F0} s (applied index {applied?.ToString() ?? "unknown"}, "
                     + $"leader commit index {cluster.Raft.AuditTrail.LastCommittedEntryIndex}); nothing was changed.");
-            if (time.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(5))
+            if (time.GetElapsedTime(lastReport) > CatchUpReportEvery)
             {
                 lastReport = time.GetTimestamp();
                 LogCatchingUp(id, attempt, applied ?? -1, cluster.Raft.AuditTrail.LastCommittedEntryIndex, received ?? 0, status?.SnapshotTransfer?.TotalBytes ?? 0);
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(200), time, token).ConfigureAwait(false);
+            await Task.Delay(CatchUpPoll, time, token).ConfigureAwait(false);
         }
     }
 
@@ -148,7 +148,7 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
     {
         var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(PeerConnections.ClientName);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        timeout.CancelAfter(ProgressAnswerTimeout);
         try
         {
             return await client.GetFromJsonAsync(authority + "/v1/cluster", Contracts.ContractsJsonContext.Default.ClusterStatus, timeout.Token).ConfigureAwait(false);
@@ -212,6 +212,16 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
 
     // How long, and how often, to look for a committed change in DotNext's member list.
     private static readonly TimeSpan MembershipListWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a newcomer's catch-up is looked at, and logged, while it catches up.</summary>
+    private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan CatchUpReportEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>A newcomer that does not answer its status in this long counts as making no progress this round.</summary>
+    private static readonly TimeSpan ProgressAnswerTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the newcomer has to say who it is before the change is refused (it may still be starting).</summary>
+    private static readonly TimeSpan IdentityAnswerTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MembershipListPoll = TimeSpan.FromMilliseconds(10);
 
     private IRaftHttpCluster Http => (IRaftHttpCluster)cluster.Raft;
@@ -239,23 +249,23 @@ public sealed partial class MembershipChanges(GlobalZoneCluster cluster, NodeOpt
     {
         var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(PeerConnections.ClientName);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        JsonElement status;
+        timeout.CancelAfter(IdentityAnswerTimeout);
+        Contracts.ClusterStatus? status;
         try
         {
-            status = await client.GetFromJsonAsync<JsonElement>(authority + "/v1/cluster", timeout.Token).ConfigureAwait(false);
+            status = await client.GetFromJsonAsync(authority + "/v1/cluster", Contracts.ContractsJsonContext.Default.ClusterStatus, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or NotSupportedException && !token.IsCancellationRequested)
         {
             throw new MembershipChangeException(MembershipRefusal.Unavailable, $"{authority} did not answer GET /v1/cluster: {e.GetBaseException().Message}", inner: e);
         }
 
-        string Field(string name) => status.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
-        var clusterName = Field("clusterName");
-        if (!string.Equals(clusterName, options.ClusterName, StringComparison.Ordinal))
+        if (status is null)
+            throw new MembershipChangeException(MembershipRefusal.Unavailable, $"{authority} did not say who it is.");
+        if (!string.Equals(status.ClusterName, options.ClusterName, StringComparison.Ordinal))
             throw new MembershipChangeException(MembershipRefusal.Conflict,
-                $"{authority} belongs to cluster '{clusterName}', not '{options.ClusterName}'.");
-        var reported = new MemberOptions { Id = Field("memberId"), Url = authority, Site = Field("site"), Role = Field("role") };
+                $"{authority} belongs to cluster '{status.ClusterName}', not '{options.ClusterName}'.");
+        var reported = new MemberOptions { Id = status.MemberId ?? "", Url = authority, Site = status.Site ?? "", Role = status.Role ?? "" };
         if (reported.Id.Length == 0 || reported.Site.Length == 0)
             throw new MembershipChangeException(MembershipRefusal.Unavailable, $"{authority} did not say who it is.");
         return reported;

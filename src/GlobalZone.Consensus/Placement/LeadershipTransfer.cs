@@ -52,6 +52,9 @@ public sealed partial class LeadershipTransfer(IServiceProvider services, Member
 
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
 
+    /// <summary>How often the transfer looks for the new leader once the target was told to campaign (a hand-off takes ms).</summary>
+    private static readonly TimeSpan NewLeaderPoll = TimeSpan.FromMilliseconds(5);
+
     private IRaftCluster Raft => services.GetRequiredService<IRaftCluster>();
 
     private IStandbyModeSupport Standby => services.GetRequiredService<IStandbyModeSupport>();
@@ -129,7 +132,7 @@ public sealed partial class LeadershipTransfer(IServiceProvider services, Member
                     return leader.Id == target.Id ? TransferOutcome.Done : TransferOutcome.NotConfirmed;
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(5), time, token).ConfigureAwait(false);
+                await Task.Delay(NewLeaderPoll, time, token).ConfigureAwait(false);
             }
 
             return TransferOutcome.NotConfirmed;

@@ -103,10 +103,17 @@ internal static class WatchCommand
             var kv = change.GetProperty("kv");
             var key = kv.GetProperty("key").GetString();
             Console.WriteLine(change.GetProperty("type").GetString() == "put"
-                ? $"PUT {key} {KeyValueCommands.FormatValue(kv)} (revision {revision})"
+                ? $"PUT {key} {FormatValue(kv)} (revision {revision})"
                 : $"DELETE {key} (revision {revision})");
         }
 
         Console.Out.Flush();
+    }
+
+    private static string FormatValue(JsonElement record)
+    {
+        if (!record.TryGetProperty("value", out var value))
+            return "";
+        return value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : value.GetRawText();
     }
 }

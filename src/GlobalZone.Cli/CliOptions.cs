@@ -65,6 +65,13 @@ internal static class CliOptions
             await Console.Error.WriteLineAsync("gz: " + failure.Message).ConfigureAwait(false);
             return failure.ExitCode;
         }
+        catch (ArgumentException e) when (e.Source == typeof(GlobalZoneClient).Assembly.GetName().Name)
+        {
+            // The client refused an argument before sending (a key with a '.' or '..' segment, which a URL would
+            // silently turn into another key): one line, as for any refusal.
+            await Console.Error.WriteLineAsync("gz: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
         catch (OperationCanceledException)
         {
             return 130;

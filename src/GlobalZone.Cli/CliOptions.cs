@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GlobalZone.Cli.Http;
+using GlobalZone.Client;
 
 namespace GlobalZone.Cli;
 
@@ -45,7 +46,7 @@ internal static class CliOptions
 
     public static GzHttp CreateHttp(ParseResult result, TimeSpan? timeout = null) => new(ResolveEndpoints(result), timeout, credentials: CliAuth.Resolve(result));
 
-    /// <summary>Runs a command body, turning a <see cref="GzException"/> into one line on stderr and its exit code.</summary>
+    /// <summary>Runs a command body, turning a <see cref="GzException"/> or a <see cref="GlobalZoneException"/> into one line on stderr and its exit code.</summary>
     public static async Task<int> RunAsync(Func<Task<int>> body)
     {
         try
@@ -56,6 +57,20 @@ internal static class CliOptions
         {
             await Console.Error.WriteLineAsync("gz: " + e.Message).ConfigureAwait(false);
             return e.ExitCode;
+        }
+        catch (GlobalZoneException e)
+        {
+            // Commands on GlobalZone.Client: the same line and exit code as the GzHttp commands give.
+            var failure = GzClient.ToGzException(e);
+            await Console.Error.WriteLineAsync("gz: " + failure.Message).ConfigureAwait(false);
+            return failure.ExitCode;
+        }
+        catch (ArgumentException e) when (e.Source == typeof(GlobalZoneClient).Assembly.GetName().Name)
+        {
+            // The client refused an argument before sending (a key with a '.' or '..' segment, which a URL would
+            // silently turn into another key): one line, as for any refusal.
+            await Console.Error.WriteLineAsync("gz: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Failed;
         }
         catch (OperationCanceledException)
         {

@@ -120,6 +120,14 @@ public sealed partial class GlobalZoneClient
     public Task<WriteResult> PutBytesAsync(string key, ReadOnlyMemory<byte> value, WriteOptions? options = null, CancellationToken cancellationToken = default)
         => PutBodyAsync(key, value.ToArray(), raw: true, options, cancellationToken);
 
+    /// <summary>
+    /// Writes a value given as UTF-8 JSON text, sent as it is (not re-serialized, so its escapes and number spellings
+    /// are kept); the cluster refuses text that is not one JSON value.
+    /// </summary>
+    /// <inheritdoc cref="PutAsync{T}(string, T, WriteOptions?, CancellationToken)"/>
+    public Task<WriteResult> PutJsonAsync(string key, ReadOnlyMemory<byte> utf8Json, WriteOptions? options = null, CancellationToken cancellationToken = default)
+        => PutBodyAsync(key, utf8Json.ToArray(), raw: false, options, cancellationToken);
+
     /// <summary>Compare-and-set: writes only while the key's modRevision is <paramref name="expectedModRevision"/>.</summary>
     /// <returns>True when written; false when the key had changed (or was deleted) since that revision.</returns>
     /// <exception cref="GlobalZoneException">The cluster refused the write.</exception>

@@ -49,24 +49,66 @@ public sealed partial class GlobalZoneClient
         return await ReadJsonAsync(response, ContractsJsonContext.Default.LeaseInfo, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Every lease the cluster holds, with its TTL and remaining time.</summary>
+    /// <param name="options">Consistency of the read; null: <see cref="GlobalZoneClientOptions.DefaultConsistency"/>.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="GlobalZoneException">The cluster refused the read.</exception>
+    /// <exception cref="GlobalZoneUnavailableException">No member answered within the retry budget.</exception>
+    public async Task<IReadOnlyList<LeaseInfo>> ListLeasesAsync(ReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var path = "v1/leases" + ReadQuery(options);
+        using var response = await Executor.SendAsync(RequestKind.Read, member => new HttpRequestMessage(HttpMethod.Get, new Uri(member, path)), cancellationToken)
+            .ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await ReadJsonAsync(response, ContractsJsonContext.Default.LeaseList, cancellationToken).ConfigureAwait(false)).Leases;
+    }
+
     /// <summary>Revokes a lease: its keys are deleted and its locks released.</summary>
     /// <returns>True when revoked; false when it did not exist (already expired or revoked).</returns>
     /// <exception cref="GlobalZoneException">The cluster refused the request.</exception>
     /// <exception cref="GlobalZoneUnavailableException">No member answered within the retry budget.</exception>
     public async Task<bool> RevokeLeaseAsync(long id, CancellationToken cancellationToken = default)
     {
-        var idempotencyKey = NewIdempotencyKey();
-        using var response = await Executor.SendAsync(RequestKind.Write, member =>
-        {
-            var message = new HttpRequestMessage(HttpMethod.Delete, new Uri(member, "v1/leases/" + KeyPath.Number(id)));
-            message.Headers.TryAddWithoutValidation(HeaderNames.IdempotencyKey, idempotencyKey);
-            return message;
-        }, cancellationToken).ConfigureAwait(false);
+        using var response = await SendRevokeAsync(id, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
             return false;
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>Revokes a lease and returns what the revoke did: its <see cref="LeaseInfo.Revision"/> and how many keys it deleted (<see cref="LeaseInfo.Deleted"/>).</summary>
+    /// <returns>The revoke's result; null when the lease did not exist (already expired or revoked).</returns>
+    /// <exception cref="GlobalZoneException">The cluster refused the request.</exception>
+    /// <exception cref="GlobalZoneUnavailableException">No member answered within the retry budget.</exception>
+    public async Task<LeaseInfo?> RevokeLeaseWithResultAsync(long id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRevokeAsync(id, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return await ReadJsonAsync(response, ContractsJsonContext.Default.LeaseInfo, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<HttpResponseMessage> SendRevokeAsync(long id, CancellationToken cancellationToken)
+    {
+        var idempotencyKey = NewIdempotencyKey();
+        return Executor.SendAsync(RequestKind.Write, member =>
+        {
+            var message = new HttpRequestMessage(HttpMethod.Delete, new Uri(member, "v1/leases/" + KeyPath.Number(id)));
+            message.Headers.TryAddWithoutValidation(HeaderNames.IdempotencyKey, idempotencyKey);
+            return message;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Renews a lease once, by id (a lease this client did not grant, or one granted without keep-alive); a lease from
+    /// <see cref="GrantLeaseAsync"/> renews itself.
+    /// </summary>
+    /// <returns>The lease with its new remaining time; null when the cluster no longer has it (expired or revoked).</returns>
+    /// <exception cref="GlobalZoneException">The cluster refused the request.</exception>
+    /// <exception cref="GlobalZoneUnavailableException">No member answered within the retry budget.</exception>
+    public Task<LeaseInfo?> RenewLeaseAsync(long id, CancellationToken cancellationToken = default)
+        => KeepAliveLeaseAsync(id, null, cancellationToken);
 
     /// <summary>Renews a lease once; null when the cluster no longer has it.</summary>
     internal async Task<LeaseInfo?> KeepAliveLeaseAsync(long id, RetryLimits? limits, CancellationToken cancellationToken)

@@ -42,12 +42,13 @@ public sealed partial class GlobalZoneClient
     /// <param name="cancellationToken">Ends the watch.</param>
     /// <exception cref="WatchCompactedException">The start (or resume) revision is no longer in the history.</exception>
     /// <exception cref="GlobalZoneException">The cluster refused the watch.</exception>
+    /// <exception cref="GlobalZoneUnavailableException">No member answered for <see cref="WatchOptions.MaxUnavailableRounds"/> connects in a row.</exception>
     public async IAsyncEnumerable<WatchRevision> WatchRevisionsAsync(string keyOrPrefix, bool isPrefix, WatchOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keyOrPrefix);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Disposing);
-        await using var stream = new WatchStream(this, keyOrPrefix, isPrefix, options?.FromRevision, Logger);
+        await using var stream = new WatchStream(this, keyOrPrefix, isPrefix, options?.FromRevision, Logger, options?.MaxUnavailableRounds);
         while (true)
             yield return await stream.NextAsync(linked.Token).ConfigureAwait(false);
     }

@@ -76,4 +76,52 @@ public sealed class WatchStreamTests
         Assert.Equal(3, error.RequestedRevision);
         Assert.Equal(50, error.OldestRevision);
     }
+
+    [Fact]
+    public async Task ABoundedWatchGivesUpAfterThatManyRoundsWithoutAMemberAndAnUnboundedOneKeepsTrying()
+    {
+        // Every member refuses every connection: each connect uses up its attempts, then the watch starts another round.
+        var watchAttempts = 0;
+        var transport = new StubTransport((request, _) =>
+        {
+            if (request.RequestUri!.AbsolutePath == "/v1/watch")
+                Interlocked.Increment(ref watchAttempts);
+            throw StubTransport.Refused();
+        });
+        var options = new GlobalZoneClientOptions
+        {
+            Endpoints = ["http://a.test:7000"], MaxAttempts = 2, InitialBackoff = TimeSpan.FromMilliseconds(5), MaxBackoff = TimeSpan.FromMilliseconds(10),
+        };
+        await using var client = new GlobalZoneClient(options, new HttpClient(transport));
+
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            await Assert.ThrowsAsync<GlobalZoneUnavailableException>(async () =>
+            {
+                await foreach (var _ in client.WatchAsync("k", new WatchOptions { MaxUnavailableRounds = 3 }, deadline.Token))
+                {
+                }
+            });
+            Assert.False(deadline.IsCancellationRequested);
+        }
+
+        // Three rounds of two attempts each, and no fourth round.
+        Assert.Equal(6, Volatile.Read(ref watchAttempts));
+
+        // Unbounded (the default): still trying when the caller stops it, well past three rounds.
+        Volatile.Write(ref watchAttempts, 0);
+        using var stop = new CancellationTokenSource();
+        var unbounded = Task.Run(async () =>
+        {
+            await foreach (var _ in client.WatchAsync("k", cancellationToken: stop.Token))
+            {
+            }
+        });
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (Volatile.Read(ref watchAttempts) < 10 && DateTime.UtcNow < until && !unbounded.IsCompleted)
+            await Task.Delay(20);
+        Assert.False(unbounded.IsCompleted, "an unbounded watch ended by itself");
+        stop.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => unbounded);
+    }
 }

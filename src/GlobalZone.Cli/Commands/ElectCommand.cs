@@ -50,20 +50,7 @@ internal static class ElectCommand
         return command;
     }
 
-    private static GlobalZoneClient CreateClient(ParseResult result, TimeSpan ttl)
-    {
-        var credentials = CliAuth.Resolve(result);
-        return new GlobalZoneClient(new GlobalZoneClientOptions
-        {
-            Endpoints = [.. CliOptions.ResolveEndpoints(result).Select(u => u.ToString())],
-            LockLeaseTtl = ttl,
-            CaCertificateFile = GzTls.CaFile,
-            ClientCertificateFile = result.GetValue(GzTls.Cert) ?? Variable("GZ_CERT"),
-            ClientKeyFile = result.GetValue(GzTls.Key) ?? Variable("GZ_KEY"),
-            Username = credentials?.User,
-            Password = credentials?.Password,
-        });
-    }
+    private static GlobalZoneClient CreateClient(ParseResult result, TimeSpan ttl) => GzClient.Create(result, options => options.LockLeaseTtl = ttl);
 
     private static async Task<int> ObserveAsync(GlobalZoneElection election, bool json, CancellationToken token)
     {
@@ -134,6 +121,4 @@ internal static class ElectCommand
             // already exited
         }
     }
-
-    private static string? Variable(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text ? text : null;
 }

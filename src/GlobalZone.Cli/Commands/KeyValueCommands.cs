@@ -1,16 +1,16 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using GlobalZone.Cli.Http;
+using GlobalZone.Client;
+using GlobalZone.Contracts;
 
 namespace GlobalZone.Cli.Commands;
 
 /// <summary>
-/// <c>gz kv get|put|del|list|watch</c> over <c>/v1/kv</c>. Values are JSON; <c>put</c> takes any JSON text as is and
-/// quotes anything else as a JSON string; <c>--raw</c> sends and prints bytes. Exit codes: 2 absent, 3 condition failed.
+/// <c>gz kv get|put|del|list|watch</c> on <see cref="GlobalZoneClient"/> (failover, retries under one idempotency key).
+/// Values are JSON; <c>put</c> takes any JSON text as is and quotes anything else as a JSON string; <c>--raw</c> sends
+/// and prints bytes. Exit codes: 2 absent, 3 condition failed, 4 no member answered.
 /// </summary>
 internal static class KeyValueCommands
 {
@@ -32,7 +32,8 @@ internal static class KeyValueCommands
         return option;
     }
 
-    internal static string KeyPath(string key) => "/v1/kv/" + string.Join('/', key.Split('/').Select(Uri.EscapeDataString));
+    private static ReadOptions ReadOptionsFor(string? consistency)
+        => consistency == "stale" ? ReadOptions.Stale() : ReadOptions.Linearizable;
 
     private static Command Get()
     {
@@ -42,22 +43,19 @@ internal static class KeyValueCommands
         var command = new Command("get", "Print a key's value (--json: the whole record with its revisions)") { key, consistency, raw, CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result);
-            var query = "?consistency=" + result.GetValue(consistency) + (result.GetValue(raw) ? "&raw" : "");
-            using var response = await http.SendAsync(e => new HttpRequestMessage(HttpMethod.Get, new Uri(e, KeyPath(result.GetValue(key)!) + query)), token);
-            await GzHttp.EnsureSuccessAsync(response, token);
+            await using var client = GzClient.Create(result);
+            var name = result.GetValue(key)!;
+            var record = await client.GetAsync(name, ReadOptionsFor(result.GetValue(consistency)), token)
+                ?? throw new GzException($"HTTP 404: No such key. Key '{name}' does not exist.", ExitCodes.NotFound) { Status = 404 };
             if (result.GetValue(raw))
             {
+                // The stored bytes: raw values decoded, JSON values as their text (what ?raw answers).
                 await using var stdout = Console.OpenStandardOutput();
-                await response.Content.CopyToAsync(stdout, token);
+                await stdout.WriteAsync(record.Value is null ? "null"u8.ToArray() : record.GetBytes(), token);
                 return ExitCodes.Ok;
             }
 
-            using var record = JsonDocument.Parse(await response.Content.ReadAsStringAsync(token));
-            if (result.GetValue(CliOptions.Json))
-                Console.WriteLine(record.RootElement.GetRawText());
-            else
-                Console.WriteLine(FormatValue(record.RootElement));
+            Console.WriteLine(result.GetValue(CliOptions.Json) ? KeyValueJson.Format(record) : FormatValue(record));
             return ExitCodes.Ok;
         }));
         return command;
@@ -75,26 +73,24 @@ internal static class KeyValueCommands
         var command = new Command("put", "Write a key") { key, value, raw, ifMatch, ifAbsent, lease, idempotency, CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result);
+            await using var client = GzClient.Create(result);
             var text = result.GetValue(value)!;
             var bytes = text == "-" ? await ReadStdinAsync(token) : Encoding.UTF8.GetBytes(text);
             var isRaw = result.GetValue(raw);
             if (!isRaw && !IsJson(bytes))
                 bytes = JsonSerializer.SerializeToUtf8Bytes(Encoding.UTF8.GetString(bytes).TrimEnd('\n', '\r'));
-            var query = new List<string>();
-            if (isRaw)
-                query.Add("raw");
-            if (result.GetValue(lease) is { } leaseId)
-                query.Add("lease=" + leaseId.ToString(CultureInfo.InvariantCulture));
-            var path = KeyPath(result.GetValue(key)!) + (query.Count > 0 ? "?" + string.Join('&', query) : "");
-            using var response = await http.SendAsync(e =>
+            var options = new WriteOptions
             {
-                var request = new HttpRequestMessage(HttpMethod.Put, new Uri(e, path)) { Content = new ByteArrayContent(bytes) };
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue(isRaw ? "application/octet-stream" : "application/json");
-                AddConditions(request, result.GetValue(ifMatch), result.GetValue(ifAbsent), result.GetValue(idempotency));
-                return request;
-            }, token);
-            return await PrintWriteResultAsync(response, result.GetValue(CliOptions.Json), token);
+                IfModRevision = result.GetValue(ifMatch),
+                IfAbsent = result.GetValue(ifAbsent),
+                Lease = result.GetValue(lease),
+                // Null: the client makes one key for all of this put's attempts, so a retry cannot apply twice.
+                IdempotencyKey = result.GetValue(idempotency),
+            };
+            var written = isRaw
+                ? await client.PutBytesAsync(result.GetValue(key)!, bytes, options, token)
+                : await client.PutJsonAsync(result.GetValue(key)!, bytes, options, token);
+            return PrintWriteResult(written, result.GetValue(CliOptions.Json));
         }));
         return command;
     }
@@ -107,15 +103,20 @@ internal static class KeyValueCommands
         var command = new Command("del", "Delete a key or a prefix") { key, prefix, ifMatch, CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result);
-            var path = KeyPath(result.GetValue(key)!) + (result.GetValue(prefix) ? "?prefix" : "");
-            using var response = await http.SendAsync(e =>
+            await using var client = GzClient.Create(result);
+            WriteResult deleted;
+            if (result.GetValue(prefix))
             {
-                var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(e, path));
-                AddConditions(request, result.GetValue(ifMatch), false, null);
-                return request;
-            }, token);
-            return await PrintWriteResultAsync(response, result.GetValue(CliOptions.Json), token);
+                if (result.GetValue(ifMatch) is not null)
+                    throw new GzException("--if-mod-revision applies to one key, not to --prefix.");
+                deleted = await client.DeletePrefixAsync(result.GetValue(key)!, null, token);
+            }
+            else
+            {
+                deleted = await client.DeleteAsync(result.GetValue(key)!, new WriteOptions { IfModRevision = result.GetValue(ifMatch) }, token);
+            }
+
+            return PrintWriteResult(deleted, result.GetValue(CliOptions.Json));
         }));
         return command;
     }
@@ -129,30 +130,29 @@ internal static class KeyValueCommands
         var command = new Command("list", "List keys by prefix, following pages") { prefix, keysOnly, limit, consistency, CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result);
+            await using var client = GzClient.Create(result);
             var max = result.GetValue(limit) ?? int.MaxValue;
+            var keys = result.GetValue(keysOnly);
+            var read = ReadOptionsFor(result.GetValue(consistency));
             var printed = 0;
             string? after = null;
             while (printed < max)
             {
-                var page = Math.Min(1000, max - printed);
-                var query = $"?prefix&limit={page}&consistency={result.GetValue(consistency)}" + (result.GetValue(keysOnly) ? "&keysOnly" : "")
-                    + (after is null ? "" : "&after=" + Uri.EscapeDataString(after));
-                using var document = await http.GetJsonAsync(KeyPath(result.GetValue(prefix)!) + query, token);
-                foreach (var record in document.RootElement.GetProperty("kvs").EnumerateArray())
+                var page = await client.ListAsync(result.GetValue(prefix)!, new ListOptions { Limit = Math.Min(1000, max - printed), After = after, KeysOnly = keys, Read = read }, token);
+                foreach (var record in page.Items)
                 {
                     if (result.GetValue(CliOptions.Json))
-                        Console.WriteLine(record.GetRawText());
-                    else if (result.GetValue(keysOnly))
-                        Console.WriteLine(record.GetProperty("key").GetString());
+                        Console.WriteLine(KeyValueJson.Format(record, includeValue: !keys));
+                    else if (keys)
+                        Console.WriteLine(record.Key);
                     else
-                        Console.WriteLine($"{record.GetProperty("key").GetString()}\t{FormatValue(record)}");
+                        Console.WriteLine($"{record.Key}\t{FormatValue(record)}");
                     printed++;
                 }
 
-                if (!document.RootElement.GetProperty("more").GetBoolean())
+                if (!page.More)
                     break;
-                after = document.RootElement.GetProperty("next").GetString();
+                after = page.Next;
             }
 
             return ExitCodes.Ok;
@@ -160,40 +160,27 @@ internal static class KeyValueCommands
         return command;
     }
 
-    private static void AddConditions(HttpRequestMessage request, long? ifModRevision, bool ifAbsent, string? idempotencyKey)
+    private static int PrintWriteResult(WriteResult written, bool json)
     {
-        if (ifModRevision is { } revision)
-            request.Headers.TryAddWithoutValidation("If-Match", "\"" + revision.ToString(CultureInfo.InvariantCulture) + "\"");
-        if (ifAbsent)
-            request.Headers.TryAddWithoutValidation("If-None-Match", "*");
-        if (idempotencyKey is not null)
-            request.Headers.TryAddWithoutValidation(Contracts.HeaderNames.IdempotencyKey, idempotencyKey);
-    }
-
-    private static async Task<int> PrintWriteResultAsync(HttpResponseMessage response, bool json, CancellationToken token)
-    {
-        await GzHttp.EnsureSuccessAsync(response, token);
-        var body = await response.Content.ReadAsStringAsync(token);
         if (json)
         {
-            Console.WriteLine(body);
+            Console.WriteLine(JsonSerializer.Serialize(written, ContractsJsonContext.Default.WriteResult));
             return ExitCodes.Ok;
         }
 
-        using var document = JsonDocument.Parse(body);
-        var root = document.RootElement;
-        var text = $"revision {root.GetProperty("revision").GetInt64()}";
-        if (root.TryGetProperty("deleted", out var deleted))
-            text += $", deleted {deleted.GetInt64()}";
+        var text = $"revision {written.Revision}";
+        if (written.Deleted is { } deleted)
+            text += $", deleted {deleted}";
         Console.WriteLine(text);
-        return response.StatusCode == HttpStatusCode.OK ? ExitCodes.Ok : ExitCodes.Failed;
+        return ExitCodes.Ok;
     }
 
     /// <summary>A record's value as a person reads it: strings unquoted, other JSON as text, raw bytes as base64.</summary>
-    internal static string FormatValue(JsonElement record)
+    internal static string FormatValue(KeyValue record)
     {
-        if (!record.TryGetProperty("value", out var value))
-            return "";
+        // The client reads a stored JSON null as no value.
+        if (record.Value is not { } value)
+            return "null";
         return value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : value.GetRawText();
     }
 

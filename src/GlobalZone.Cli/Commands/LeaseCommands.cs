@@ -1,13 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using GlobalZone.Cli.Http;
+using GlobalZone.Client;
 using GlobalZone.Contracts;
 
 namespace GlobalZone.Cli.Commands;
 
-/// <summary><c>gz lease grant|keepalive|revoke|get|list</c> over <c>/v1/leases</c>.</summary>
+/// <summary>
+/// <c>gz lease grant|keepalive|revoke|get|list</c> on <see cref="GlobalZoneClient"/> (failover, idempotent retries).
+/// Exit codes: 2 no such lease, 4 no member answered.
+/// </summary>
 internal static class LeaseCommands
 {
     public static Command Create()
@@ -28,9 +31,15 @@ internal static class LeaseCommands
         var command = new Command("grant", "Grant a lease and print its id") { ttl, id, CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result);
-            var lease = await GrantAsync(http, result.GetValue(ttl), result.GetValue(id), token);
-            Print(lease, result.GetValue(CliOptions.Json));
+            var seconds = result.GetValue(ttl);
+            if (!double.IsFinite(seconds) || seconds < 1)
+                throw new GzException("The TTL must be at least 1 second.");
+            await using var client = GzClient.Create(result);
+            // No keep-alive and never disposed: the lease outlives gz, as a granted lease id on the command line must.
+            var lease = await client.GrantLeaseAsync(TimeSpan.FromSeconds(seconds), new LeaseOptions { KeepAlive = false, Id = result.GetValue(id) }, token);
+            // What the grant answered: a fresh lease has its whole TTL left.
+            var ttlSeconds = lease.Ttl.TotalSeconds;
+            Print(new LeaseInfo { Id = lease.Id, Ttl = ttlSeconds, Remaining = Math.Round(ttlSeconds, 3) }, result.GetValue(CliOptions.Json));
             return ExitCodes.Ok;
         }));
         return command;
@@ -43,10 +52,11 @@ internal static class LeaseCommands
         var command = new Command("keepalive", "Renew a lease (restart its countdown)") { id, forever, CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result);
+            await using var client = GzClient.Create(result);
+            var leaseId = result.GetValue(id);
             do
             {
-                var lease = await KeepAliveAsync(http, result.GetValue(id), token);
+                var lease = await client.RenewLeaseAsync(leaseId, token) ?? throw NotFound(leaseId);
                 Print(lease, result.GetValue(CliOptions.Json));
                 if (!result.GetValue(forever))
                     break;
@@ -64,8 +74,9 @@ internal static class LeaseCommands
         var command = new Command("revoke", "Revoke a lease: its keys are deleted and its locks released") { id, CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result);
-            var lease = await RevokeAsync(http, result.GetValue(id), token);
+            await using var client = GzClient.Create(result);
+            var leaseId = result.GetValue(id);
+            var lease = await client.RevokeLeaseWithResultAsync(leaseId, token) ?? throw NotFound(leaseId);
             if (result.GetValue(CliOptions.Json))
                 Print(lease, json: true);
             else
@@ -82,10 +93,10 @@ internal static class LeaseCommands
         var command = new Command("get", "Show a lease's TTL, remaining time and keys") { id, keys, CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result);
-            var path = $"/v1/leases/{result.GetValue(id).ToString(CultureInfo.InvariantCulture)}" + (result.GetValue(keys) ? "?keys" : "");
-            using var document = await http.GetJsonAsync(path, token);
-            Print(document.RootElement.Deserialize(ContractsJsonContext.Default.LeaseInfo)!, result.GetValue(CliOptions.Json));
+            await using var client = GzClient.Create(result);
+            var leaseId = result.GetValue(id);
+            var lease = await client.GetLeaseAsync(leaseId, result.GetValue(keys), null, token) ?? throw NotFound(leaseId);
+            Print(lease, result.GetValue(CliOptions.Json));
             return ExitCodes.Ok;
         }));
         return command;
@@ -96,44 +107,17 @@ internal static class LeaseCommands
         var command = new Command("list", "List the leases") { CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result);
-            using var document = await http.GetJsonAsync("/v1/leases", token);
-            var list = document.RootElement.Deserialize(ContractsJsonContext.Default.LeaseList)!;
-            foreach (var lease in list.Leases)
+            await using var client = GzClient.Create(result);
+            foreach (var lease in await client.ListLeasesAsync(null, token))
                 Print(lease, result.GetValue(CliOptions.Json));
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    public static async Task<LeaseInfo> GrantAsync(GzHttp http, double ttl, long? id, CancellationToken token)
-    {
-        var body = JsonSerializer.SerializeToUtf8Bytes(new LeaseGrantRequest { Ttl = ttl, Id = id }, ContractsJsonContext.Default.LeaseGrantRequest);
-        return await SendForLeaseAsync(http, HttpMethod.Post, "/v1/leases", body, token);
-    }
-
-    public static Task<LeaseInfo> KeepAliveAsync(GzHttp http, long id, CancellationToken token)
-        => SendForLeaseAsync(http, HttpMethod.Post, $"/v1/leases/{id.ToString(CultureInfo.InvariantCulture)}/keepalive", null, token);
-
-    public static Task<LeaseInfo> RevokeAsync(GzHttp http, long id, CancellationToken token)
-        => SendForLeaseAsync(http, HttpMethod.Delete, $"/v1/leases/{id.ToString(CultureInfo.InvariantCulture)}", null, token);
-
-    private static async Task<LeaseInfo> SendForLeaseAsync(GzHttp http, HttpMethod method, string path, byte[]? body, CancellationToken token)
-    {
-        using var response = await http.SendAsync(e =>
-        {
-            var request = new HttpRequestMessage(method, new Uri(e, path));
-            if (body is not null)
-            {
-                request.Content = new ByteArrayContent(body);
-                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            }
-
-            return request;
-        }, token);
-        await GzHttp.EnsureSuccessAsync(response, token);
-        return (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.LeaseInfo, token))!;
-    }
+    /// <summary>The line the server's 404 gave when gz printed it (the client answers null instead).</summary>
+    private static GzException NotFound(long id)
+        => new($"HTTP 404: No such lease. Lease {id.ToString(CultureInfo.InvariantCulture)} does not exist (expired or revoked?).", ExitCodes.NotFound) { Status = 404 };
 
     private static void Print(LeaseInfo lease, bool json)
     {

@@ -48,7 +48,7 @@ internal static class LockCommand
     internal static async Task<int> RunAsync(GzHttp http, string route, string name, string[] run, double ttl, double wait, string owner, CancellationToken token)
     {
         var grantedAt = Stopwatch.GetTimestamp();
-        var lease = await LeaseCommands.GrantAsync(http, ttl, null, token);
+        var lease = await LeaseHttp.GrantAsync(http, ttl, null, token);
         using var lost = new CancellationTokenSource();
         using var done = CancellationTokenSource.CreateLinkedTokenSource(token);
         Task? keeper = null;
@@ -101,7 +101,7 @@ internal static class LockCommand
                 // Revoking the lease releases the lock (and deletes nothing else: the lease only holds the lock).
                 try
                 {
-                    await LeaseCommands.RevokeAsync(http, lease.Id, CancellationToken.None);
+                    await LeaseHttp.RevokeAsync(http, lease.Id, CancellationToken.None);
                 }
                 catch (GzException e)
                 {
@@ -150,7 +150,7 @@ internal static class LockCommand
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(done);
                 var left = ttl - Stopwatch.GetElapsedTime(lastRenewed);
                 deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-                await LeaseCommands.KeepAliveAsync(http, lease.Id, deadline.Token);
+                await LeaseHttp.KeepAliveAsync(http, lease.Id, deadline.Token);
                 lastRenewed = sent;
             }
             catch (OperationCanceledException) when (done.IsCancellationRequested)

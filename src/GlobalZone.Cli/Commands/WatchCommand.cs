@@ -1,19 +1,24 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Net;
-using System.Net.ServerSentEvents;
-using System.Text.Json;
 using GlobalZone.Cli.Http;
+using GlobalZone.Client;
+using GlobalZone.Contracts;
 
 namespace GlobalZone.Cli.Commands;
 
 /// <summary>
-/// <c>gz kv watch KEY [--prefix] [--from-revision N] [--count N]</c>: follows <c>/v1/watch</c> (Server-Sent Events),
-/// one line per change. When the member goes away it reconnects (to the next endpoint) with <c>Last-Event-ID</c>, so
-/// no revision is skipped or repeated.
+/// <c>gz kv watch KEY [--prefix] [--from-revision N] [--count N]</c>: follows the key's changes on
+/// <see cref="GlobalZoneClient.WatchRevisionsAsync"/>, one line per change. When a member goes away the client resumes on
+/// another from the first revision not printed, so no revision is skipped or repeated; when no member answers for
+/// <see cref="UnavailableRounds"/> connects in a row, gz exits 4.
 /// </summary>
 internal static class WatchCommand
 {
+    /// <summary>
+    /// Connects in a row (each with the client's whole retry budget) that may reach no member before gz gives up: a
+    /// member restart or an election is ridden out, a cluster that stays down is reported.
+    /// </summary>
+    private const int UnavailableRounds = 3;
+
     public static Command Create()
     {
         var key = new Argument<string>("key") { Description = "The key, or the prefix with --prefix (empty: every key)", DefaultValueFactory = _ => "" };
@@ -23,88 +28,41 @@ internal static class WatchCommand
         var command = new Command("watch", "Print changes to a key or prefix as they commit") { key, prefix, from, count, CliOptions.Json };
         command.SetAction((result, token) => CliOptions.RunAsync(async () =>
         {
-            using var http = CliOptions.CreateHttp(result, Timeout.InfiniteTimeSpan);
-            var query = result.GetValue(prefix) ? "?prefix=" + Uri.EscapeDataString(result.GetValue(key)!) : "?key=" + Uri.EscapeDataString(result.GetValue(key)!);
-            if (!result.GetValue(prefix) && result.GetValue(key)!.Length == 0)
+            var isPrefix = result.GetValue(prefix);
+            var filter = result.GetValue(key)!;
+            if (!isPrefix && filter.Length == 0)
                 throw new GzException("Give a key, or --prefix (with an empty prefix for every key).");
-            if (result.GetValue(from) is { } start)
-                query += "&fromRevision=" + start.ToString(CultureInfo.InvariantCulture);
-            return await FollowAsync(http, "/v1/watch" + query, result.GetValue(count), result.GetValue(CliOptions.Json), token);
+            await using var client = GzClient.Create(result);
+            var options = new WatchOptions { FromRevision = result.GetValue(from), MaxUnavailableRounds = UnavailableRounds };
+            var max = result.GetValue(count);
+            var json = result.GetValue(CliOptions.Json);
+            var printed = 0;
+            await foreach (var revision in client.WatchRevisionsAsync(filter, isPrefix, options, token))
+            {
+                Print(revision, json);
+                if (max is { } limit && ++printed >= limit)
+                    break;
+            }
+
+            return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static async Task<int> FollowAsync(GzHttp http, string path, int? count, bool json, CancellationToken token)
-    {
-        string? lastEventId = null;
-        var printed = 0;
-        var failures = 0;
-        while (!token.IsCancellationRequested)
-        {
-            try
-            {
-                using var response = await http.SendAsync(e =>
-                {
-                    var request = new HttpRequestMessage(HttpMethod.Get, new Uri(e, path));
-                    request.Headers.Accept.ParseAdd("text/event-stream");
-                    if (lastEventId is not null)
-                        request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
-                    return request;
-                }, token);
-                if (response.StatusCode != HttpStatusCode.OK)
-                    throw await GzHttp.ProblemAsync(response, token);
-                failures = 0;
-                await using var body = await response.Content.ReadAsStreamAsync(token);
-                await foreach (var item in SseParser.Create(body).EnumerateAsync(token))
-                {
-                    if (item.EventType == "revision")
-                    {
-                        Print(item.Data, json);
-                        if (count is { } max && ++printed >= max)
-                            return ExitCodes.Ok;
-                    }
-                    else if (item.EventType == "error")
-                    {
-                        throw new GzException("The watch ended: " + item.Data);
-                    }
-
-                    // The id of an event that arrived whole (not the parser's LastEventId, which an id line of an
-                    // event cut off mid-way would already have moved past a revision not printed).
-                    if (item.EventId is not null)
-                        lastEventId = item.EventId;
-                }
-            }
-            catch (GzException e) when (e.Status is null or >= 500 && ++failures < 30 && !token.IsCancellationRequested)
-            {
-                await Console.Error.WriteLineAsync($"gz: watch interrupted ({e.Message}); reconnecting");
-                await Task.Delay(TimeSpan.FromMilliseconds(500), token);
-            }
-            catch (IOException) when (!token.IsCancellationRequested)
-            {
-                // The member closed the stream: reconnect and resume after the last event seen.
-            }
-        }
-
-        return ExitCodes.Ok;
-    }
-
-    private static void Print(string data, bool json)
+    private static void Print(WatchRevision revision, bool json)
     {
         if (json)
         {
-            Console.WriteLine(data);
-            return;
+            Console.WriteLine(KeyValueJson.Format(revision));
         }
-
-        using var document = JsonDocument.Parse(data);
-        var revision = document.RootElement.GetProperty("revision").GetInt64();
-        foreach (var change in document.RootElement.GetProperty("events").EnumerateArray())
+        else
         {
-            var kv = change.GetProperty("kv");
-            var key = kv.GetProperty("key").GetString();
-            Console.WriteLine(change.GetProperty("type").GetString() == "put"
-                ? $"PUT {key} {KeyValueCommands.FormatValue(kv)} (revision {revision})"
-                : $"DELETE {key} (revision {revision})");
+            foreach (var change in revision.Events)
+            {
+                Console.WriteLine(change.Type == "put"
+                    ? $"PUT {change.Kv.Key} {KeyValueCommands.FormatValue(change.Kv)} (revision {revision.Revision})"
+                    : $"DELETE {change.Kv.Key} (revision {revision.Revision})");
+            }
         }
 
         Console.Out.Flush();

@@ -19,6 +19,7 @@ internal sealed partial class WatchStream : IAsyncDisposable
     private readonly string filter;
     private readonly bool isPrefix;
     private readonly ILogger logger;
+    private readonly int? maxUnavailableRounds;
     private HttpResponseMessage? response;
     // The open stream's events, read with streamCancel: cancelled by the idle timeout or the caller's token, either of
     // which leaves the stream unusable (a cancelled read aborts the HTTP response).
@@ -26,8 +27,9 @@ internal sealed partial class WatchStream : IAsyncDisposable
     private CancellationTokenSource? streamCancel;
     private Uri? member;
 
-    public WatchStream(GlobalZoneClient client, string filter, bool isPrefix, long? fromRevision, ILogger logger)
+    public WatchStream(GlobalZoneClient client, string filter, bool isPrefix, long? fromRevision, ILogger logger, int? maxUnavailableRounds = null)
     {
+        this.maxUnavailableRounds = maxUnavailableRounds;
         this.client = client;
         this.filter = filter;
         this.isPrefix = isPrefix;
@@ -41,8 +43,12 @@ internal sealed partial class WatchStream : IAsyncDisposable
     /// <summary>How many times the watch reopened its stream.</summary>
     public int Reconnects { get; private set; }
 
-    /// <summary>The next revision with a matching change. Waits as long as it takes; only cancellation or a compacted history end it.</summary>
+    /// <summary>
+    /// The next revision with a matching change. Waits as long as it takes; only cancellation, a compacted history, or
+    /// (when bounded) <c>maxUnavailableRounds</c> connects in a row reaching no member end it.
+    /// </summary>
     /// <exception cref="WatchCompactedException">The revision to resume from is no longer in the history.</exception>
+    /// <exception cref="GlobalZoneUnavailableException">No member answered for <c>maxUnavailableRounds</c> connects in a row.</exception>
     /// <exception cref="GlobalZoneException">The cluster refused the watch itself (a bad key).</exception>
     public async Task<WatchRevision> NextAsync(CancellationToken token)
     {
@@ -59,8 +65,10 @@ internal sealed partial class WatchStream : IAsyncDisposable
                 }
                 catch (GlobalZoneUnavailableException e)
                 {
-                    // The retry budget of one connect ran out; a watch keeps trying until it is cancelled.
+                    // The retry budget of one connect ran out; a watch keeps trying until it is cancelled (or the caller's bound).
                     failures++;
+                    if (failures >= maxUnavailableRounds)
+                        throw;
                     LogStillUnavailable(filter, failures, e.Message);
                     await Task.Delay(Backoff.Delay(failures, client.Options.InitialBackoff, client.Options.MaxBackoff, Random.Shared), client.Time, token)
                         .ConfigureAwait(false);

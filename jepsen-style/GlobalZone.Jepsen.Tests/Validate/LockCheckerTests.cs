@@ -17,7 +17,7 @@ public sealed class LockCheckerTests
             Process = process,
             Kind = OperationKind.Write,
             Key = LockWorkload.CounterKey,
-            Output = JsonSerializer.Serialize(section, LockWorkload.SectionJson.Options),
+            Output = JsonSerializer.Serialize(section, LeasedLockWorkload.OutputJson),
             Status = status,
             InvokeTime = history.Count * 10,
             InvokeIndex = history.Count,

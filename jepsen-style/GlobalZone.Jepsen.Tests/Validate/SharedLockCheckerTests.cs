@@ -23,7 +23,7 @@ public sealed class SharedLockCheckerTests
             Process = process,
             Kind = OperationKind.Write,
             Key = SharedLockWorkload.SectionKey(semaphore),
-            Output = JsonSerializer.Serialize(section, LockWorkload.SectionJson.Options),
+            Output = JsonSerializer.Serialize(section, LeasedLockWorkload.OutputJson),
             Status = status,
             InvokeTime = invoke,
             InvokeIndex = history.Count,

@@ -129,7 +129,7 @@ internal sealed class SharedLockWorkload(WorkloadSettings settings, bool semapho
 
     private static OperationStatus Complete(ClientContext client, PendingOperation pending, OperationStatus status, Section section, string? error)
     {
-        client.Recorder.Complete(pending, status, JsonSerializer.Serialize(section, LockWorkload.SectionJson.Options), error);
+        client.Recorder.Complete(pending, status, JsonSerializer.Serialize(section, LeasedLockWorkload.OutputJson), error);
         return status;
     }
 

@@ -107,7 +107,7 @@ internal sealed class LockChecker : IHistoryValidator
             return null;
         try
         {
-            return JsonSerializer.Deserialize<LockWorkload.Section>(output, LockWorkload.SectionJson.Options);
+            return JsonSerializer.Deserialize<LockWorkload.Section>(output, LeasedLockWorkload.OutputJson);
         }
         catch (JsonException)
         {

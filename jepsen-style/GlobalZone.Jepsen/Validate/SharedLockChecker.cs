@@ -140,7 +140,7 @@ internal sealed class SharedLockChecker(bool semaphore) : IHistoryValidator
             return null;
         try
         {
-            return JsonSerializer.Deserialize<SharedLockWorkload.Section>(output, LockWorkload.SectionJson.Options);
+            return JsonSerializer.Deserialize<SharedLockWorkload.Section>(output, LeasedLockWorkload.OutputJson);
         }
         catch (JsonException)
         {

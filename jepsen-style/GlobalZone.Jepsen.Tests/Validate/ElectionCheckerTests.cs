@@ -17,7 +17,7 @@ public sealed class ElectionCheckerTests
             Process = process,
             Kind = OperationKind.Write,
             Key = ElectionWorkload.ActsKey,
-            Output = JsonSerializer.Serialize(term, ElectionWorkload.TermJson.Options),
+            Output = JsonSerializer.Serialize(term, LeasedLockWorkload.OutputJson),
             Status = status,
             InvokeTime = history.Count * 10,
             InvokeIndex = history.Count,

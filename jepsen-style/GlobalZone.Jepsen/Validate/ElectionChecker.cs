@@ -97,7 +97,7 @@ internal sealed class ElectionChecker : IHistoryValidator
             return null;
         try
         {
-            return JsonSerializer.Deserialize<ElectionWorkload.Term>(output, ElectionWorkload.TermJson.Options);
+            return JsonSerializer.Deserialize<ElectionWorkload.Term>(output, LeasedLockWorkload.OutputJson);
         }
         catch (JsonException)
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using GlobalZone.Jepsen.Traffic;
 using GlobalZone.Jepsen.Validate;
 
@@ -12,18 +11,7 @@ public sealed class ElectionCheckerTests
     private ElectionCheckerTests Term(int process, long token, long[] acts, OperationStatus status = OperationStatus.Ok, long pausedMs = 0, bool fenced = true)
     {
         var term = new ElectionWorkload.Term { Fenced = fenced, Lease = process + 100, Candidate = $"p{process}", Token = token, Acts = acts, PausedMs = pausedMs };
-        history.Add(new Operation
-        {
-            Process = process,
-            Kind = OperationKind.Write,
-            Key = ElectionWorkload.ActsKey,
-            Output = JsonSerializer.Serialize(term, ElectionWorkload.TermJson.Options),
-            Status = status,
-            InvokeTime = history.Count * 10,
-            InvokeIndex = history.Count,
-            CompleteTime = history.Count * 10 + 5,
-            CompleteIndex = history.Count,
-        });
+        HoldRecords.Add(history, process, ElectionWorkload.ActsKey, term, status, history.Count * 10, history.Count * 10 + 5);
         return this;
     }
 

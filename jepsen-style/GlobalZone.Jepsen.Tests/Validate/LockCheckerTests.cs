@@ -1,4 +1,3 @@
-using System.Text.Json;
 using GlobalZone.Jepsen.Traffic;
 using GlobalZone.Jepsen.Validate;
 
@@ -12,18 +11,7 @@ public sealed class LockCheckerTests
     private LockCheckerTests Section(int process, long token, long read, long revision, OperationStatus status = OperationStatus.Ok, long pausedMs = 0, bool fenced = true)
     {
         var section = new LockWorkload.Section { Fenced = fenced, Lease = process + 1, Token = token, Read = read, Wrote = read + 1, Revision = revision, PausedMs = pausedMs };
-        history.Add(new Operation
-        {
-            Process = process,
-            Kind = OperationKind.Write,
-            Key = LockWorkload.CounterKey,
-            Output = JsonSerializer.Serialize(section, LockWorkload.SectionJson.Options),
-            Status = status,
-            InvokeTime = history.Count * 10,
-            InvokeIndex = history.Count,
-            CompleteTime = history.Count * 10 + 5,
-            CompleteIndex = history.Count,
-        });
+        HoldRecords.Add(history, process, LockWorkload.CounterKey, section, status, history.Count * 10, history.Count * 10 + 5);
         return this;
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using GlobalZone.Jepsen.Traffic;
 using GlobalZone.Jepsen.Validate;
 
@@ -18,18 +17,7 @@ public sealed class SharedLockCheckerTests
             Mode = mode, Lease = process + 1, Token = token, Read = wrote > 0 ? wrote - 1 : 0, Wrote = wrote, Revision = wrote > 0 ? 100 + wrote : 0,
             Seen = seen.Select(g => new SharedLockWorkload.SeenGrant(g.Token, g.Mode, g.Token)).ToList(),
         };
-        history.Add(new Operation
-        {
-            Process = process,
-            Kind = OperationKind.Write,
-            Key = SharedLockWorkload.SectionKey(semaphore),
-            Output = JsonSerializer.Serialize(section, LockWorkload.SectionJson.Options),
-            Status = status,
-            InvokeTime = invoke,
-            InvokeIndex = history.Count,
-            CompleteTime = complete,
-            CompleteIndex = history.Count,
-        });
+        HoldRecords.Add(history, process, SharedLockWorkload.SectionKey(semaphore), section, status, invoke, complete);
         return this;
     }
 

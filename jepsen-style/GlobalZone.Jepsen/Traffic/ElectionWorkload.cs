@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using GlobalZone.Jepsen.Checker;
@@ -19,8 +17,9 @@ namespace GlobalZone.Jepsen.Traffic;
 /// Each term is recorded as one write of <see cref="ActsKey"/>, invoked before the campaign and completed after the
 /// resignation (ok: at least one act accepted; fail: not elected, or no act accepted; info: an act's outcome is
 /// unknown). Its output is a <see cref="Term"/>: the token, and the revision each accepted act committed at.
+/// The acts' revisions come from the write answers, so no final read is needed.
 /// </remarks>
-internal sealed class ElectionWorkload(WorkloadSettings settings) : IWorkload, IDisposable
+internal sealed class ElectionWorkload(WorkloadSettings settings) : LeasedLockWorkload(settings)
 {
     /// <summary>The election (its lock and its leader key).</summary>
     public const string ElectionName = "jepsen-election";
@@ -31,41 +30,22 @@ internal sealed class ElectionWorkload(WorkloadSettings settings) : IWorkload, I
     /// <summary>Acts per term: enough that two leaders acting at once would interleave in commit order.</summary>
     public const int ActsPerTerm = 3;
 
-    private readonly ConcurrentDictionary<int, LeaseKeeper> leases = new();
-    private readonly CancellationTokenSource stopKeepAlives = new();
-    private int terms;
+    public override string Name => "election";
 
-    public string Name => "election";
-
-    public async Task<OperationStatus> InvokeAsync(ClientContext client, CancellationToken abort)
+    protected override async Task<OperationStatus> HoldAsync(LeaseHold hold, CancellationToken abort)
     {
-        var keeper = leases.GetOrAdd(client.Index, _ => new LeaseKeeper(client.Http, settings.LeaseTtl, stopKeepAlives.Token));
-        var member = client.Target(CallPurpose.Update);
-        keeper.UseMember(member);
-        var (lease, leaseCall) = await keeper.EnsureAsync(member, abort).ConfigureAwait(false);
-        if (lease == 0)
-        {
-            client.Observe(CallPurpose.Update, leaseCall);
-            return OperationStatus.Fail;
-        }
-
-        var term = new Term { Fenced = settings.Fenced, Lease = lease, Candidate = $"p{client.Process}" };
+        var (client, member, lease) = (hold.Client, hold.Member, hold.Lease);
+        var term = new Term { Fenced = Settings.Fenced, Lease = lease, Candidate = $"p{client.Process}" };
         var pending = client.Recorder.Invoke(client.Process, OperationKind.Write, ActsKey);
-        var wait = settings.LockWait.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-        var campaign = await client.Http.PostAsync(member, $"/v1/locks/{ElectionName}", $$"""{"lease":{{lease}},"wait":{{wait}},"owner":"{{term.Candidate}}"}""", abort).ConfigureAwait(false);
-        client.Observe(CallPurpose.Update, campaign);
+        var campaign = await AcquireAsync(hold, $"/v1/locks/{ElectionName}", term.Candidate, abort).ConfigureAwait(false);
         if (campaign.Outcome != CallOutcome.Ok)
         {
             if (!campaign.Outcome.IsDefinite() || campaign.Outcome == CallOutcome.NotFound)
-                await ResignAsync(client, member, keeper, lease, abort).ConfigureAwait(false);
-            return Complete(client, pending, OperationStatus.Fail, term, $"not elected: {member.Id} {campaign.ErrorText}");
+                await ResignAsync(hold, abort).ConfigureAwait(false);
+            return Complete(hold, pending, OperationStatus.Fail, term, $"not elected: {member.Id} {campaign.ErrorText}");
         }
 
-        using (var grant = JsonDocument.Parse(campaign.Body ?? "{}"))
-        {
-            term = term with { Token = grant.RootElement.GetProperty("fencingToken").GetInt64() };
-        }
-
+        term = term with { Token = FencingToken(campaign) };
         var fence = $"{ElectionName}:{term.Token}";
         var leaderKey = JsonSerializer.Serialize(new { candidate = term.Candidate, fencingToken = term.Token, fence, lease });
         // The leader key, as the library writes it (fenced, on the lease); not judged, but it is what observers watch.
@@ -75,16 +55,12 @@ internal sealed class ElectionWorkload(WorkloadSettings settings) : IWorkload, I
 
         var status = OperationStatus.Fail;
         string? error = null;
-        var stallAt = settings.ClientPauseEvery > 0 && Interlocked.Increment(ref terms) % settings.ClientPauseEvery == 0 ? 1 : -1;
+        var stallAt = StallDue() ? 1 : -1;
         for (var act = 0; act < ActsPerTerm; act++)
         {
             if (act == stallAt)
-                term = term with { PausedMs = await StallAsync(keeper, settings.ClientPause, abort).ConfigureAwait(false) };
-            var value = $"\"{term.Token}:{act}\"";
-            var write = settings.Fenced
-                ? await client.Http.PutFencedAsync(member, ActsKey, value, fence, abort).ConfigureAwait(false)
-                : await client.Http.PutAsync(member, ActsKey, value, ifMatchRevision: null, abort).ConfigureAwait(false);
-            client.Observe(CallPurpose.Update, write);
+                term = term with { PausedMs = await StallAsync(hold, abort).ConfigureAwait(false) };
+            var write = await WriteAsync(hold, ActsKey, $"\"{term.Token}:{act}\"", fence, Settings.Fenced, abort).ConfigureAwait(false);
             if (write.Outcome == CallOutcome.Ok)
             {
                 using var answer = JsonDocument.Parse(write.Body ?? "{}");
@@ -100,44 +76,17 @@ internal sealed class ElectionWorkload(WorkloadSettings settings) : IWorkload, I
             break;
         }
 
-        await ResignAsync(client, member, keeper, lease, abort).ConfigureAwait(false);
-        return Complete(client, pending, status, term, error);
-    }
-
-    private static async Task<long> StallAsync(LeaseKeeper keeper, TimeSpan pause, CancellationToken abort)
-    {
-        var stalled = Stopwatch.StartNew();
-        keeper.Paused = true;
-        try
-        {
-            await Task.Delay(pause, abort).ConfigureAwait(false);
-        }
-        finally
-        {
-            keeper.Paused = false;
-        }
-
-        return (long)stalled.Elapsed.TotalMilliseconds;
+        await ResignAsync(hold, abort).ConfigureAwait(false);
+        return Complete(hold, pending, status, term, error);
     }
 
     /// <summary>Resigns by revoking the lease (the grant and the leader key go with it); a fresh lease next term.</summary>
-    private static async Task ResignAsync(ClientContext client, ClusterRunner.MemberSpec member, LeaseKeeper keeper, long lease, CancellationToken abort)
+    private static async Task ResignAsync(LeaseHold hold, CancellationToken abort)
     {
-        keeper.Forget(lease);
+        hold.Keeper.Forget(hold.Lease);
         // Best effort: an unreachable cluster lets the lease expire instead.
-        await client.Http.DeleteAsync(member, $"/v1/leases/{lease.ToString(CultureInfo.InvariantCulture)}", abort).ConfigureAwait(false);
+        await hold.Client.Http.DeleteAsync(hold.Member, $"/v1/leases/{hold.Lease.ToString(CultureInfo.InvariantCulture)}", abort).ConfigureAwait(false);
     }
-
-    private static OperationStatus Complete(ClientContext client, PendingOperation pending, OperationStatus status, Term term, string? error)
-    {
-        client.Recorder.Complete(pending, status, JsonSerializer.Serialize(term, TermJson.Options), error);
-        return status;
-    }
-
-    /// <summary>Stops the keep-alives. The acts' revisions come from the write answers: no final read is needed.</summary>
-    public async Task FinalReadsAsync(FinalReadContext context, CancellationToken token) => await stopKeepAlives.CancelAsync().ConfigureAwait(false);
-
-    public void Dispose() => stopKeepAlives.Dispose();
 
     /// <summary>What one term did, as recorded in its operation's output.</summary>
     internal sealed record Term
@@ -156,10 +105,5 @@ internal sealed class ElectionWorkload(WorkloadSettings settings) : IWorkload, I
 
         /// <summary>How long the leader stalled between its acts.</summary>
         public long PausedMs { get; init; }
-    }
-
-    internal static class TermJson
-    {
-        public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     }
 }

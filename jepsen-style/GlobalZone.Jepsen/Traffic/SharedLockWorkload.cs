@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using GlobalZone.Jepsen.Checker;
@@ -18,7 +17,7 @@ namespace GlobalZone.Jepsen.Traffic;
 /// (<see cref="Validate.SharedLockChecker"/>) needs no model: every snapshot must be a legal state, and tokens must grow
 /// in real time.
 /// </remarks>
-internal sealed class SharedLockWorkload(WorkloadSettings settings, bool semaphore) : IWorkload, IDisposable
+internal sealed class SharedLockWorkload(WorkloadSettings settings, bool semaphore) : LeasedLockWorkload(settings)
 {
     /// <summary>How many holders the semaphore workload's semaphore admits.</summary>
     public const int SemaphoreLimit = 3;
@@ -26,10 +25,7 @@ internal sealed class SharedLockWorkload(WorkloadSettings settings, bool semapho
     /// <summary>The key the reader-writer lock's writers increment.</summary>
     public const string CounterKey = "rwlock/counter";
 
-    private readonly ConcurrentDictionary<int, LeaseKeeper> leases = new();
-    private readonly CancellationTokenSource stopKeepAlives = new();
-
-    public string Name => semaphore ? "semaphore" : "rwlock";
+    public override string Name => semaphore ? "semaphore" : "rwlock";
 
     /// <summary>The one lock (or semaphore) every client takes.</summary>
     public string LockName => semaphore ? "jepsen-semaphore" : "jepsen-rwlock";
@@ -37,43 +33,25 @@ internal sealed class SharedLockWorkload(WorkloadSettings settings, bool semapho
     /// <summary>The history key of the workload's critical sections.</summary>
     public static string SectionKey(bool semaphore) => semaphore ? "semaphore/sections" : "rwlock/sections";
 
-    public async Task<OperationStatus> InvokeAsync(ClientContext client, CancellationToken abort)
-    {
-        var keeper = leases.GetOrAdd(client.Index, _ => new LeaseKeeper(client.Http, settings.LeaseTtl, stopKeepAlives.Token));
-        var member = client.Target(CallPurpose.Update);
-        keeper.UseMember(member);
-        var (lease, leaseCall) = await keeper.EnsureAsync(member, abort).ConfigureAwait(false);
-        if (lease == 0)
-        {
-            client.Observe(CallPurpose.Update, leaseCall);
-            return OperationStatus.Fail;
-        }
+    protected override string? SettledCounter => semaphore ? null : CounterKey;
 
+    protected override async Task<OperationStatus> HoldAsync(LeaseHold hold, CancellationToken abort)
+    {
+        var (client, member) = (hold.Client, hold.Member);
         var mode = semaphore ? "permit" : client.Random.Next(4) == 0 ? "write" : "read";
         var route = semaphore
             ? $"/v1/semaphores/{LockName}?limit={SemaphoreLimit.ToString(CultureInfo.InvariantCulture)}"
             : $"/v1/rwlocks/{LockName}?mode={mode}";
-        var section = new Section { Mode = mode, Lease = lease };
+        var section = new Section { Mode = mode, Lease = hold.Lease };
         var pending = client.Recorder.Invoke(client.Process, OperationKind.Write, SectionKey(semaphore));
-        var wait = settings.LockWait.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-        var acquire = await client.Http.PostAsync(member, route, $$"""{"lease":{{lease}},"wait":{{wait}},"owner":"p{{client.Process}}"}""", abort).ConfigureAwait(false);
-        client.Observe(CallPurpose.Update, acquire);
+        var acquire = await AcquireAsync(hold, route, $"p{client.Process}", abort).ConfigureAwait(false);
         if (acquire.Outcome != CallOutcome.Ok)
         {
-            if (acquire.Outcome == CallOutcome.NotFound)
-                keeper.Forget(lease);
-            if (!acquire.Outcome.IsDefinite())
-            {
-                // We may hold a grant without knowing its token: give it up by lease, and the lease with it.
-                await client.Http.DeleteAsync(member, $"/v1/locks/{LockName}?lease={lease}", abort).ConfigureAwait(false);
-                keeper.Forget(lease);
-            }
-
-            return Complete(client, pending, OperationStatus.Fail, section, $"not granted: {member.Id} {acquire.ErrorText}");
+            await GiveUpAsync(hold, LockName, acquire, abort).ConfigureAwait(false);
+            return Complete(hold, pending, OperationStatus.Fail, section, $"not granted: {member.Id} {acquire.ErrorText}");
         }
 
-        using (var grant = JsonDocument.Parse(acquire.Body ?? "{}"))
-            section = section with { Token = grant.RootElement.GetProperty("fencingToken").GetInt64() };
+        section = section with { Token = FencingToken(acquire) };
 
         // What the cluster says holds the lock now, read linearizably while we hold it.
         var look = await client.Http.SendAsync(HttpMethod.Get, member.Url + $"/v1/locks/{LockName}", null, null, abort).ConfigureAwait(false);
@@ -84,31 +62,27 @@ internal sealed class SharedLockWorkload(WorkloadSettings settings, bool semapho
         var status = section.Seen is null ? OperationStatus.Fail : OperationStatus.Ok;
         string? error = section.Seen is null ? $"inspect on {member.Id} {look.ErrorText}" : null;
         if (mode == "write")
-            (section, status, error) = await IncrementAsync(client, member, section, abort).ConfigureAwait(false);
+            (section, status, error) = await IncrementAsync(hold, section, abort).ConfigureAwait(false);
 
-        var release = await client.Http.DeleteAsync(member, $"/v1/locks/{LockName}?token={section.Token.ToString(CultureInfo.InvariantCulture)}", abort).ConfigureAwait(false);
+        var release = await ReleaseAsync(hold, LockName, section.Token, abort).ConfigureAwait(false);
         if (release.Outcome != CallOutcome.Ok)
-            keeper.Forget(lease); // the grant may live on with the lease: let both expire, and start afresh
-        return Complete(client, pending, status, section, error);
+            hold.Keeper.Forget(hold.Lease); // the grant may live on with the lease: let both expire, and start afresh
+        return Complete(hold, pending, status, section, error);
     }
 
     /// <summary>A writer's protected increment: read the counter, write it plus one with the grant's fencing token.</summary>
-    private async Task<(Section, OperationStatus, string?)> IncrementAsync(ClientContext client, ClusterRunner.MemberSpec member, Section section, CancellationToken abort)
+    private async Task<(Section, OperationStatus, string?)> IncrementAsync(LeaseHold hold, Section section, CancellationToken abort)
     {
-        var read = await client.Http.ReadAsync(member, CounterKey, stale: false, abort).ConfigureAwait(false);
-        client.Observe(CallPurpose.Update, read.Call);
-        if (!read.Succeeded || !long.TryParse(read.Value ?? "0", NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var current))
-            return (section, OperationStatus.Fail, $"aborted: read on {member.Id} {read.Call.ErrorText}");
-        section = section with { Read = current, Wrote = current + 1 };
-        var write = await client.Http.PutFencedAsync(member, CounterKey, section.Wrote.ToString(CultureInfo.InvariantCulture), $"{LockName}:{section.Token}", abort).ConfigureAwait(false);
-        client.Observe(CallPurpose.Update, write);
+        var (current, readError) = await ReadCounterAsync(hold, CounterKey, abort).ConfigureAwait(false);
+        if (current is not { } read)
+            return (section, OperationStatus.Fail, readError);
+        section = section with { Read = read, Wrote = read + 1 };
+        var value = section.Wrote.ToString(CultureInfo.InvariantCulture);
+        var write = await WriteAsync(hold, CounterKey, value, $"{LockName}:{section.Token}", fenced: true, abort).ConfigureAwait(false);
         if (write.Outcome == CallOutcome.Ok)
-        {
-            using var answer = JsonDocument.Parse(write.Body ?? "{}");
-            return (section with { Revision = answer.RootElement.TryGetProperty("revision", out var revision) ? revision.GetInt64() : 0 }, OperationStatus.Ok, null);
-        }
+            return (section with { Revision = CommittedRevision(write) }, OperationStatus.Ok, null);
 
-        return (section, write.Outcome.IsDefinite() ? OperationStatus.Fail : OperationStatus.Info, $"write on {member.Id} {write.ErrorText}");
+        return (section, NotAccepted(write), $"write on {hold.Member.Id} {write.ErrorText}");
     }
 
     private static List<SeenGrant>? ParseHolders(string? body)
@@ -126,22 +100,6 @@ internal sealed class SharedLockWorkload(WorkloadSettings settings, bool semapho
             return null;
         }
     }
-
-    private static OperationStatus Complete(ClientContext client, PendingOperation pending, OperationStatus status, Section section, string? error)
-    {
-        client.Recorder.Complete(pending, status, JsonSerializer.Serialize(section, LockWorkload.SectionJson.Options), error);
-        return status;
-    }
-
-    /// <summary>Stops the keep-alives, then reads the writers' counter (recorded as a read of <see cref="CounterKey"/>).</summary>
-    public async Task FinalReadsAsync(FinalReadContext context, CancellationToken token)
-    {
-        await stopKeepAlives.CancelAsync().ConfigureAwait(false);
-        if (!semaphore && !await FinalRead.RetryAsync(context, CounterKey, token).ConfigureAwait(false))
-            context.Log.Info($"final read of {CounterKey} never succeeded");
-    }
-
-    public void Dispose() => stopKeepAlives.Dispose();
 
     /// <summary>One grant as an inspection showed it.</summary>
     internal sealed record SeenGrant(long Lease, string Mode, long Token);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using GlobalZone.Jepsen.Checker;
 using GlobalZone.Jepsen.Traffic;
 
@@ -20,10 +19,9 @@ internal sealed class ElectionChecker : IHistoryValidator
 {
     public ValidationResult Validate(IReadOnlyList<Operation> history, TimeSpan budget)
     {
-        var terms = history.Where(o => o.Kind == OperationKind.Write && o.Key == ElectionWorkload.ActsKey)
-            .Select(o => (Operation: o, Term: Parse(o.Output)))
-            .Where(t => t.Term is not null)
-            .Select(t => (t.Operation, Term: t.Term!))
+        var terms = LeasedLockHistory.Holds<ElectionWorkload.Term>(history, ElectionWorkload.ActsKey)
+            .Where(h => h.Record is not null)
+            .Select(h => (h.Operation, Term: h.Record!))
             .ToList();
         var elected = terms.Where(t => t.Term.Token > 0).ToList();
         var acts = elected.SelectMany(t => t.Term.Acts.Select(revision => (Revision: revision, t.Term.Token, t.Operation, t.Term))).OrderBy(a => a.Revision).ToList();
@@ -79,29 +77,6 @@ internal sealed class ElectionChecker : IHistoryValidator
             Validity.Invalid => $"ELECTION SAFETY VIOLATED ({mode}): {overlaps} acts by deposed leaders, {shared} shared tokens",
             _ => "unknown: no leader's act was accepted",
         };
-        return new ValidationResult
-        {
-            Checker = "election",
-            Validity = validity,
-            Summary = summary,
-            Details = summary + Environment.NewLine + problems,
-            Figures = figures,
-            Offending = offending,
-            Context = context.Except(offending).Distinct().ToList(),
-        };
-    }
-
-    private static ElectionWorkload.Term? Parse(string? output)
-    {
-        if (string.IsNullOrEmpty(output))
-            return null;
-        try
-        {
-            return JsonSerializer.Deserialize<ElectionWorkload.Term>(output, ElectionWorkload.TermJson.Options);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return LeasedLockHistory.Result("election", validity, summary, problems, figures, offending, context);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using GlobalZone.Jepsen.Checker;
 using GlobalZone.Jepsen.Traffic;
 
@@ -21,12 +20,10 @@ internal sealed class LockChecker : IHistoryValidator
 {
     public ValidationResult Validate(IReadOnlyList<Operation> history, TimeSpan budget)
     {
-        var sections = history.Where(o => o.Kind == OperationKind.Write && o.Key == LockWorkload.CounterKey)
-            .Select(o => (Operation: o, Section: Parse(o.Output)))
-            .ToList();
+        var sections = LeasedLockHistory.Holds<LockWorkload.Section>(history, LockWorkload.CounterKey).Select(h => (h.Operation, Section: h.Record)).ToList();
         var accepted = sections.Where(s => s.Operation.Status == OperationStatus.Ok && s.Section is not null).ToList();
         var indeterminate = sections.Count(s => s.Operation.Status == OperationStatus.Info);
-        var finalRead = history.LastOrDefault(o => o.Kind == OperationKind.Read && o.Key == LockWorkload.CounterKey && o.Status == OperationStatus.Ok);
+        var finalRead = LeasedLockHistory.FinalRead(history, LockWorkload.CounterKey);
         var figures = new Dictionary<string, long>
         {
             ["sections"] = sections.Count,
@@ -72,11 +69,8 @@ internal sealed class LockChecker : IHistoryValidator
         {
             finalValue = long.TryParse(finalRead.Output ?? "0", NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
             figures["final-value"] = finalValue ?? -1;
-            if (finalValue is { } final && (final < accepted.Count || final > accepted.Count + indeterminate))
-            {
-                problems.AppendLine(CultureInfo.InvariantCulture, $"final value: the counter ends at {final}, but {accepted.Count} increments were accepted and {indeterminate} are indeterminate");
-                context.Add(finalRead);
-            }
+            if (finalValue is { } final)
+                LeasedLockHistory.CheckFinalValue(final, accepted.Count, indeterminate, finalRead, problems, context);
         }
 
         var valid = problems.Length == 0;
@@ -89,29 +83,6 @@ internal sealed class LockChecker : IHistoryValidator
             Validity.Invalid => $"LOCK SAFETY VIOLATED ({mode}): {figures["interleaved"]} interleaved writes, {outOfOrder} out-of-order tokens",
             _ => "unknown: no final read of the counter succeeded",
         };
-        return new ValidationResult
-        {
-            Checker = "lock",
-            Validity = validity,
-            Summary = summary,
-            Details = summary + Environment.NewLine + problems,
-            Figures = figures,
-            Offending = offending,
-            Context = context.Except(offending).Distinct().ToList(),
-        };
-    }
-
-    private static LockWorkload.Section? Parse(string? output)
-    {
-        if (string.IsNullOrEmpty(output))
-            return null;
-        try
-        {
-            return JsonSerializer.Deserialize<LockWorkload.Section>(output, LockWorkload.SectionJson.Options);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return LeasedLockHistory.Result("lock", validity, summary, problems, figures, offending, context);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using GlobalZone.Jepsen.Checker;
 using GlobalZone.Jepsen.Traffic;
 
@@ -21,9 +20,9 @@ internal sealed class SharedLockChecker(bool semaphore) : IHistoryValidator
 {
     public ValidationResult Validate(IReadOnlyList<Operation> history, TimeSpan budget)
     {
-        var sections = history.Where(o => o.Kind == OperationKind.Write && o.Key == SharedLockWorkload.SectionKey(semaphore))
-            .Select(o => (Operation: o, Section: Parse(o.Output)))
-            .Where(s => s.Section is not null)
+        var sections = LeasedLockHistory.Holds<SharedLockWorkload.Section>(history, SharedLockWorkload.SectionKey(semaphore))
+            .Where(h => h.Record is not null)
+            .Select(h => (h.Operation, Section: h.Record))
             .ToList();
         var granted = sections.Where(s => s.Section!.Token > 0).ToList();
         var problems = new StringBuilder();
@@ -86,15 +85,11 @@ internal sealed class SharedLockChecker(bool semaphore) : IHistoryValidator
         }
 
         long? finalValue = null;
-        var finalRead = semaphore ? null : history.LastOrDefault(o => o.Kind == OperationKind.Read && o.Key == SharedLockWorkload.CounterKey && o.Status == OperationStatus.Ok);
+        var finalRead = semaphore ? null : LeasedLockHistory.FinalRead(history, SharedLockWorkload.CounterKey);
         if (finalRead is not null && long.TryParse(finalRead.Output ?? "0", NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
             finalValue = value;
-            if (value < accepted.Count || value > accepted.Count + indeterminate)
-            {
-                problems.AppendLine(CultureInfo.InvariantCulture, $"final value: the counter ends at {value}, but {accepted.Count} increments were accepted and {indeterminate} are indeterminate");
-                context.Add(finalRead);
-            }
+            LeasedLockHistory.CheckFinalValue(value, accepted.Count, indeterminate, finalRead, problems, context);
         }
 
         var figures = new Dictionary<string, long>
@@ -122,29 +117,6 @@ internal sealed class SharedLockChecker(bool semaphore) : IHistoryValidator
             Validity.Invalid => $"{name.ToUpperInvariant()} SAFETY VIOLATED: {illegal} illegal states, {outOfOrder} out-of-order tokens, {interleaved} interleaved writers",
             _ => granted.Count == 0 ? "unknown: nothing was granted" : "unknown: no final read of the counter succeeded",
         };
-        return new ValidationResult
-        {
-            Checker = name,
-            Validity = validity,
-            Summary = summary,
-            Details = summary + Environment.NewLine + problems,
-            Figures = figures,
-            Offending = offending.Distinct().ToList(),
-            Context = context.Except(offending).Distinct().ToList(),
-        };
-    }
-
-    private static SharedLockWorkload.Section? Parse(string? output)
-    {
-        if (string.IsNullOrEmpty(output))
-            return null;
-        try
-        {
-            return JsonSerializer.Deserialize<SharedLockWorkload.Section>(output, LockWorkload.SectionJson.Options);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return LeasedLockHistory.Result(name, validity, summary, problems, figures, offending, context);
     }
 }

@@ -52,7 +52,9 @@ public sealed class StatusPageBrowserTests(ITestOutputHelper output) : IAsyncLif
             foreach (var member in cluster.Members)
                 await WaitForAsync(driver, d => State(d, member.Id) == "up", TimeSpan.FromSeconds(30), $"{member.Id} shown up");
             Assert.Equal(3, driver.FindElements(By.CssSelector(".site")).Count);
-            Assert.Contains("leader", driver.FindElement(By.CssSelector($"[data-member='{leader.Id}']")).Text, StringComparison.Ordinal);
+            // Read through the wait: the live feed redraws the page, so an element found a moment ago can be gone (stale).
+            await WaitForAsync(driver, d => d.FindElement(By.CssSelector($"[data-member='{leader.Id}']")).Text.Contains("leader", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10), $"{leader.Id} shown as leader");
 
             // A lock taken through the API appears with its holder.
             var client = cluster.Client(leader);
